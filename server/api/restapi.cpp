@@ -1,0 +1,576 @@
+#include "restapi.h"
+
+#include "authservice.h"
+#include "dispatch/clock.h"
+#include "dispatch/dispatchservice.h"
+#include "jsonfields.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcApi, "depot.api")
+
+namespace depot {
+
+namespace {
+
+// Limits on free text, generous for people and small enough that nobody fills the disk.
+constexpr int kNameMax = 200;
+constexpr int kUsernameMax = 64;
+constexpr int kPasswordMax = 256;
+constexpr int kPhoneMax = 40;
+constexpr int kDeviceIdMax = 128;
+constexpr int kAddressMax = 500;
+constexpr int kNotesMax = 2000;
+constexpr int kReasonMax = 500;
+
+int httpStatus(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::BadRequest:
+    case ErrorCode::ValidationFailed:
+        return 400;
+    case ErrorCode::Unauthorized:
+        return 401;
+    case ErrorCode::Forbidden:
+        return 403;
+    case ErrorCode::NotFound:
+        return 404;
+    case ErrorCode::InvalidTransition:
+    case ErrorCode::Conflict:
+        return 409;
+    case ErrorCode::PayloadTooLarge:
+        return 413;
+    case ErrorCode::RateLimited:
+        return 429;
+    case ErrorCode::Internal:
+        return 500;
+    }
+    return 500;
+}
+
+QString codeName(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::BadRequest:
+        return QStringLiteral("bad_request");
+    case ErrorCode::ValidationFailed:
+        return QStringLiteral("validation_failed");
+    case ErrorCode::Unauthorized:
+        return QStringLiteral("unauthorized");
+    case ErrorCode::Forbidden:
+        return QStringLiteral("forbidden");
+    case ErrorCode::NotFound:
+        return QStringLiteral("not_found");
+    case ErrorCode::InvalidTransition:
+        return QStringLiteral("invalid_transition");
+    case ErrorCode::Conflict:
+        return QStringLiteral("conflict");
+    case ErrorCode::PayloadTooLarge:
+        return QStringLiteral("payload_too_large");
+    case ErrorCode::RateLimited:
+        return QStringLiteral("rate_limited");
+    case ErrorCode::Internal:
+        return QStringLiteral("internal_error");
+    }
+    return QStringLiteral("internal_error");
+}
+
+HttpResponse notFound()
+{
+    return HttpResponse::error(404, QStringLiteral("not_found"),
+                               QStringLiteral("no such resource"));
+}
+
+HttpResponse methodNotAllowed(const QByteArray &allowed)
+{
+    return HttpResponse::error(405, QStringLiteral("method_not_allowed"),
+                               QStringLiteral("use %1 here").arg(QString::fromLatin1(allowed)))
+        .withHeader("Allow", allowed);
+}
+
+HttpResponse forbidden()
+{
+    return HttpResponse::error(403, QStringLiteral("forbidden"),
+                               QStringLiteral("your role may not do this"));
+}
+
+template <class T> QJsonArray toArray(const std::vector<T> &items, auto &&toJson)
+{
+    QJsonArray array;
+    for (const T &item : items)
+        array.append(toJson(item));
+    return array;
+}
+
+QDateTime parseTimestamp(const QJsonValue &v, bool *ok)
+{
+    *ok = true;
+    if (v.isUndefined() || v.isNull())
+        return {};
+    if (v.isDouble()) {
+        // Epoch seconds or milliseconds, as GPS apps send them.
+        const double n = v.toDouble();
+        if (std::isfinite(n) && n > 0) {
+            const qint64 ms = n < 1e11 ? qint64(n * 1000) : qint64(n);
+            return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+        }
+    } else if (v.isString()) {
+        const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+        if (t.isValid())
+            return t.toUTC();
+    }
+    *ok = false;
+    return {};
+}
+
+} // namespace
+
+RestApi::RestApi(DispatchService &dispatch, AuthService &auth)
+    : m_dispatch(dispatch)
+    , m_auth(auth)
+{}
+
+HttpResponse RestApi::errorResponse(const Error &error)
+{
+    return HttpResponse::error(httpStatus(error.code), codeName(error.code), error.message);
+}
+
+HttpResponse RestApi::handle(const HttpRequest &request)
+{
+    HttpResponse response;
+    if (request.method == "OPTIONS") {
+        // CORS preflight: tokens travel in a header, so any page may ask.
+        response = HttpResponse::empty(204);
+        response.withHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
+            .withHeader("Access-Control-Allow-Headers", "Authorization, Content-Type")
+            .withHeader("Access-Control-Max-Age", "600");
+    } else {
+        response = route(request);
+    }
+    if (!m_corsOrigin.isEmpty())
+        response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
+    return response;
+}
+
+std::optional<Principal> RestApi::principalOf(const HttpRequest &request)
+{
+    const QByteArray header = request.header("authorization");
+    static const QByteArray bearer = "bearer ";
+    if (header.size() <= bearer.size() || header.left(bearer.size()).toLower() != bearer)
+        return std::nullopt;
+    return m_auth.authenticate(QString::fromLatin1(header.mid(bearer.size()).trimmed()));
+}
+
+HttpResponse RestApi::route(const HttpRequest &request)
+{
+    const QStringList parts = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    const QByteArray &method = request.method;
+    const qsizetype n = parts.size();
+
+    if (n == 1 && parts[0] == QLatin1String("healthz")) {
+        if (method != "GET")
+            return methodNotAllowed("GET");
+        return HttpResponse::json(200,
+                                  QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}});
+    }
+    if (n == 0 || parts[0] != QLatin1String("api"))
+        return notFound();
+
+    if (n == 3 && parts[1] == QLatin1String("auth") && parts[2] == QLatin1String("login")) {
+        if (method != "POST")
+            return methodNotAllowed("POST");
+        return login(request);
+    }
+    if (n == 3 && parts[1] == QLatin1String("track")) {
+        if (method != "GET")
+            return methodNotAllowed("GET");
+        return track(parts[2]);
+    }
+
+    // Which routes exist is decided before who asks, so an unknown route is 404 for everyone.
+    enum class Route {
+        None,
+        Me,
+        Logout,
+        Couriers,
+        Courier,
+        CourierLocation,
+        Packages,
+        Package,
+        PackageEvents,
+        PackageAction
+    };
+    Route r = Route::None;
+    QByteArray allowed;
+    if (n == 2 && parts[1] == QLatin1String("me")) {
+        r = Route::Me, allowed = "GET";
+    } else if (n == 3 && parts[1] == QLatin1String("auth") && parts[2] == QLatin1String("logout")) {
+        r = Route::Logout, allowed = "POST";
+    } else if (n == 2 && parts[1] == QLatin1String("couriers")) {
+        r = Route::Couriers, allowed = "GET, POST";
+    } else if (n == 3 && parts[1] == QLatin1String("couriers")) {
+        r = Route::Courier, allowed = "GET, PATCH";
+    } else if (n == 4 && parts[1] == QLatin1String("couriers") &&
+               parts[3] == QLatin1String("location")) {
+        r = Route::CourierLocation, allowed = "POST";
+    } else if (n == 2 && parts[1] == QLatin1String("packages")) {
+        r = Route::Packages, allowed = "GET, POST";
+    } else if (n == 3 && parts[1] == QLatin1String("packages")) {
+        r = Route::Package, allowed = "GET";
+    } else if (n == 4 && parts[1] == QLatin1String("packages") &&
+               parts[3] == QLatin1String("events")) {
+        r = Route::PackageEvents, allowed = "GET";
+    } else if (n == 4 && parts[1] == QLatin1String("packages") &&
+               QStringList{QStringLiteral("assign"), QStringLiteral("start"),
+                           QStringLiteral("complete"), QStringLiteral("fail"),
+                           QStringLiteral("cancel")}
+                   .contains(parts[3])) {
+        r = Route::PackageAction, allowed = "POST";
+    }
+    if (r == Route::None)
+        return notFound();
+    if (!allowed.split(',').contains(" " + method) && !allowed.split(',').contains(method))
+        return methodNotAllowed(allowed);
+
+    const auto caller = principalOf(request);
+    if (!caller)
+        return HttpResponse::error(401, QStringLiteral("unauthorized"),
+                                   QStringLiteral("a valid bearer token is required"));
+
+    // Ids that are not UUIDs name nothing.
+    const QString id = n >= 3 ? parts[2] : QString();
+    if (r != Route::Me && r != Route::Logout && r != Route::Couriers && r != Route::Packages &&
+        !isUuid(id))
+        return notFound();
+
+    switch (r) {
+    case Route::Me:
+        return me(*caller);
+    case Route::Logout: {
+        if (caller->isTracker())
+            return forbidden();
+        const QByteArray header = request.header("authorization");
+        m_auth.logout(QString::fromLatin1(header.mid(7).trimmed()));
+        return HttpResponse::empty(204);
+    }
+    case Route::Couriers:
+        return method == "GET" ? listCouriers(*caller) : createCourier(*caller, request);
+    case Route::Courier:
+        return method == "GET" ? getCourier(*caller, id) : patchCourier(*caller, id, request);
+    case Route::CourierLocation:
+        return postLocation(*caller, id, request);
+    case Route::Packages:
+        return method == "GET" ? listPackages(*caller, request) : createPackage(*caller, request);
+    case Route::Package:
+        return getPackage(*caller, id);
+    case Route::PackageEvents:
+        return packageEvents(*caller, id);
+    case Route::PackageAction:
+        return packageAction(*caller, id, parts[3], request);
+    case Route::None:
+        break;
+    }
+    return notFound();
+}
+
+HttpResponse RestApi::login(const HttpRequest &request)
+{
+    const auto body = json::parseObject(request.body, false);
+    if (!body)
+        return errorResponse(body.error());
+    json::FieldReader f(*body);
+    const QString username = f.requiredString(QStringLiteral("username"), kUsernameMax);
+    const QJsonValue pw = body->value(QStringLiteral("password"));
+    if (f.ok() &&
+        (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax))
+        return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                       QStringLiteral("password must be a non-empty string")));
+    if (!f.ok())
+        return errorResponse(f.error());
+    const auto session = m_auth.login(username, pw.toString(), request.remoteAddress);
+    if (!session)
+        return errorResponse(session.error());
+    return HttpResponse::json(200, QJsonObject{{QStringLiteral("token"), session->token},
+                                               {QStringLiteral("user"), session->user.toJson()}});
+}
+
+HttpResponse RestApi::me(const Principal &caller)
+{
+    if (caller.isTracker())
+        return HttpResponse::json(200,
+                                  QJsonObject{{QStringLiteral("role"), roleName(caller.role)},
+                                              {QStringLiteral("packageId"), caller.packageId}});
+    User u;
+    u.id = caller.userId;
+    u.username = caller.username;
+    u.name = caller.name;
+    u.role = caller.role;
+    if (caller.isCourier()) {
+        if (const Courier *c = m_dispatch.findCourier(caller.userId))
+            u.name = c->name;
+    }
+    return HttpResponse::json(200, u.toJson());
+}
+
+HttpResponse RestApi::createCourier(const Principal &caller, const HttpRequest &request)
+{
+    if (!caller.isDispatcher())
+        return forbidden();
+    const auto body = json::parseObject(request.body, false);
+    if (!body)
+        return errorResponse(body.error());
+    json::FieldReader f(*body);
+    NewCourier fields;
+    fields.name = f.requiredString(QStringLiteral("name"), kNameMax);
+    fields.username = f.requiredString(QStringLiteral("username"), kUsernameMax);
+    const QJsonValue pw = body->value(QStringLiteral("password"));
+    fields.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
+    fields.deviceId =
+        f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+    if (!f.ok())
+        return errorResponse(f.error());
+    if (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax)
+        return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                       QStringLiteral("password must be a non-empty string of at "
+                                                      "most %1 characters")
+                                           .arg(kPasswordMax)));
+    if (fields.username.contains(QLatin1Char(' ')))
+        return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                       QStringLiteral("username must not contain spaces")));
+    fields.passwordHash = AuthService::hashPassword(pw.toString());
+    const auto courier = m_dispatch.createCourier(fields);
+    if (!courier)
+        return errorResponse(courier.error());
+    return HttpResponse::json(201, courier->toJson());
+}
+
+HttpResponse RestApi::patchCourier(const Principal &caller, const QString &id,
+                                   const HttpRequest &request)
+{
+    if (!caller.isDispatcher())
+        return forbidden();
+    const auto body = json::parseObject(request.body, false);
+    if (!body)
+        return errorResponse(body.error());
+    json::FieldReader f(*body);
+    CourierPatch patch;
+    if (body->contains(QStringLiteral("name")))
+        patch.name = f.requiredString(QStringLiteral("name"), kNameMax);
+    if (body->contains(QStringLiteral("phone")))
+        patch.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
+    if (body->contains(QStringLiteral("deviceId")))
+        patch.deviceId =
+            f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+    if (!f.ok())
+        return errorResponse(f.error());
+    if (body->contains(QStringLiteral("password"))) {
+        const QJsonValue pw = body->value(QStringLiteral("password"));
+        if (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax)
+            return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                           QStringLiteral("password must be a non-empty string")));
+        patch.passwordHash = AuthService::hashPassword(pw.toString());
+    }
+    const auto courier = m_dispatch.updateCourier(id, patch);
+    if (!courier)
+        return errorResponse(courier.error());
+    return HttpResponse::json(200, courier->toJson());
+}
+
+HttpResponse RestApi::listCouriers(const Principal &caller)
+{
+    if (!caller.isDispatcher())
+        return forbidden();
+    return HttpResponse::json(
+        200, toArray(m_dispatch.couriers(), [](const Courier &c) { return c.toJson(); }));
+}
+
+HttpResponse RestApi::getCourier(const Principal &caller, const QString &id)
+{
+    const auto courier = m_dispatch.courier(caller, id);
+    if (!courier)
+        return errorResponse(courier.error());
+    return HttpResponse::json(200, courier->toJson());
+}
+
+Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now)
+{
+    json::FieldReader f(body);
+    Location fix;
+    fix.latitude = f.requiredNumber(QStringLiteral("latitude"), -90, 90);
+    fix.longitude = f.requiredNumber(QStringLiteral("longitude"), -180, 180);
+    fix.accuracy = f.optionalNumber(QStringLiteral("accuracy"), 0, 1e7);
+    fix.speed = f.optionalNumber(QStringLiteral("speed"), 0, 1e4);
+    fix.heading = f.optionalNumber(QStringLiteral("heading"), 0, 360);
+    if (!f.ok())
+        return f.error();
+    bool ok = true;
+    fix.timestamp = parseTimestamp(body.value(QStringLiteral("timestamp")), &ok);
+    if (!ok)
+        return makeError(ErrorCode::ValidationFailed,
+                         QStringLiteral("timestamp must be ISO 8601 or epoch milliseconds"));
+    // A clock running ahead on the phone must not make later fixes look old.
+    if (!fix.timestamp.isValid() || fix.timestamp > now)
+        fix.timestamp = now;
+    return fix;
+}
+
+HttpResponse RestApi::postLocation(const Principal &caller, const QString &id,
+                                   const HttpRequest &request)
+{
+    if (caller.isTracker())
+        return forbidden();
+    if (caller.isCourier() && caller.userId != id)
+        return notFound();
+    if (!m_dispatch.findCourier(id))
+        return notFound();
+    const auto body = json::parseObject(request.body, false);
+    if (!body)
+        return errorResponse(body.error());
+    const auto fix = parseFix(*body, m_dispatch.clock().now());
+    if (!fix)
+        return errorResponse(fix.error());
+    const auto accepted = m_locationSink ? m_locationSink(caller, id, *fix)
+                                         : m_dispatch.reportLocation(caller, id, *fix);
+    if (!accepted)
+        return errorResponse(accepted.error());
+    return HttpResponse::json(202, QJsonObject{{QStringLiteral("accepted"), true}});
+}
+
+HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &request)
+{
+    if (!caller.isDispatcher())
+        return forbidden();
+    const auto body = json::parseObject(request.body, false);
+    if (!body)
+        return errorResponse(body.error());
+    json::FieldReader f(*body);
+    NewPackage fields;
+    fields.recipientName = f.requiredString(QStringLiteral("recipientName"), kNameMax);
+    fields.address = f.requiredString(QStringLiteral("address"), kAddressMax);
+    const QJsonObject destination = f.requiredObject(QStringLiteral("destination"));
+    if (f.ok()) {
+        json::FieldReader d(destination);
+        fields.latitude = d.requiredNumber(QStringLiteral("latitude"), -90, 90);
+        fields.longitude = d.requiredNumber(QStringLiteral("longitude"), -180, 180);
+        if (!d.ok())
+            return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                           QStringLiteral("destination.") + d.error().message));
+    }
+    fields.notes = f.optionalString(QStringLiteral("notes"), kNotesMax).value_or(QString());
+    if (!f.ok())
+        return errorResponse(f.error());
+    const auto package = m_dispatch.createPackage(fields);
+    if (!package)
+        return errorResponse(package.error());
+    return HttpResponse::json(201, package->toJson(true));
+}
+
+HttpResponse RestApi::listPackages(const Principal &caller, const HttpRequest &request)
+{
+    PackageFilter filter;
+    const QString status = request.query.queryItemValue(QStringLiteral("status"));
+    if (!status.isEmpty()) {
+        filter.status = statusFromName(status.toUpper());
+        if (!filter.status)
+            return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                           QStringLiteral("status must be one of PENDING, "
+                                                          "ASSIGNED, IN_PROGRESS, COMPLETED, "
+                                                          "FAILED, CANCELLED")));
+    }
+    filter.deliveryPersonId = request.query.queryItemValue(QStringLiteral("deliveryPersonId"));
+    if (!filter.deliveryPersonId.isEmpty() && !isUuid(filter.deliveryPersonId))
+        return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                       QStringLiteral("deliveryPersonId must be a UUID")));
+    const bool withToken = caller.isDispatcher();
+    return HttpResponse::json(
+        200, toArray(m_dispatch.packages(caller, filter),
+                     [withToken](const Package &p) { return p.toJson(withToken); }));
+}
+
+HttpResponse RestApi::getPackage(const Principal &caller, const QString &id)
+{
+    const auto package = m_dispatch.package(caller, id);
+    if (!package)
+        return errorResponse(package.error());
+    return HttpResponse::json(200, package->toJson(caller.isDispatcher()));
+}
+
+HttpResponse RestApi::packageEvents(const Principal &caller, const QString &id)
+{
+    const auto events = m_dispatch.events(caller, id);
+    if (!events)
+        return errorResponse(events.error());
+    QJsonArray array;
+    for (const PackageEvent &e : *events) {
+        QJsonObject o = e.payload;
+        o.insert(QStringLiteral("event"), e.event);
+        o.insert(QStringLiteral("timestamp"), isoTimestamp(e.timestamp));
+        array.append(o);
+    }
+    return HttpResponse::json(200, array);
+}
+
+HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
+                                    const QString &action, const HttpRequest &request)
+{
+    const bool dispatcherOnly =
+        action == QLatin1String("assign") || action == QLatin1String("cancel");
+    if (caller.isTracker() || (dispatcherOnly && !caller.isDispatcher()))
+        return forbidden();
+    const bool needsBody = action == QLatin1String("assign") || action == QLatin1String("fail");
+    const auto body = json::parseObject(request.body, !needsBody);
+    if (!body)
+        return errorResponse(body.error());
+    json::FieldReader f(*body);
+    Result<Package> result = makeError(ErrorCode::Internal, QString());
+    if (action == QLatin1String("assign")) {
+        const QString courierId = f.requiredString(QStringLiteral("deliveryPersonId"), 64);
+        if (!f.ok())
+            return errorResponse(f.error());
+        if (!isUuid(courierId))
+            return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                           QStringLiteral("deliveryPersonId must be a UUID")));
+        result = m_dispatch.assign(caller, id, courierId);
+    } else if (action == QLatin1String("start")) {
+        result = m_dispatch.start(caller, id);
+    } else if (action == QLatin1String("complete")) {
+        result = m_dispatch.complete(caller, id);
+    } else if (action == QLatin1String("fail")) {
+        const QString reason = f.requiredString(QStringLiteral("reason"), kReasonMax);
+        if (!f.ok())
+            return errorResponse(f.error());
+        result = m_dispatch.fail(caller, id, reason);
+    } else {
+        const QString reason =
+            f.optionalString(QStringLiteral("reason"), kReasonMax).value_or(QString());
+        if (!f.ok())
+            return errorResponse(f.error());
+        result = m_dispatch.cancel(caller, id, reason);
+    }
+    if (!result)
+        return errorResponse(result.error());
+    return HttpResponse::json(200, result->toJson(caller.isDispatcher()));
+}
+
+HttpResponse RestApi::track(const QString &code)
+{
+    const Package *p = m_dispatch.findPackageByTrackingCode(code);
+    if (!p)
+        return errorResponse(
+            makeError(ErrorCode::NotFound, QStringLiteral("no such tracking code")));
+    return HttpResponse::json(
+        200, QJsonObject{{QStringLiteral("package"),
+                          QJsonObject{{QStringLiteral("id"), p->id},
+                                      {QStringLiteral("trackingCode"), p->trackingCode},
+                                      {QStringLiteral("status"), statusName(p->status)},
+                                      {QStringLiteral("recipientName"), p->recipientName},
+                                      {QStringLiteral("destination"),
+                                       QJsonObject{{QStringLiteral("latitude"), p->latitude},
+                                                   {QStringLiteral("longitude"), p->longitude}}},
+                                      {QStringLiteral("updatedAt"), isoTimestamp(p->updatedAt)}}},
+                         {QStringLiteral("token"), p->trackingToken}});
+}
+
+} // namespace depot

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QDateTime>
+
+namespace depot {
+
+/// Source of the current time; logic asks it instead of the system so tests can steer time.
+class Clock
+{
+public:
+    virtual ~Clock() = default;
+    virtual QDateTime now() const = 0;
+    qint64 nowMs() const { return now().toMSecsSinceEpoch(); }
+};
+
+/// The real UTC wall clock.
+class SystemClock final : public Clock
+{
+public:
+    QDateTime now() const override { return QDateTime::currentDateTimeUtc(); }
+};
+
+/// A clock that only moves when told to; for tests.
+class ManualClock final : public Clock
+{
+public:
+    explicit ManualClock(QDateTime start = QDateTime::fromMSecsSinceEpoch(1742370325819, Qt::UTC))
+        : m_now(std::move(start))
+    {}
+    QDateTime now() const override { return m_now; }
+    void advanceMs(qint64 ms) { m_now = m_now.addMSecs(ms); }
+    void set(QDateTime t) { m_now = std::move(t); }
+
+private:
+    QDateTime m_now;
+};
+
+/// ISO 8601 in UTC with milliseconds, the one timestamp format on the wire.
+inline QString isoTimestamp(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
+
+} // namespace depot

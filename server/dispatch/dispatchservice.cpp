@@ -1,0 +1,484 @@
+#include "dispatchservice.h"
+
+#include "clock.h"
+#include "statemachine.h"
+#include "store/store.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcDispatch, "depot.dispatch")
+
+namespace depot {
+
+namespace {
+
+// Crockford's base32: no I, L, O or U, so a code read over the phone is typed right.
+constexpr char kCodeAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr int kCodeLength = 10; // 50 bits
+
+QString randomTrackingCode()
+{
+    QString code;
+    code.reserve(kCodeLength);
+    auto *rng = QRandomGenerator::system();
+    for (int i = 0; i < kCodeLength; ++i)
+        code.append(QLatin1Char(kCodeAlphabet[rng->bounded(32)]));
+    return code;
+}
+
+QString randomSecret()
+{
+    QByteArray bytes(32, Qt::Uninitialized); // 256 bits
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()),
+                                          bytes.size() / 4);
+    return QString::fromLatin1(
+        bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+/// Typed codes forgive case and the letters Crockford's alphabet leaves out.
+QString normalizeTrackingCode(const QString &code)
+{
+    QString out = code.trimmed().toUpper();
+    out.remove(QLatin1Char('-'));
+    out.replace(QLatin1Char('O'), QLatin1Char('0'));
+    out.replace(QLatin1Char('I'), QLatin1Char('1'));
+    out.replace(QLatin1Char('L'), QLatin1Char('1'));
+    return out;
+}
+
+Error notFound(const QString &what)
+{
+    return makeError(ErrorCode::NotFound, QStringLiteral("no such %1").arg(what));
+}
+
+Error forbidden()
+{
+    return makeError(ErrorCode::Forbidden, QStringLiteral("your role may not do this"));
+}
+
+Error storeFailed()
+{
+    return makeError(ErrorCode::Internal, QStringLiteral("the change could not be stored"));
+}
+
+bool validCoordinates(double lat, double lon)
+{
+    return std::isfinite(lat) && std::isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 &&
+           lon <= 180;
+}
+
+} // namespace
+
+DispatchService::DispatchService(Store &store, const Clock &clock, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_clock(clock)
+{}
+
+void DispatchService::load()
+{
+    m_couriers.clear();
+    m_courierByDevice.clear();
+    m_packages.clear();
+    m_packageOrder.clear();
+    m_packageByCode.clear();
+    m_packageByToken.clear();
+    for (Courier &c : m_store.loadCouriers()) {
+        if (!c.deviceId.isEmpty())
+            m_courierByDevice.insert(c.deviceId, c.id);
+        m_couriers.insert(c.id, std::move(c));
+    }
+    for (Package &p : m_store.loadPackages()) {
+        m_packageByCode.insert(p.trackingCode, p.id);
+        m_packageByToken.insert(p.trackingToken, p.id);
+        m_packageOrder.push_back(p.id);
+        m_packages.insert(p.id, std::move(p));
+    }
+    qCInfo(lcDispatch) << "loaded" << m_couriers.size() << "couriers and" << m_packages.size()
+                       << "packages";
+}
+
+// --- Couriers --------------------------------------------------------------------------------
+
+Result<Courier> DispatchService::createCourier(const NewCourier &fields)
+{
+    if (m_store.userByUsername(fields.username))
+        return makeError(ErrorCode::Conflict,
+                         QStringLiteral("the username %1 is taken").arg(fields.username));
+    if (!fields.deviceId.isEmpty() && m_courierByDevice.contains(fields.deviceId))
+        return makeError(
+            ErrorCode::Conflict,
+            QStringLiteral("another courier has the device id %1").arg(fields.deviceId));
+    const QDateTime now = m_clock.now();
+    User user;
+    user.id = newId();
+    user.username = fields.username;
+    user.name = fields.name;
+    user.role = Role::Courier;
+    user.passwordHash = fields.passwordHash;
+    user.createdAt = now;
+    Courier courier;
+    courier.id = user.id;
+    courier.name = fields.name;
+    courier.username = fields.username;
+    courier.phone = fields.phone;
+    courier.deviceId = fields.deviceId;
+    courier.createdAt = now;
+    if (!m_store.insertCourier(user, courier))
+        return storeFailed();
+    if (!courier.deviceId.isEmpty())
+        m_courierByDevice.insert(courier.deviceId, courier.id);
+    m_couriers.insert(courier.id, courier);
+    Q_EMIT courierChanged(courier);
+    return courier;
+}
+
+Result<Courier> DispatchService::updateCourier(const QString &id, const CourierPatch &patch)
+{
+    auto it = m_couriers.find(id);
+    if (it == m_couriers.end())
+        return notFound(QStringLiteral("courier"));
+    Courier updated = *it;
+    if (patch.name)
+        updated.name = *patch.name;
+    if (patch.phone)
+        updated.phone = *patch.phone;
+    if (patch.deviceId) {
+        const QString owner = m_courierByDevice.value(*patch.deviceId);
+        if (!patch.deviceId->isEmpty() && !owner.isEmpty() && owner != id)
+            return makeError(
+                ErrorCode::Conflict,
+                QStringLiteral("another courier has the device id %1").arg(*patch.deviceId));
+        updated.deviceId = *patch.deviceId;
+    }
+    if (!m_store.updateCourier(updated, patch.passwordHash))
+        return storeFailed();
+    if (it->deviceId != updated.deviceId) {
+        m_courierByDevice.remove(it->deviceId);
+        if (!updated.deviceId.isEmpty())
+            m_courierByDevice.insert(updated.deviceId, id);
+    }
+    *it = updated;
+    Q_EMIT courierChanged(updated);
+    return updated;
+}
+
+std::vector<Courier> DispatchService::couriers() const
+{
+    std::vector<Courier> out;
+    out.reserve(m_couriers.size());
+    for (const Courier &c : m_couriers)
+        out.push_back(c);
+    std::sort(out.begin(), out.end(), [](const Courier &a, const Courier &b) {
+        return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+    });
+    return out;
+}
+
+Result<Courier> DispatchService::courier(const Principal &caller, const QString &id) const
+{
+    if (caller.isTracker())
+        return forbidden();
+    const Courier *c = findCourier(id);
+    if (!c || (caller.isCourier() && caller.userId != id))
+        return notFound(QStringLiteral("courier"));
+    return *c;
+}
+
+const Courier *DispatchService::findCourier(const QString &id) const
+{
+    auto it = m_couriers.constFind(id);
+    return it == m_couriers.cend() ? nullptr : &*it;
+}
+
+const Courier *DispatchService::findCourierByDevice(const QString &deviceId) const
+{
+    if (deviceId.isEmpty())
+        return nullptr;
+    return findCourier(m_courierByDevice.value(deviceId));
+}
+
+void DispatchService::setCourierOnline(const QString &id, bool online)
+{
+    auto it = m_couriers.find(id);
+    if (it == m_couriers.end() || it->online == online)
+        return;
+    it->online = online;
+    Q_EMIT courierOnlineChanged(*it, m_clock.now());
+}
+
+// --- Packages --------------------------------------------------------------------------------
+
+QString DispatchService::uniqueTrackingCode() const
+{
+    QString code;
+    do {
+        code = randomTrackingCode();
+    } while (m_packageByCode.contains(code));
+    return code;
+}
+
+Result<Package> DispatchService::createPackage(const NewPackage &fields)
+{
+    if (!validCoordinates(fields.latitude, fields.longitude))
+        return makeError(ErrorCode::ValidationFailed,
+                         QStringLiteral("the destination is not a valid coordinate"));
+    const QDateTime now = m_clock.now();
+    Package p;
+    p.id = newId();
+    p.trackingCode = uniqueTrackingCode();
+    p.trackingToken = randomSecret();
+    p.recipientName = fields.recipientName;
+    p.address = fields.address;
+    p.latitude = fields.latitude;
+    p.longitude = fields.longitude;
+    p.notes = fields.notes;
+    p.status = PackageStatus::Pending;
+    p.createdAt = now;
+    p.updatedAt = now;
+    // A new package is announced as its first status, so live views learn of it.
+    std::vector<PackageEvent> events{
+        PackageEvent{0, p.id, QStringLiteral("package:update"), now,
+                     QJsonObject{{QStringLiteral("packageId"), p.id},
+                                 {QStringLiteral("status"), statusName(p.status)},
+                                 {QStringLiteral("timestamp"), isoTimestamp(now)},
+                                 {QStringLiteral("deliveryPersonId"), QJsonValue::Null},
+                                 {QStringLiteral("reason"), QJsonValue::Null}}}};
+    if (!m_store.savePackage(p, events, true))
+        return storeFailed();
+    m_packages.insert(p.id, p);
+    m_packageOrder.push_back(p.id);
+    m_packageByCode.insert(p.trackingCode, p.id);
+    m_packageByToken.insert(p.trackingToken, p.id);
+    Q_EMIT packageChanged(p, events, QString());
+    return p;
+}
+
+bool DispatchService::canSee(const Principal &caller, const Package &package) const
+{
+    switch (caller.role) {
+    case Role::Dispatcher:
+        return true;
+    case Role::Courier:
+        return !caller.userId.isEmpty() && package.deliveryPersonId == caller.userId;
+    case Role::Tracker:
+        return package.id == caller.packageId;
+    }
+    return false;
+}
+
+std::vector<Package> DispatchService::packages(const Principal &caller,
+                                               const PackageFilter &filter) const
+{
+    std::vector<Package> out;
+    for (const QString &id : m_packageOrder) {
+        const Package &p = m_packages[id];
+        if (!canSee(caller, p))
+            continue;
+        if (filter.status && p.status != *filter.status)
+            continue;
+        if (!filter.deliveryPersonId.isEmpty() && p.deliveryPersonId != filter.deliveryPersonId)
+            continue;
+        out.push_back(p);
+    }
+    return out;
+}
+
+Result<Package> DispatchService::package(const Principal &caller, const QString &id) const
+{
+    const Package *p = findPackage(id);
+    if (!p || !canSee(caller, *p))
+        return notFound(QStringLiteral("package"));
+    return *p;
+}
+
+Result<std::vector<PackageEvent>> DispatchService::events(const Principal &caller,
+                                                          const QString &id) const
+{
+    const Package *p = findPackage(id);
+    if (!p || !canSee(caller, *p))
+        return notFound(QStringLiteral("package"));
+    return m_store.loadEvents(id);
+}
+
+const Package *DispatchService::findPackage(const QString &id) const
+{
+    auto it = m_packages.constFind(id);
+    return it == m_packages.cend() ? nullptr : &*it;
+}
+
+const Package *DispatchService::findPackageByTrackingCode(const QString &code) const
+{
+    return findPackage(m_packageByCode.value(normalizeTrackingCode(code)));
+}
+
+const Package *DispatchService::findPackageByTrackingToken(const QString &token) const
+{
+    if (token.isEmpty())
+        return nullptr;
+    return findPackage(m_packageByToken.value(token));
+}
+
+std::vector<const Package *> DispatchService::carriedBy(const QString &courierId) const
+{
+    std::vector<const Package *> inProgress, assigned;
+    for (const QString &id : m_packageOrder) {
+        const Package &p = m_packages[id];
+        if (p.deliveryPersonId != courierId)
+            continue;
+        if (p.status == PackageStatus::InProgress)
+            inProgress.push_back(&p);
+        else if (p.status == PackageStatus::Assigned)
+            assigned.push_back(&p);
+    }
+    inProgress.insert(inProgress.end(), assigned.begin(), assigned.end());
+    return inProgress;
+}
+
+Result<Package> DispatchService::assign(const Principal &caller, const QString &packageId,
+                                        const QString &courierId)
+{
+    return transition(caller, packageId, PackageAction::Assign, courierId, QString());
+}
+
+Result<Package> DispatchService::start(const Principal &caller, const QString &packageId)
+{
+    return transition(caller, packageId, PackageAction::Start, QString(), QString());
+}
+
+Result<Package> DispatchService::complete(const Principal &caller, const QString &packageId)
+{
+    return transition(caller, packageId, PackageAction::Complete, QString(), QString());
+}
+
+Result<Package> DispatchService::fail(const Principal &caller, const QString &packageId,
+                                      const QString &reason)
+{
+    return transition(caller, packageId, PackageAction::Fail, QString(), reason);
+}
+
+Result<Package> DispatchService::cancel(const Principal &caller, const QString &packageId,
+                                        const QString &reason)
+{
+    return transition(caller, packageId, PackageAction::Cancel, QString(), reason);
+}
+
+Result<Package> DispatchService::transition(const Principal &caller, const QString &packageId,
+                                            PackageAction action, const QString &courierId,
+                                            const QString &reason)
+{
+    // The role decides first: a courier may never assign or cancel, a tracker may do nothing.
+    const bool dispatcherOnly = action == PackageAction::Assign || action == PackageAction::Cancel;
+    if (caller.isTracker() || (dispatcherOnly && !caller.isDispatcher()))
+        return forbidden();
+    auto it = m_packages.find(packageId);
+    if (it == m_packages.end() || !canSee(caller, *it))
+        return notFound(QStringLiteral("package"));
+    Package before = *it;
+
+    const auto next = nextStatus(before.status, action);
+    if (!next)
+        return makeError(ErrorCode::InvalidTransition,
+                         QStringLiteral("package is %1; it cannot be %2")
+                             .arg(statusName(before.status), actionName(action)));
+    if (action == PackageAction::Assign) {
+        if (!findCourier(courierId))
+            return notFound(QStringLiteral("courier"));
+        if (before.status == PackageStatus::Assigned && before.deliveryPersonId == courierId)
+            return makeError(ErrorCode::InvalidTransition,
+                             QStringLiteral("package is already assigned to this courier"));
+    }
+
+    const QDateTime now = m_clock.now();
+    const QString ts = isoTimestamp(now);
+    Package after = before;
+    after.status = *next;
+    after.updatedAt = now;
+    if (action == PackageAction::Assign)
+        after.deliveryPersonId = courierId;
+    if (action == PackageAction::Fail || action == PackageAction::Cancel)
+        after.reason = reason;
+
+    const QJsonValue courierValue = after.deliveryPersonId.isEmpty()
+                                        ? QJsonValue(QJsonValue::Null)
+                                        : QJsonValue(after.deliveryPersonId);
+    const QJsonValue reasonValue =
+        after.reason.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(after.reason);
+    std::vector<PackageEvent> events;
+    auto add = [&](const QString &name, QJsonObject payload) {
+        events.push_back(PackageEvent{0, after.id, name, now, std::move(payload)});
+    };
+    const QJsonObject delivery{{QStringLiteral("packageId"), after.id},
+                               {QStringLiteral("deliveryPersonId"), courierValue},
+                               {QStringLiteral("timestamp"), ts}};
+    switch (action) {
+    case PackageAction::Assign:
+        add(QStringLiteral("delivery:assigned"), delivery);
+        break;
+    case PackageAction::Start:
+        add(QStringLiteral("delivery:started"), delivery);
+        break;
+    case PackageAction::Complete:
+        add(QStringLiteral("delivery:completed"), delivery);
+        break;
+    case PackageAction::Fail: {
+        QJsonObject failed = delivery;
+        failed.insert(QStringLiteral("reason"), reasonValue);
+        add(QStringLiteral("delivery:failed"), failed);
+        break;
+    }
+    case PackageAction::Cancel:
+        add(QStringLiteral("package:cancelled"),
+            QJsonObject{{QStringLiteral("packageId"), after.id},
+                        {QStringLiteral("reason"), reasonValue},
+                        {QStringLiteral("timestamp"), ts}});
+        break;
+    }
+    add(QStringLiteral("package:update"),
+        QJsonObject{{QStringLiteral("packageId"), after.id},
+                    {QStringLiteral("status"), statusName(after.status)},
+                    {QStringLiteral("timestamp"), ts},
+                    {QStringLiteral("deliveryPersonId"), courierValue},
+                    {QStringLiteral("reason"), reasonValue}});
+
+    if (!m_store.savePackage(after, events, false))
+        return storeFailed();
+    *it = after;
+    const QString previousCourier =
+        before.deliveryPersonId != after.deliveryPersonId ? before.deliveryPersonId : QString();
+    Q_EMIT packageChanged(after, events, previousCourier);
+    return after;
+}
+
+// --- Locations -------------------------------------------------------------------------------
+
+Result<Done> DispatchService::reportLocation(const Principal &caller, const QString &courierId,
+                                             Location fix)
+{
+    if (caller.isTracker() || (caller.isCourier() && caller.userId != courierId))
+        return caller.isTracker() ? forbidden() : notFound(QStringLiteral("courier"));
+    auto it = m_couriers.find(courierId);
+    if (it == m_couriers.end())
+        return notFound(QStringLiteral("courier"));
+    if (!validCoordinates(fix.latitude, fix.longitude))
+        return makeError(ErrorCode::ValidationFailed,
+                         QStringLiteral("latitude must be in [-90, 90] and longitude in "
+                                        "[-180, 180]"));
+    const QDateTime now = m_clock.now();
+    if (!fix.timestamp.isValid())
+        fix.timestamp = now;
+    // A fix older than the current position is history, not where the courier is now.
+    const bool current = !it->lastLocation || fix.timestamp >= it->lastLocation->timestamp;
+    if (!m_store.appendFixes({StoredFix{courierId, fix, now, current}}))
+        return storeFailed();
+    if (current) {
+        it->lastLocation = fix;
+        Q_EMIT courierMoved(*it, fix);
+    }
+    return Done{};
+}
+
+} // namespace depot

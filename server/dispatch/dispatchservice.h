@@ -1,0 +1,128 @@
+#pragma once
+
+#include "result.h"
+#include "types.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <vector>
+
+namespace depot {
+
+class Clock;
+class Store;
+
+/// What a caller asks when listing packages.
+struct PackageFilter
+{
+    std::optional<PackageStatus> status;
+    QString deliveryPersonId;
+};
+
+/// Fields of a new package, already validated for shape by the caller.
+struct NewPackage
+{
+    QString recipientName;
+    QString address;
+    double latitude = 0;
+    double longitude = 0;
+    QString notes;
+};
+
+/// Fields of a new courier and their login.
+struct NewCourier
+{
+    QString name;
+    QString username;
+    QString passwordHash;
+    QString phone;
+    QString deviceId;
+};
+
+/// Changes to a courier; absent fields stay as they are.
+struct CourierPatch
+{
+    std::optional<QString> name;
+    std::optional<QString> phone;
+    std::optional<QString> deviceId;
+    QString passwordHash; // empty: unchanged
+};
+
+/// The dispatch domain: couriers, packages and their status machine. Every command is checked
+/// against the caller's role, written to the store in one transaction, then announced.
+class DispatchService : public QObject
+{
+    Q_OBJECT
+
+public:
+    DispatchService(Store &store, const Clock &clock, QObject *parent = nullptr);
+
+    /// Loads couriers and packages from the store.
+    void load();
+
+    // Couriers
+    Result<Courier> createCourier(const NewCourier &fields);
+    Result<Courier> updateCourier(const QString &id, const CourierPatch &patch);
+    std::vector<Courier> couriers() const;
+    Result<Courier> courier(const Principal &caller, const QString &id) const;
+    const Courier *findCourier(const QString &id) const;
+    const Courier *findCourierByDevice(const QString &deviceId) const;
+    /// Marks a courier online or offline; announces only real changes.
+    void setCourierOnline(const QString &id, bool online);
+
+    // Packages
+    Result<Package> createPackage(const NewPackage &fields);
+    std::vector<Package> packages(const Principal &caller, const PackageFilter &filter) const;
+    Result<Package> package(const Principal &caller, const QString &id) const;
+    Result<std::vector<PackageEvent>> events(const Principal &caller, const QString &id) const;
+    const Package *findPackage(const QString &id) const;
+    const Package *findPackageByTrackingCode(const QString &code) const;
+    const Package *findPackageByTrackingToken(const QString &token) const;
+    bool canSee(const Principal &caller, const Package &package) const;
+
+    Result<Package> assign(const Principal &caller, const QString &packageId,
+                           const QString &courierId);
+    Result<Package> start(const Principal &caller, const QString &packageId);
+    Result<Package> complete(const Principal &caller, const QString &packageId);
+    Result<Package> fail(const Principal &caller, const QString &packageId, const QString &reason);
+    Result<Package> cancel(const Principal &caller, const QString &packageId,
+                           const QString &reason);
+
+    // Locations
+    /// Validates and stores a courier's fix and moves their current position.
+    Result<Done> reportLocation(const Principal &caller, const QString &courierId, Location fix);
+
+    /// The packages a courier carries now: IN_PROGRESS first, then ASSIGNED.
+    std::vector<const Package *> carriedBy(const QString &courierId) const;
+
+    const Clock &clock() const { return m_clock; }
+
+Q_SIGNALS:
+    /// A package changed; `events` are already in its history, in the order they are to be sent.
+    /// `previousCourierId` is the courier it was taken from by a reassignment, else empty.
+    void packageChanged(const depot::Package &package,
+                        const std::vector<depot::PackageEvent> &events,
+                        const QString &previousCourierId);
+    void courierChanged(const depot::Courier &courier);
+    void courierOnlineChanged(const depot::Courier &courier, const QDateTime &at);
+    void courierMoved(const depot::Courier &courier, const depot::Location &fix);
+
+private:
+    Result<Package> transition(const Principal &caller, const QString &packageId,
+                               PackageAction action, const QString &courierId,
+                               const QString &reason);
+    Result<Package *> visiblePackage(const Principal &caller, const QString &id);
+    QString uniqueTrackingCode() const;
+
+    Store &m_store;
+    const Clock &m_clock;
+    QHash<QString, Courier> m_couriers;
+    QHash<QString, QString> m_courierByDevice;
+    QHash<QString, Package> m_packages;
+    std::vector<QString> m_packageOrder; // creation order, for stable listings
+    QHash<QString, QString> m_packageByCode;
+    QHash<QString, QString> m_packageByToken;
+};
+
+} // namespace depot

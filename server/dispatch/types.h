@@ -1,0 +1,118 @@
+#pragma once
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+namespace depot {
+
+/// Who a token belongs to decides what it may see and do.
+enum class Role { Dispatcher, Courier, Tracker };
+
+QString roleName(Role role);
+std::optional<Role> roleFromName(const QString &name);
+
+/// A package moves through these states; the last three are final.
+enum class PackageStatus { Pending, Assigned, InProgress, Completed, Failed, Cancelled };
+
+QString statusName(PackageStatus status);
+std::optional<PackageStatus> statusFromName(const QString &name);
+bool isFinal(PackageStatus status);
+
+/// What a dispatcher or courier asks to happen to a package.
+enum class PackageAction { Assign, Start, Complete, Fail, Cancel };
+
+QString actionName(PackageAction action);
+
+/// One GPS fix.
+struct Location
+{
+    double latitude = 0;
+    double longitude = 0;
+    std::optional<double> accuracy;
+    std::optional<double> speed;   // metres per second
+    std::optional<double> heading; // degrees clockwise from north
+    QDateTime timestamp;
+
+    QJsonObject toJson() const;
+};
+
+/// A login: dispatchers and couriers have one; trackers hold a package's token instead.
+struct User
+{
+    QString id;
+    QString username;
+    QString name;
+    Role role = Role::Courier;
+    QString passwordHash;
+    QDateTime createdAt;
+
+    QJsonObject toJson() const;
+};
+
+/// A delivery person; their id is also their user id.
+struct Courier
+{
+    QString id;
+    QString name;
+    QString username;
+    QString phone;
+    QString deviceId; // empty when none
+    bool online = false;
+    std::optional<Location> lastLocation;
+    QDateTime createdAt;
+
+    QJsonObject toJson() const;
+};
+
+struct Package
+{
+    QString id;
+    QString trackingCode;
+    QString trackingToken;
+    QString recipientName;
+    QString address;
+    double latitude = 0;
+    double longitude = 0;
+    PackageStatus status = PackageStatus::Pending;
+    QString deliveryPersonId; // empty when unassigned
+    QString notes;
+    QString reason; // empty when none
+    QDateTime createdAt;
+    QDateTime updatedAt;
+
+    /// The contract's package object; the tracking token only for dispatchers.
+    QJsonObject toJson(bool withTrackingToken) const;
+};
+
+/// One entry of a package's history, exactly as it was sent to clients.
+struct PackageEvent
+{
+    qint64 seq = 0; // store order, filled in by the store
+    QString packageId;
+    QString event; // "package:update", "delivery:assigned", ...
+    QDateTime timestamp;
+    QJsonObject payload;
+};
+
+/// The authenticated caller of a REST request or a socket connection.
+struct Principal
+{
+    Role role = Role::Tracker;
+    QString userId;    // dispatcher or courier
+    QString packageId; // tracker
+    QString username;
+    QString name;
+
+    bool isDispatcher() const { return role == Role::Dispatcher; }
+    bool isCourier() const { return role == Role::Courier; }
+    bool isTracker() const { return role == Role::Tracker; }
+};
+
+/// A lowercase UUID without braces, the form of every id on the wire.
+QString newId();
+bool isUuid(const QString &text);
+
+} // namespace depot

@@ -1,0 +1,76 @@
+#include "hub.h"
+
+#include "api/authservice.h"
+#include "api/restapi.h"
+#include "dispatch/clock.h"
+#include "dispatch/dispatchservice.h"
+#include "store/sqlitestore.h"
+#include "transport/httpserver.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLockFile>
+
+namespace depot {
+
+Hub::Hub(HubConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(std::make_unique<SystemClock>())
+{}
+
+Hub::~Hub()
+{
+    // The server goes first so no request reaches a part that is being torn down.
+    delete m_http;
+    m_http = nullptr;
+}
+
+QString Hub::listeningUrl() const
+{
+    QString host = m_config.hostText;
+    if (host.contains(QLatin1Char(':')))
+        host = QLatin1Char('[') + host + QLatin1Char(']');
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+}
+
+std::optional<StartError> Hub::start()
+{
+    const QString dir = QDir(m_config.dataDir).absolutePath();
+    if (!QDir().mkpath(dir) || !QFileInfo(dir).isWritable())
+        return StartError{2,
+                          QStringLiteral("the data dir %1 cannot be created or written").arg(dir)};
+    m_lock = std::make_unique<QLockFile>(dir + QStringLiteral("/depot.lock"));
+    m_lock->setStaleLockTime(0);
+    if (!m_lock->tryLock(100))
+        return StartError{2, QStringLiteral("the data dir %1 is in use by another Depot").arg(dir)};
+
+    m_store = std::make_unique<SqliteStore>(dir + QStringLiteral("/depot.sqlite"));
+    QString error;
+    if (!m_store->open(&error))
+        return StartError{2, QStringLiteral("cannot open the database in %1: %2").arg(dir, error)};
+
+    m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
+    m_dispatch->load();
+    m_auth = std::make_unique<AuthService>(*m_store, *m_dispatch, *m_clock);
+    const auto admin = m_auth->ensureAdminAccount(m_config.adminPassword);
+    if (!admin)
+        return StartError{2, admin.error().message};
+    m_generatedPassword = *admin;
+
+    m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth);
+    m_rest->setCorsOrigin(m_config.corsOrigin);
+    m_http = new HttpServer(this);
+    m_http->setFallbackHandler([this](const HttpRequest &r) { return m_rest->handle(r); });
+
+    bool inUse = false;
+    m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);
+    if (m_port == 0)
+        return StartError{inUse ? 3 : 2, QStringLiteral("cannot listen on %1:%2: %3")
+                                             .arg(m_config.hostText)
+                                             .arg(m_config.port)
+                                             .arg(error)};
+    return std::nullopt;
+}
+
+} // namespace depot

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "hubconfig.h"
+
+#include <QObject>
+
+#include <memory>
+
+class QLockFile;
+
+namespace depot {
+
+class AuthService;
+class Clock;
+class DispatchService;
+class HttpServer;
+class RestApi;
+class Store;
+
+/// Why the hub could not start, with the process exit code the contract gives it.
+struct StartError
+{
+    int exitCode = 1;
+    QString message;
+};
+
+/// The hub: builds every part from its config and wires them; the one place that knows them all.
+class Hub : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Hub(HubConfig config, QObject *parent = nullptr);
+    ~Hub() override;
+
+    /// Opens the data dir and database, makes the dispatcher account and starts listening.
+    std::optional<StartError> start();
+
+    const HubConfig &config() const { return m_config; }
+    quint16 port() const { return m_port; }
+    /// The dispatcher password made on this start, or empty.
+    QString generatedAdminPassword() const { return m_generatedPassword; }
+    /// The URL to print: http://HOST:PORT.
+    QString listeningUrl() const;
+
+    DispatchService &dispatch() { return *m_dispatch; }
+    AuthService &auth() { return *m_auth; }
+    HttpServer &http() { return *m_http; }
+
+private:
+    HubConfig m_config;
+    std::unique_ptr<Clock> m_clock;
+    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<DispatchService> m_dispatch;
+    std::unique_ptr<AuthService> m_auth;
+    std::unique_ptr<RestApi> m_rest;
+    HttpServer *m_http = nullptr;
+    quint16 m_port = 0;
+    QString m_generatedPassword;
+};
+
+} // namespace depot

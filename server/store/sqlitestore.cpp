@@ -1,0 +1,590 @@
+#include "sqlitestore.h"
+
+#include "dispatch/clock.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+#include <QVariant>
+
+Q_LOGGING_CATEGORY(lcStore, "depot.store")
+
+namespace depot {
+
+namespace {
+
+// Each entry migrates the schema from version i to i + 1; never edit one that has shipped.
+const char *const kMigrations[] = {
+    R"sql(
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL);
+    CREATE TABLE tokens (
+        token_hash BLOB PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL);
+    CREATE TABLE couriers (
+        id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        phone TEXT NOT NULL DEFAULT '',
+        device_id TEXT UNIQUE,
+        last_latitude REAL, last_longitude REAL, last_accuracy REAL, last_speed REAL,
+        last_heading REAL, last_time TEXT);
+    CREATE TABLE packages (
+        id TEXT PRIMARY KEY,
+        tracking_code TEXT NOT NULL UNIQUE,
+        tracking_token TEXT NOT NULL UNIQUE,
+        recipient_name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        latitude REAL NOT NULL,
+        longitude REAL NOT NULL,
+        status TEXT NOT NULL,
+        delivery_person_id TEXT,
+        notes TEXT NOT NULL DEFAULT '',
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL);
+    CREATE TABLE package_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        package_id TEXT NOT NULL REFERENCES packages(id),
+        event TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        payload TEXT NOT NULL);
+    CREATE INDEX package_events_by_package ON package_events(package_id, seq);
+    CREATE TABLE fixes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        courier_id TEXT NOT NULL,
+        latitude REAL NOT NULL, longitude REAL NOT NULL,
+        accuracy REAL, speed REAL, heading REAL,
+        timestamp TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        current INTEGER NOT NULL);
+    CREATE INDEX fixes_by_courier ON fixes(courier_id, id);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    )sql",
+};
+
+QVariant nullable(const QString &s)
+{
+    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
+}
+
+QVariant nullable(const std::optional<double> &v)
+{
+    return v ? QVariant(*v) : QVariant(QMetaType::fromType<double>());
+}
+
+// SQLite stores a null QString as NULL; text columns that are NOT NULL get "" instead.
+QString notNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
+std::optional<double> optionalDouble(const QVariant &v)
+{
+    return v.isNull() ? std::nullopt : std::optional<double>(v.toDouble());
+}
+
+QString iso(const QDateTime &t)
+{
+    return isoTimestamp(t);
+}
+
+QDateTime fromIso(const QVariant &v)
+{
+    return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
+}
+
+bool exec(QSqlQuery &q)
+{
+    if (q.exec())
+        return true;
+    qCWarning(lcStore) << "query failed:" << q.lastError().text() << q.lastQuery();
+    return false;
+}
+
+} // namespace
+
+SqliteStore::SqliteStore(QString path)
+    : m_path(std::move(path))
+    , m_connectionName(QStringLiteral("depot-store-") + QUuid::createUuid().toString())
+{}
+
+SqliteStore::~SqliteStore()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+int SqliteStore::currentSchemaVersion()
+{
+    return int(std::size(kMigrations));
+}
+
+bool SqliteStore::open(QString *error)
+{
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db.setDatabaseName(m_path);
+    if (!m_db.open()) {
+        if (error)
+            *error = m_db.lastError().text();
+        return false;
+    }
+    QSqlQuery q(m_db);
+    // WAL lets readers run beside the writer; FULL sync makes an answered write survive a crash.
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+        if (!q.exec(QString::fromLatin1(pragma))) {
+            if (error)
+                *error = q.lastError().text();
+            return false;
+        }
+    }
+    return migrate(error);
+}
+
+bool SqliteStore::migrate(QString *error)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")) ||
+        !q.exec(QStringLiteral("SELECT version FROM schema_version"))) {
+        if (error)
+            *error = q.lastError().text();
+        return false;
+    }
+    m_schemaVersion = q.next() ? q.value(0).toInt() : 0;
+    q.finish();
+    if (m_schemaVersion > currentSchemaVersion()) {
+        if (error)
+            *error = QStringLiteral("database schema version %1 is newer than this Depot (%2)")
+                         .arg(m_schemaVersion)
+                         .arg(currentSchemaVersion());
+        return false;
+    }
+    while (m_schemaVersion < currentSchemaVersion()) {
+        const int target = m_schemaVersion + 1;
+        const bool ok = transaction([&] {
+            const QStringList statements = QString::fromUtf8(kMigrations[m_schemaVersion])
+                                               .split(QLatin1Char(';'), Qt::SkipEmptyParts);
+            for (const QString &statement : statements) {
+                if (statement.trimmed().isEmpty())
+                    continue;
+                if (!q.exec(statement)) {
+                    qCWarning(lcStore) << "migration failed:" << q.lastError().text();
+                    return false;
+                }
+            }
+            q.exec(QStringLiteral("DELETE FROM schema_version"));
+            q.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
+            q.addBindValue(target);
+            return exec(q);
+        });
+        if (!ok) {
+            if (error)
+                *error = QStringLiteral("could not migrate the database to version %1").arg(target);
+            return false;
+        }
+        m_schemaVersion = target;
+        qCInfo(lcStore) << "database migrated to schema version" << target;
+    }
+    return true;
+}
+
+template <class F> bool SqliteStore::transaction(F &&body)
+{
+    if (!m_db.transaction()) {
+        qCWarning(lcStore) << "cannot begin a transaction:" << m_db.lastError().text();
+        return false;
+    }
+    if (!body()) {
+        m_db.rollback();
+        return false;
+    }
+    if (!m_db.commit()) {
+        qCWarning(lcStore) << "commit failed:" << m_db.lastError().text();
+        m_db.rollback();
+        return false;
+    }
+    return true;
+}
+
+std::vector<User> SqliteStore::loadUsers()
+{
+    std::vector<User> users;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral(
+            "SELECT id, username, name, role, password_hash, created_at FROM users")))
+        return users;
+    while (q.next()) {
+        User u;
+        u.id = q.value(0).toString();
+        u.username = q.value(1).toString();
+        u.name = q.value(2).toString();
+        u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
+        u.passwordHash = q.value(4).toString();
+        u.createdAt = fromIso(q.value(5));
+        users.push_back(std::move(u));
+    }
+    return users;
+}
+
+std::optional<User> SqliteStore::userWhere(const char *column, const QString &value)
+{
+    QSqlQuery q(m_db);
+    q.prepare(
+        QStringLiteral("SELECT id, username, name, role, password_hash, created_at FROM users "
+                       "WHERE %1 = ?")
+            .arg(QLatin1String(column)));
+    q.addBindValue(value);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    User u;
+    u.id = q.value(0).toString();
+    u.username = q.value(1).toString();
+    u.name = q.value(2).toString();
+    u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
+    u.passwordHash = q.value(4).toString();
+    u.createdAt = fromIso(q.value(5));
+    return u;
+}
+
+std::optional<User> SqliteStore::userByUsername(const QString &username)
+{
+    return userWhere("username", username);
+}
+
+std::optional<User> SqliteStore::userById(const QString &id)
+{
+    return userWhere("id", id);
+}
+
+bool SqliteStore::insertUser(const User &user)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("INSERT INTO users (id, username, name, role, password_hash, "
+                                 "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+        q.addBindValue(user.id);
+        q.addBindValue(user.username);
+        q.addBindValue(user.name);
+        q.addBindValue(roleName(user.role));
+        q.addBindValue(user.passwordHash);
+        q.addBindValue(iso(user.createdAt));
+        return exec(q);
+    });
+}
+
+bool SqliteStore::insertToken(const QByteArray &tokenHash, const QString &userId,
+                              const QDateTime &createdAt)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral(
+            "INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)"));
+        q.addBindValue(tokenHash);
+        q.addBindValue(userId);
+        q.addBindValue(iso(createdAt));
+        return exec(q);
+    });
+}
+
+std::optional<QString> SqliteStore::userIdForToken(const QByteArray &tokenHash)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT user_id FROM tokens WHERE token_hash = ?"));
+    q.addBindValue(tokenHash);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    return q.value(0).toString();
+}
+
+bool SqliteStore::deleteToken(const QByteArray &tokenHash)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("DELETE FROM tokens WHERE token_hash = ?"));
+        q.addBindValue(tokenHash);
+        return exec(q);
+    });
+}
+
+std::vector<Courier> SqliteStore::loadCouriers()
+{
+    std::vector<Courier> couriers;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral(
+            "SELECT c.id, u.name, u.username, c.phone, c.device_id, c.last_latitude, "
+            "c.last_longitude, c.last_accuracy, c.last_speed, c.last_heading, c.last_time, "
+            "u.created_at FROM couriers c JOIN users u ON u.id = c.id ORDER BY u.created_at")))
+        return couriers;
+    while (q.next()) {
+        Courier c;
+        c.id = q.value(0).toString();
+        c.name = q.value(1).toString();
+        c.username = q.value(2).toString();
+        c.phone = q.value(3).toString();
+        c.deviceId = q.value(4).toString();
+        if (!q.value(5).isNull()) {
+            Location l;
+            l.latitude = q.value(5).toDouble();
+            l.longitude = q.value(6).toDouble();
+            l.accuracy = optionalDouble(q.value(7));
+            l.speed = optionalDouble(q.value(8));
+            l.heading = optionalDouble(q.value(9));
+            l.timestamp = fromIso(q.value(10));
+            c.lastLocation = l;
+        }
+        c.createdAt = fromIso(q.value(11));
+        couriers.push_back(std::move(c));
+    }
+    return couriers;
+}
+
+bool SqliteStore::insertCourier(const User &user, const Courier &courier)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("INSERT INTO users (id, username, name, role, password_hash, "
+                                 "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+        q.addBindValue(user.id);
+        q.addBindValue(user.username);
+        q.addBindValue(user.name);
+        q.addBindValue(roleName(user.role));
+        q.addBindValue(user.passwordHash);
+        q.addBindValue(iso(user.createdAt));
+        if (!exec(q))
+            return false;
+        q.prepare(QStringLiteral("INSERT INTO couriers (id, phone, device_id) VALUES (?, ?, ?)"));
+        q.addBindValue(courier.id);
+        q.addBindValue(notNull(courier.phone));
+        q.addBindValue(nullable(courier.deviceId));
+        return exec(q);
+    });
+}
+
+bool SqliteStore::updateCourier(const Courier &courier, const QString &newPasswordHash)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("UPDATE users SET name = ? WHERE id = ?"));
+        q.addBindValue(courier.name);
+        q.addBindValue(courier.id);
+        if (!exec(q))
+            return false;
+        if (!newPasswordHash.isEmpty()) {
+            q.prepare(QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"));
+            q.addBindValue(newPasswordHash);
+            q.addBindValue(courier.id);
+            if (!exec(q))
+                return false;
+        }
+        q.prepare(QStringLiteral("UPDATE couriers SET phone = ?, device_id = ? WHERE id = ?"));
+        q.addBindValue(notNull(courier.phone));
+        q.addBindValue(nullable(courier.deviceId));
+        q.addBindValue(courier.id);
+        return exec(q);
+    });
+}
+
+std::vector<Package> SqliteStore::loadPackages()
+{
+    std::vector<Package> packages;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral(
+            "SELECT id, tracking_code, tracking_token, recipient_name, address, latitude, "
+            "longitude, status, delivery_person_id, notes, reason, created_at, updated_at "
+            "FROM packages ORDER BY created_at")))
+        return packages;
+    while (q.next()) {
+        Package p;
+        p.id = q.value(0).toString();
+        p.trackingCode = q.value(1).toString();
+        p.trackingToken = q.value(2).toString();
+        p.recipientName = q.value(3).toString();
+        p.address = q.value(4).toString();
+        p.latitude = q.value(5).toDouble();
+        p.longitude = q.value(6).toDouble();
+        p.status = statusFromName(q.value(7).toString()).value_or(PackageStatus::Pending);
+        p.deliveryPersonId = q.value(8).toString();
+        p.notes = q.value(9).toString();
+        p.reason = q.value(10).toString();
+        p.createdAt = fromIso(q.value(11));
+        p.updatedAt = fromIso(q.value(12));
+        packages.push_back(std::move(p));
+    }
+    return packages;
+}
+
+bool SqliteStore::savePackage(const Package &p, std::vector<PackageEvent> &events, bool isNew)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        if (isNew) {
+            q.prepare(QStringLiteral(
+                "INSERT INTO packages (id, tracking_code, tracking_token, recipient_name, "
+                "address, latitude, longitude, status, delivery_person_id, notes, reason, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            q.addBindValue(p.id);
+            q.addBindValue(p.trackingCode);
+            q.addBindValue(p.trackingToken);
+            q.addBindValue(p.recipientName);
+            q.addBindValue(p.address);
+            q.addBindValue(p.latitude);
+            q.addBindValue(p.longitude);
+        } else {
+            q.prepare(QStringLiteral(
+                "UPDATE packages SET status = ?, delivery_person_id = ?, notes = ?, reason = ?, "
+                "updated_at = ? WHERE id = ?"));
+        }
+        q.addBindValue(statusName(p.status));
+        q.addBindValue(nullable(p.deliveryPersonId));
+        q.addBindValue(notNull(p.notes));
+        q.addBindValue(nullable(p.reason));
+        if (isNew)
+            q.addBindValue(iso(p.createdAt));
+        q.addBindValue(iso(p.updatedAt));
+        if (!isNew)
+            q.addBindValue(p.id);
+        if (!exec(q) || q.numRowsAffected() != 1)
+            return false;
+        q.prepare(QStringLiteral("INSERT INTO package_events (package_id, event, timestamp, "
+                                 "payload) VALUES (?, ?, ?, ?)"));
+        for (PackageEvent &e : events) {
+            q.addBindValue(e.packageId);
+            q.addBindValue(e.event);
+            q.addBindValue(iso(e.timestamp));
+            q.addBindValue(
+                QString::fromUtf8(QJsonDocument(e.payload).toJson(QJsonDocument::Compact)));
+            if (!exec(q))
+                return false;
+            e.seq = q.lastInsertId().toLongLong();
+        }
+        return true;
+    });
+}
+
+std::vector<PackageEvent> SqliteStore::loadEvents(const QString &packageId)
+{
+    std::vector<PackageEvent> events;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT seq, event, timestamp, payload FROM package_events "
+                             "WHERE package_id = ? ORDER BY seq"));
+    q.addBindValue(packageId);
+    if (!exec(q))
+        return events;
+    while (q.next()) {
+        PackageEvent e;
+        e.seq = q.value(0).toLongLong();
+        e.packageId = packageId;
+        e.event = q.value(1).toString();
+        e.timestamp = fromIso(q.value(2));
+        e.payload = QJsonDocument::fromJson(q.value(3).toString().toUtf8()).object();
+        events.push_back(std::move(e));
+    }
+    return events;
+}
+
+bool SqliteStore::appendFixes(const std::vector<StoredFix> &fixes)
+{
+    if (fixes.empty())
+        return true;
+    return transaction([&] {
+        QSqlQuery insert(m_db);
+        insert.prepare(QStringLiteral(
+            "INSERT INTO fixes (courier_id, latitude, longitude, accuracy, speed, heading, "
+            "timestamp, received_at, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        QSqlQuery move(m_db);
+        move.prepare(QStringLiteral(
+            "UPDATE couriers SET last_latitude = ?, last_longitude = ?, last_accuracy = ?, "
+            "last_speed = ?, last_heading = ?, last_time = ? WHERE id = ?"));
+        for (const StoredFix &f : fixes) {
+            const Location &l = f.location;
+            insert.addBindValue(f.courierId);
+            insert.addBindValue(l.latitude);
+            insert.addBindValue(l.longitude);
+            insert.addBindValue(nullable(l.accuracy));
+            insert.addBindValue(nullable(l.speed));
+            insert.addBindValue(nullable(l.heading));
+            insert.addBindValue(iso(l.timestamp));
+            insert.addBindValue(iso(f.receivedAt));
+            insert.addBindValue(f.current ? 1 : 0);
+            if (!exec(insert))
+                return false;
+            if (!f.current)
+                continue;
+            move.addBindValue(l.latitude);
+            move.addBindValue(l.longitude);
+            move.addBindValue(nullable(l.accuracy));
+            move.addBindValue(nullable(l.speed));
+            move.addBindValue(nullable(l.heading));
+            move.addBindValue(iso(l.timestamp));
+            move.addBindValue(f.courierId);
+            if (!exec(move))
+                return false;
+        }
+        return true;
+    });
+}
+
+std::vector<Location> SqliteStore::loadTrail(const QString &courierId, int limit)
+{
+    std::vector<Location> trail;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(
+        QStringLiteral("SELECT latitude, longitude, accuracy, speed, heading, timestamp FROM fixes "
+                       "WHERE courier_id = ? AND current = 1 ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(courierId);
+    q.addBindValue(limit);
+    if (!exec(q))
+        return trail;
+    while (q.next()) {
+        Location l;
+        l.latitude = q.value(0).toDouble();
+        l.longitude = q.value(1).toDouble();
+        l.accuracy = optionalDouble(q.value(2));
+        l.speed = optionalDouble(q.value(3));
+        l.heading = optionalDouble(q.value(4));
+        l.timestamp = fromIso(q.value(5));
+        trail.push_back(l);
+    }
+    std::reverse(trail.begin(), trail.end());
+    return trail;
+}
+
+std::optional<QString> SqliteStore::setting(const QString &key)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT value FROM settings WHERE key = ?"));
+    q.addBindValue(key);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    return q.value(0).toString();
+}
+
+bool SqliteStore::setSetting(const QString &key, const QString &value)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+        q.addBindValue(key);
+        q.addBindValue(value);
+        return exec(q);
+    });
+}
+
+} // namespace depot

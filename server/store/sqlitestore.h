@@ -1,0 +1,58 @@
+#pragma once
+
+#include "store.h"
+
+#include <QSqlDatabase>
+
+namespace depot {
+
+/// The Store on one SQLite file: WAL journal, full sync, a schema version table and migrations.
+class SqliteStore final : public Store
+{
+public:
+    explicit SqliteStore(QString path);
+    ~SqliteStore() override;
+
+    bool open(QString *error) override;
+    int schemaVersion() const override { return m_schemaVersion; }
+
+    std::vector<User> loadUsers() override;
+    bool insertUser(const User &user) override;
+    std::optional<User> userByUsername(const QString &username) override;
+    std::optional<User> userById(const QString &id) override;
+
+    bool insertToken(const QByteArray &tokenHash, const QString &userId,
+                     const QDateTime &createdAt) override;
+    std::optional<QString> userIdForToken(const QByteArray &tokenHash) override;
+    bool deleteToken(const QByteArray &tokenHash) override;
+
+    std::vector<Courier> loadCouriers() override;
+    bool insertCourier(const User &user, const Courier &courier) override;
+    bool updateCourier(const Courier &courier, const QString &newPasswordHash) override;
+
+    std::vector<Package> loadPackages() override;
+    bool savePackage(const Package &package, std::vector<PackageEvent> &events,
+                     bool isNew) override;
+    std::vector<PackageEvent> loadEvents(const QString &packageId) override;
+
+    bool appendFixes(const std::vector<StoredFix> &fixes) override;
+    std::vector<Location> loadTrail(const QString &courierId, int limit) override;
+
+    std::optional<QString> setting(const QString &key) override;
+    bool setSetting(const QString &key, const QString &value) override;
+
+    /// The schema version this build writes.
+    static int currentSchemaVersion();
+
+private:
+    bool migrate(QString *error);
+    std::optional<User> userWhere(const char *column, const QString &value);
+    template <class F> bool transaction(F &&body);
+
+    QString m_path;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    int m_schemaVersion = 0;
+};
+
+} // namespace depot

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "dispatch/types.h"
+
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+namespace depot {
+
+/// A fix as it is kept in the courier's history; `current` is false for late fixes that are
+/// kept but were older than the courier's position when they arrived.
+struct StoredFix
+{
+    QString courierId;
+    Location location;
+    QDateTime receivedAt;
+    bool current = true;
+};
+
+/// Durable storage of the hub's state. Every method is one transaction: it either happens
+/// whole and is on disk when it returns true, or not at all.
+class Store
+{
+public:
+    virtual ~Store() = default;
+
+    /// Opens or creates the database and migrates its schema to the current version.
+    virtual bool open(QString *error) = 0;
+    virtual int schemaVersion() const = 0;
+
+    virtual std::vector<User> loadUsers() = 0;
+    virtual bool insertUser(const User &user) = 0;
+    virtual std::optional<User> userByUsername(const QString &username) = 0;
+    virtual std::optional<User> userById(const QString &id) = 0;
+
+    virtual bool insertToken(const QByteArray &tokenHash, const QString &userId,
+                             const QDateTime &createdAt) = 0;
+    virtual std::optional<QString> userIdForToken(const QByteArray &tokenHash) = 0;
+    virtual bool deleteToken(const QByteArray &tokenHash) = 0;
+
+    virtual std::vector<Courier> loadCouriers() = 0;
+    /// Creates the courier and their login together.
+    virtual bool insertCourier(const User &user, const Courier &courier) = 0;
+    /// Updates the courier's record and login; a non-empty hash also changes the password.
+    virtual bool updateCourier(const Courier &courier, const QString &newPasswordHash) = 0;
+
+    virtual std::vector<Package> loadPackages() = 0;
+    /// Writes the package and appends its events, filling in their sequence numbers.
+    virtual bool savePackage(const Package &package, std::vector<PackageEvent> &events,
+                             bool isNew) = 0;
+    virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
+
+    /// Appends fixes and moves each courier's current position, all in one transaction.
+    virtual bool appendFixes(const std::vector<StoredFix> &fixes) = 0;
+    /// The courier's most recent current fixes, oldest first.
+    virtual std::vector<Location> loadTrail(const QString &courierId, int limit) = 0;
+
+    virtual std::optional<QString> setting(const QString &key) = 0;
+    virtual bool setSetting(const QString &key, const QString &value) = 0;
+};
+
+} // namespace depot

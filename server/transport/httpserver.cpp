@@ -1,0 +1,232 @@
+#include "httpserver.h"
+
+#include <QHttpServerRequest>
+#include <QLoggingCategory>
+#include <QSslConfiguration>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QWebSocket>
+
+Q_LOGGING_CATEGORY(lcTransport, "depot.transport")
+
+namespace depot {
+
+namespace {
+
+// Headers and the request line may add this much to the largest body before a request is cut off.
+constexpr qint64 kHeaderAllowance = 64 * 1024;
+constexpr char kBytesProperty[] = "depot.requestBytes";
+
+/// Counts what a connection sends for its current request, before the HTTP parser buffers it,
+/// so that an endless header or body is refused instead of filling memory. Connected before the
+/// HTTP server's own slot, so it runs first on every read.
+void installRequestGuard(QTcpSocket *socket, qint64 limit)
+{
+    socket->setProperty(kBytesProperty, qint64(0));
+    QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, limit] {
+        const qint64 seen =
+            socket->property(kBytesProperty).toLongLong() + socket->bytesAvailable();
+        socket->setProperty(kBytesProperty, seen);
+        if (seen <= limit)
+            return;
+        HttpResponse tooLarge = HttpResponse::error(
+            413, QStringLiteral("payload_too_large"),
+            QStringLiteral("the request is larger than %1 bytes").arg(limit - kHeaderAllowance));
+        socket->write(tooLarge.withHeader("Connection", "close").serialize());
+        socket->disconnectFromHost();
+        socket->readAll(); // nothing of it reaches the parser
+    });
+}
+
+class GuardedTcpServer : public QTcpServer
+{
+public:
+    GuardedTcpServer(qint64 limit, QObject *parent)
+        : QTcpServer(parent)
+        , m_limit(limit)
+    {}
+
+protected:
+    void incomingConnection(qintptr handle) override
+    {
+        auto *socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(handle)) {
+            delete socket;
+            return;
+        }
+        installRequestGuard(socket, m_limit);
+        addPendingConnection(socket);
+    }
+
+private:
+    qint64 m_limit;
+};
+
+QByteArray methodName(QHttpServerRequest::Method m)
+{
+    switch (m) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+} // namespace
+
+HttpExchange::HttpExchange(QTcpSocket *socket)
+    : m_socket(socket)
+{}
+
+bool HttpExchange::connected() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void HttpExchange::respond(const HttpResponse &response)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (!connected())
+        return;
+    m_socket->write(response.serialize());
+}
+
+HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure)
+{
+    HttpRequest r;
+    r.method = methodName(request.method());
+    r.path = request.url().path();
+    r.query = request.query();
+    const auto headers = request.headers();
+    r.headers.reserve(headers.size());
+    for (const auto &h : headers)
+        r.headers.append({h.first.toLower(), h.second});
+    r.body = request.body();
+    r.remoteAddress = request.remoteAddress();
+    r.secure = secure;
+    return r;
+}
+
+HttpServer::HttpServer(QObject *parent)
+    : QAbstractHttpServer(parent)
+{
+    connect(this, &QAbstractHttpServer::newWebSocketConnection, this, &HttpServer::onNewWebSocket);
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::addEndpoint(const QString &prefix, HttpEndpoint *endpoint)
+{
+    m_endpoints.append({prefix, endpoint});
+}
+
+void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_tls = std::make_unique<QSslConfiguration>(configuration);
+}
+
+quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString *error,
+                             bool *addressInUse)
+{
+    const qint64 limit = m_maxBodyBytes + kHeaderAllowance;
+    QTcpServer *server = nullptr;
+    if (m_tls) {
+        auto *ssl = new QSslServer(this);
+        ssl->setSslConfiguration(*m_tls);
+        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl,
+                [limit](QSslSocket *socket) { installRequestGuard(socket, limit); });
+        server = ssl;
+    } else {
+        server = new GuardedTcpServer(limit, this);
+    }
+    if (!server->listen(address, port)) {
+        if (error)
+            *error = server->errorString();
+        if (addressInUse)
+            *addressInUse = server->serverError() == QAbstractSocket::AddressInUseError;
+        delete server;
+        return 0;
+    }
+    bind(server);
+    return server->serverPort();
+}
+
+HttpEndpoint *HttpServer::endpointFor(const QString &path) const
+{
+    for (const auto &[prefix, endpoint] : m_endpoints) {
+        if (path.startsWith(prefix) || path + QLatin1Char('/') == prefix)
+            return endpoint;
+    }
+    return nullptr;
+}
+
+bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    socket->setProperty(kBytesProperty, qint64(0)); // the next request starts counting afresh
+    const bool secure = qobject_cast<QSslSocket *>(socket) != nullptr;
+    HttpRequest r = toHttpRequest(request, secure);
+    HttpEndpoint *endpoint = endpointFor(r.path);
+
+    const bool upgrade = request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
+                         request.value("connection").toLower().contains("upgrade");
+    if (upgrade) {
+        // True hands the socket to the WebSocket server; false has missingHandler() refuse it.
+        return endpoint && endpoint->acceptWebSocket(r);
+    }
+
+    if (endpoint) {
+        endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket));
+        return true;
+    }
+    HttpResponse response = m_fallback ? m_fallback(r)
+                                       : HttpResponse::error(404, QStringLiteral("not_found"),
+                                                             QStringLiteral("no such route"));
+    socket->write(response.serialize());
+    return true;
+}
+
+void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+{
+    // Only reached for refused WebSocket upgrades; the server closes the connection after this.
+    socket->write(HttpResponse::error(400, QStringLiteral("bad_request"),
+                                      QStringLiteral("WebSocket upgrade refused"))
+                      .withHeader("Connection", "close")
+                      .serialize());
+}
+
+void HttpServer::onNewWebSocket()
+{
+    while (hasPendingWebSocketConnections()) {
+        std::unique_ptr<QWebSocket> ws = nextPendingWebSocketConnection();
+        if (!ws)
+            continue;
+        HttpEndpoint *endpoint = endpointFor(ws->requestUrl().path());
+        if (!endpoint) {
+            ws->close(QWebSocketProtocol::CloseCodePolicyViolated);
+            continue;
+        }
+        endpoint->webSocketConnected(std::move(ws));
+    }
+}
+
+} // namespace depot

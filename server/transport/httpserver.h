@@ -1,0 +1,89 @@
+#pragma once
+
+#include "httpmessage.h"
+
+#include <QAbstractHttpServer>
+#include <QPointer>
+
+#include <functional>
+#include <memory>
+
+class QTcpSocket;
+class QWebSocket;
+class QSslConfiguration;
+
+namespace depot {
+
+/// One request waiting for its answer; it may be answered later (long-polling) or never, if the
+/// client goes away first.
+class HttpExchange
+{
+public:
+    explicit HttpExchange(QTcpSocket *socket);
+    bool connected() const;
+    /// Writes the response once; later calls and calls after the client left do nothing.
+    void respond(const HttpResponse &response);
+    bool answered() const { return m_answered; }
+    QTcpSocket *socket() const { return m_socket.data(); }
+
+private:
+    QPointer<QTcpSocket> m_socket;
+    bool m_answered = false;
+};
+
+/// A part of the hub that answers requests under a path prefix and may take WebSocket upgrades.
+class HttpEndpoint
+{
+public:
+    virtual ~HttpEndpoint() = default;
+    /// Answers now or keeps the exchange to answer later.
+    virtual void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) = 0;
+    /// Whether to accept this upgrade request; then webSocketConnected() follows.
+    virtual bool acceptWebSocket(const HttpRequest &request) = 0;
+    virtual void webSocketConnected(std::unique_ptr<QWebSocket> socket) = 0;
+};
+
+/// The hub's one HTTP port: REST, pages and the real-time endpoint, with WebSocket upgrades on
+/// the same port. It bounds what one request may buffer and answers every request it reads.
+class HttpServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+
+public:
+    using Handler = std::function<HttpResponse(const HttpRequest &)>;
+
+    explicit HttpServer(QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    /// The largest body the hub reads; a larger request is answered 413 and closed.
+    void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
+    qint64 maxBodyBytes() const { return m_maxBodyBytes; }
+    /// Requests not claimed by an endpoint.
+    void setFallbackHandler(Handler handler) { m_fallback = std::move(handler); }
+    /// Requests whose path starts with `prefix` (e.g. "/socket.io/") go to `endpoint`.
+    void addEndpoint(const QString &prefix, HttpEndpoint *endpoint);
+    /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
+    void setTlsConfiguration(const QSslConfiguration &configuration);
+
+    /// Listens on address:port (0 picks a free port). Returns the port, or 0 with `error` set.
+    quint16 listenOn(const QHostAddress &address, quint16 port, QString *error,
+                     bool *addressInUse = nullptr);
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    HttpEndpoint *endpointFor(const QString &path) const;
+    void onNewWebSocket();
+
+    Handler m_fallback;
+    QList<QPair<QString, HttpEndpoint *>> m_endpoints;
+    std::unique_ptr<QSslConfiguration> m_tls;
+    qint64 m_maxBodyBytes = 1'000'000;
+};
+
+/// Converts a parsed request into the hub's own request type.
+HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure);
+
+} // namespace depot
