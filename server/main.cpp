@@ -1,13 +1,10 @@
 // depot-hub: the hub without a window, for a server or a test.
+#include "commandline.h"
 #include "hub.h"
-#include "hubconfig.h"
 #include "logging.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QProcessEnvironment>
-
-#include <cstdio>
 
 int main(int argc, char *argv[])
 {
@@ -17,45 +14,14 @@ int main(int argc, char *argv[])
     depot::installLogHandler();
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    auto parsed = depot::parseCommandLine(
+        parser, app.arguments(), QStringLiteral("depot-hub"),
         QStringLiteral("Depot hub: the REST API and real-time server of a courier depot."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    depot::addHubOptions(parser);
-    if (!parser.parse(app.arguments())) {
-        std::fprintf(stderr, "depot-hub: %s\n", qPrintable(parser.errorText()));
-        return 2;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
-        return 0;
-    }
-    if (parser.isSet(QStringLiteral("version"))) {
-        std::printf("depot-hub %s\n", DEPOT_VERSION);
-        return 0;
-    }
-    if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "depot-hub: unexpected argument '%s'\n",
-                     qPrintable(parser.positionalArguments().constFirst()));
-        return 2;
-    }
-    const auto config = depot::hubConfigFrom(parser, QProcessEnvironment::systemEnvironment());
-    if (!config) {
-        std::fprintf(stderr, "depot-hub: %s\n", qPrintable(config.error().message));
-        return 2;
-    }
+    if (const int *exitCode = std::get_if<int>(&parsed))
+        return *exitCode;
 
-    depot::Hub hub(*config);
-    if (const auto error = hub.start()) {
-        std::fprintf(stderr, "depot-hub: %s\n", qPrintable(error->message));
-        return error->exitCode;
-    }
-    if (!hub.generatedAdminPassword().isEmpty())
-        std::printf("dispatcher password (shown once): %s\n",
-                    qPrintable(hub.generatedAdminPassword()));
-    std::printf("listening on %s\n", qPrintable(hub.listeningUrl()));
-    std::fflush(stdout);
-
-    depot::quitOnTerminationSignals();
+    depot::Hub hub(std::get<depot::HubConfig>(std::move(parsed)));
+    if (const int exitCode = depot::startAndAnnounce(hub, QStringLiteral("depot-hub")))
+        return exitCode;
     return app.exec();
 }

@@ -1,0 +1,63 @@
+#include "commandline.h"
+
+#include "hub.h"
+#include "logging.h"
+
+#include <QCommandLineParser>
+#include <QProcessEnvironment>
+
+#include <cstdio>
+
+namespace depot {
+
+std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
+                                              const QString &program, const QString &description)
+{
+    parser.setApplicationDescription(description);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    addHubOptions(parser);
+    if (!parser.parse(args)) {
+        std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        // Without an application object Qt does not know the program name.
+        QString help = parser.helpText();
+        help.replace(QLatin1String("<executable_name>"), program);
+        std::fputs(qPrintable(help), stdout);
+        return 0;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        std::printf("%s %s\n", qPrintable(program), DEPOT_VERSION);
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "%s: unexpected argument '%s'\n", qPrintable(program),
+                     qPrintable(parser.positionalArguments().constFirst()));
+        return 2;
+    }
+    auto config = hubConfigFrom(parser, QProcessEnvironment::systemEnvironment());
+    if (!config) {
+        std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(config.error().message));
+        return 2;
+    }
+    return std::move(config).value();
+}
+
+int startAndAnnounce(Hub &hub, const QString &program)
+{
+    if (const auto error = hub.start()) {
+        std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(error->message));
+        return error->exitCode;
+    }
+    if (!hub.generatedAdminPassword().isEmpty())
+        std::printf("dispatcher password (shown once): %s\n",
+                    qPrintable(hub.generatedAdminPassword()));
+    std::printf("listening on %s\n", qPrintable(hub.listeningUrl()));
+    std::fflush(stdout);
+    quitOnTerminationSignals();
+    return 0;
+}
+
+} // namespace depot

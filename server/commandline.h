@@ -1,0 +1,24 @@
+#pragma once
+
+#include "hubconfig.h"
+
+#include <QStringList>
+
+#include <variant>
+
+class QCommandLineParser;
+
+namespace depot {
+
+class Hub;
+
+/// Parses the hub's flags for `program`. Gives the config, or the exit code when the program is
+/// done already (--help, --version: 0; a bad flag: 2, after a one-line message on stderr).
+/// `parser` may carry the program's own extra options, added before the call.
+std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
+                                              const QString &program, const QString &description);
+
+/// Starts the hub and prints the contract's start-up lines; returns 0 or the exit code to use.
+int startAndAnnounce(Hub &hub, const QString &program);
+
+} // namespace depot
