@@ -4,6 +4,7 @@
 #include "api/restapi.h"
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
+#include "dispatch/locationingest.h"
 #include "store/sqlitestore.h"
 #include "transport/httpserver.h"
 
@@ -58,10 +59,16 @@ std::optional<StartError> Hub::start()
         return StartError{2, admin.error().message};
     m_generatedPassword = *admin;
 
-    m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth);
+    m_locations = std::make_unique<LocationIngest>(*m_dispatch, *m_store, *m_clock,
+                                                   LocationIngest::Options{});
+    m_locations->prune();
+    m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_http = new HttpServer(this);
-    m_http->setFallbackHandler([this](const HttpRequest &r) { return m_rest->handle(r); });
+    m_http->setFallbackHandler(
+        [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
+            m_rest->handle(r, exchange);
+        });
 
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);

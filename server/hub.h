@@ -14,6 +14,7 @@ class AuthService;
 class Clock;
 class DispatchService;
 class HttpServer;
+class LocationIngest;
 class RestApi;
 class Store;
 
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<Store> m_store;
     std::unique_ptr<DispatchService> m_dispatch;
     std::unique_ptr<AuthService> m_auth;
+    std::unique_ptr<LocationIngest> m_locations;
     std::unique_ptr<RestApi> m_rest;
     HttpServer *m_http = nullptr;
     quint16 m_port = 0;

@@ -1,6 +1,7 @@
 #include "logging.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -56,6 +57,9 @@ void onSignal(int)
 void installLogHandler()
 {
     qInstallMessageHandler(handleMessage);
+    // Depot's own debug output is for developers; QT_LOGGING_RULES turns it on.
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("depot.*.debug=false"));
 }
 
 void quitOnTerminationSignals()

@@ -3,7 +3,9 @@
 #include "authservice.h"
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
+#include "dispatch/locationingest.h"
 #include "jsonfields.h"
+#include "transport/httpserver.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -127,9 +129,10 @@ QDateTime parseTimestamp(const QJsonValue &v, bool *ok)
 
 } // namespace
 
-RestApi::RestApi(DispatchService &dispatch, AuthService &auth)
+RestApi::RestApi(DispatchService &dispatch, AuthService &auth, LocationIngest &locations)
     : m_dispatch(dispatch)
     , m_auth(auth)
+    , m_locations(locations)
 {}
 
 HttpResponse RestApi::errorResponse(const Error &error)
@@ -137,21 +140,35 @@ HttpResponse RestApi::errorResponse(const Error &error)
     return HttpResponse::error(httpStatus(error.code), codeName(error.code), error.message);
 }
 
-HttpResponse RestApi::handle(const HttpRequest &request)
+QJsonObject RestApi::errorJson(const Error &error)
 {
-    HttpResponse response;
+    return QJsonObject{
+        {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), codeName(error.code)},
+                                              {QStringLiteral("message"), error.message}}}};
+}
+
+void RestApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange)
+{
+    std::optional<HttpResponse> response;
     if (request.method == "OPTIONS") {
         // CORS preflight: tokens travel in a header, so any page may ask.
         response = HttpResponse::empty(204);
-        response.withHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
+        response->withHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
             .withHeader("Access-Control-Allow-Headers", "Authorization, Content-Type")
             .withHeader("Access-Control-Max-Age", "600");
     } else {
-        response = route(request);
+        response = route(request, exchange);
     }
+    if (response) {
+        finish(*response);
+        exchange->respond(*response);
+    }
+}
+
+void RestApi::finish(HttpResponse &response) const
+{
     if (!m_corsOrigin.isEmpty())
         response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
-    return response;
 }
 
 std::optional<Principal> RestApi::principalOf(const HttpRequest &request)
@@ -163,7 +180,8 @@ std::optional<Principal> RestApi::principalOf(const HttpRequest &request)
     return m_auth.authenticate(QString::fromLatin1(header.mid(bearer.size()).trimmed()));
 }
 
-HttpResponse RestApi::route(const HttpRequest &request)
+std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
+                                           const std::shared_ptr<HttpExchange> &exchange)
 {
     const QStringList parts = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
     const QByteArray &method = request.method;
@@ -260,7 +278,7 @@ HttpResponse RestApi::route(const HttpRequest &request)
     case Route::Courier:
         return method == "GET" ? getCourier(*caller, id) : patchCourier(*caller, id, request);
     case Route::CourierLocation:
-        return postLocation(*caller, id, request);
+        return postLocation(*caller, id, request, exchange);
     case Route::Packages:
         return method == "GET" ? listPackages(*caller, request) : createPackage(*caller, request);
     case Route::Package:
@@ -416,14 +434,13 @@ Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now
     return fix;
 }
 
-HttpResponse RestApi::postLocation(const Principal &caller, const QString &id,
-                                   const HttpRequest &request)
+std::optional<HttpResponse> RestApi::postLocation(const Principal &caller, const QString &id,
+                                                  const HttpRequest &request,
+                                                  const std::shared_ptr<HttpExchange> &exchange)
 {
     if (caller.isTracker())
         return forbidden();
-    if (caller.isCourier() && caller.userId != id)
-        return notFound();
-    if (!m_dispatch.findCourier(id))
+    if ((caller.isCourier() && caller.userId != id) || !m_dispatch.findCourier(id))
         return notFound();
     const auto body = json::parseObject(request.body, false);
     if (!body)
@@ -431,11 +448,16 @@ HttpResponse RestApi::postLocation(const Principal &caller, const QString &id,
     const auto fix = parseFix(*body, m_dispatch.clock().now());
     if (!fix)
         return errorResponse(fix.error());
-    const auto accepted = m_locationSink ? m_locationSink(caller, id, *fix)
-                                         : m_dispatch.reportLocation(caller, id, *fix);
-    if (!accepted)
-        return errorResponse(accepted.error());
-    return HttpResponse::json(202, QJsonObject{{QStringLiteral("accepted"), true}});
+    // 202 only once the fix is on disk: an answered write is never lost.
+    m_locations.submit(
+        caller, id, *fix, [this, exchange](const Result<LocationIngest::Outcome> &r) {
+            HttpResponse response =
+                r ? HttpResponse::json(202, QJsonObject{{QStringLiteral("accepted"), true}})
+                  : errorResponse(r.error());
+            finish(response);
+            exchange->respond(response);
+        });
+    return std::nullopt;
 }
 
 HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &request)

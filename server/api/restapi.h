@@ -4,12 +4,14 @@
 #include "dispatch/types.h"
 #include "transport/httpmessage.h"
 
+#include <memory>
 #include <optional>
 
 namespace depot {
 
 class AuthService;
 class DispatchService;
+class HttpExchange;
 class LocationIngest;
 
 /// The REST half of the contract: routes, authentication, validation and status codes.
@@ -17,25 +19,25 @@ class LocationIngest;
 class RestApi
 {
 public:
-    RestApi(DispatchService &dispatch, AuthService &auth);
+    RestApi(DispatchService &dispatch, AuthService &auth, LocationIngest &locations);
 
-    /// Where courier fixes go; without one they go straight to the dispatch service.
-    void
-    setLocationSink(std::function<Result<Done>(const Principal &, const QString &, Location)> sink)
-    {
-        m_locationSink = std::move(sink);
-    }
     /// Value of Access-Control-Allow-Origin on every answer; empty sends none.
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
 
-    HttpResponse handle(const HttpRequest &request);
+    /// Answers the request now, or (for a fix) once it is on disk.
+    void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
 
     /// Parses the fields of a fix as the contract names them; used by REST and sockets alike.
     static Result<Location> parseFix(const QJsonObject &body, const QDateTime &now);
     static HttpResponse errorResponse(const Error &error);
+    /// The contract's error body {"error":{"code","message"}}, also used in socket acks.
+    static QJsonObject errorJson(const Error &error);
 
 private:
-    HttpResponse route(const HttpRequest &request);
+    /// The answer, or nothing when the handler answers the exchange itself later.
+    std::optional<HttpResponse> route(const HttpRequest &request,
+                                      const std::shared_ptr<HttpExchange> &exchange);
+    void finish(HttpResponse &response) const;
     std::optional<Principal> principalOf(const HttpRequest &request);
 
     HttpResponse login(const HttpRequest &request);
@@ -45,8 +47,9 @@ private:
                               const HttpRequest &request);
     HttpResponse listCouriers(const Principal &caller);
     HttpResponse getCourier(const Principal &caller, const QString &id);
-    HttpResponse postLocation(const Principal &caller, const QString &id,
-                              const HttpRequest &request);
+    std::optional<HttpResponse> postLocation(const Principal &caller, const QString &id,
+                                             const HttpRequest &request,
+                                             const std::shared_ptr<HttpExchange> &exchange);
     HttpResponse createPackage(const Principal &caller, const HttpRequest &request);
     HttpResponse listPackages(const Principal &caller, const HttpRequest &request);
     HttpResponse getPackage(const Principal &caller, const QString &id);
@@ -57,7 +60,7 @@ private:
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
-    std::function<Result<Done>(const Principal &, const QString &, Location)> m_locationSink;
+    LocationIngest &m_locations;
     QByteArray m_corsOrigin = "*";
 };
 

@@ -455,30 +455,13 @@ Result<Package> DispatchService::transition(const Principal &caller, const QStri
 
 // --- Locations -------------------------------------------------------------------------------
 
-Result<Done> DispatchService::reportLocation(const Principal &caller, const QString &courierId,
-                                             Location fix)
+void DispatchService::applyFix(const QString &courierId, const Location &fix)
 {
-    if (caller.isTracker() || (caller.isCourier() && caller.userId != courierId))
-        return caller.isTracker() ? forbidden() : notFound(QStringLiteral("courier"));
     auto it = m_couriers.find(courierId);
     if (it == m_couriers.end())
-        return notFound(QStringLiteral("courier"));
-    if (!validCoordinates(fix.latitude, fix.longitude))
-        return makeError(ErrorCode::ValidationFailed,
-                         QStringLiteral("latitude must be in [-90, 90] and longitude in "
-                                        "[-180, 180]"));
-    const QDateTime now = m_clock.now();
-    if (!fix.timestamp.isValid())
-        fix.timestamp = now;
-    // A fix older than the current position is history, not where the courier is now.
-    const bool current = !it->lastLocation || fix.timestamp >= it->lastLocation->timestamp;
-    if (!m_store.appendFixes({StoredFix{courierId, fix, now, current}}))
-        return storeFailed();
-    if (current) {
-        it->lastLocation = fix;
-        Q_EMIT courierMoved(*it, fix);
-    }
-    return Done{};
+        return;
+    it->lastLocation = fix;
+    Q_EMIT courierMoved(*it, fix);
 }
 
 } // namespace depot

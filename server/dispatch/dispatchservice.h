@@ -90,8 +90,8 @@ public:
                            const QString &reason);
 
     // Locations
-    /// Validates and stores a courier's fix and moves their current position.
-    Result<Done> reportLocation(const Principal &caller, const QString &courierId, Location fix);
+    /// Moves a courier to a fix that LocationIngest has already stored.
+    void applyFix(const QString &courierId, const Location &fix);
 
     /// The packages a courier carries now: IN_PROGRESS first, then ASSIGNED.
     std::vector<const Package *> carriedBy(const QString &courierId) const;

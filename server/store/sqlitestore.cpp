@@ -565,6 +565,22 @@ std::vector<Location> SqliteStore::loadTrail(const QString &courierId, int limit
     return trail;
 }
 
+bool SqliteStore::pruneFixes(const QDateTime &olderThan, int keepPerCourier)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("DELETE FROM fixes WHERE received_at < ?"));
+        q.addBindValue(iso(olderThan));
+        if (!exec(q))
+            return false;
+        q.prepare(QStringLiteral(
+            "DELETE FROM fixes WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
+            "(PARTITION BY courier_id ORDER BY id DESC) AS n FROM fixes) WHERE n > ?)"));
+        q.addBindValue(keepPerCourier);
+        return exec(q);
+    });
+}
+
 std::optional<QString> SqliteStore::setting(const QString &key)
 {
     QSqlQuery q(m_db);

@@ -37,6 +37,7 @@ public:
 
     bool appendFixes(const std::vector<StoredFix> &fixes) override;
     std::vector<Location> loadTrail(const QString &courierId, int limit) override;
+    bool pruneFixes(const QDateTime &olderThan, int keepPerCourier) override;
 
     std::optional<QString> setting(const QString &key) override;
     bool setSetting(const QString &key, const QString &value) override;

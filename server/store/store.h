@@ -56,6 +56,8 @@ public:
     virtual bool appendFixes(const std::vector<StoredFix> &fixes) = 0;
     /// The courier's most recent current fixes, oldest first.
     virtual std::vector<Location> loadTrail(const QString &courierId, int limit) = 0;
+    /// Deletes fixes received before `olderThan` and all but each courier's newest `keep`.
+    virtual bool pruneFixes(const QDateTime &olderThan, int keepPerCourier) = 0;
 
     virtual std::optional<QString> setting(const QString &key) = 0;
     virtual bool setSetting(const QString &key, const QString &value) = 0;

@@ -198,10 +198,12 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket));
         return true;
     }
-    HttpResponse response = m_fallback ? m_fallback(r)
-                                       : HttpResponse::error(404, QStringLiteral("not_found"),
-                                                             QStringLiteral("no such route"));
-    socket->write(response.serialize());
+    auto exchange = std::make_shared<HttpExchange>(socket);
+    if (m_fallback)
+        m_fallback(r, exchange);
+    else
+        exchange->respond(
+            HttpResponse::error(404, QStringLiteral("not_found"), QStringLiteral("no such route")));
     return true;
 }
 

@@ -50,7 +50,8 @@ class HttpServer : public QAbstractHttpServer
     Q_OBJECT
 
 public:
-    using Handler = std::function<HttpResponse(const HttpRequest &)>;
+    /// Answers a request now or later through its exchange.
+    using Handler = std::function<void(const HttpRequest &, const std::shared_ptr<HttpExchange> &)>;
 
     explicit HttpServer(QObject *parent = nullptr);
     ~HttpServer() override;

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <optional>
+
+namespace depot::geo {
+
+/// Great-circle distance in metres between two WGS 84 points.
+double distanceMetres(double lat1, double lon1, double lat2, double lon2);
+
+/// Seconds to cover `metres` at `speedMps`; nothing when the speed is too low to tell.
+std::optional<int> etaSeconds(double metres, std::optional<double> speedMps);
+
+} // namespace depot::geo

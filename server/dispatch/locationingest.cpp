@@ -1,0 +1,144 @@
+#include "locationingest.h"
+
+#include "clock.h"
+#include "dispatchservice.h"
+#include "geo.h"
+
+#include <QLoggingCategory>
+#include <QTimerEvent>
+
+Q_DECLARE_LOGGING_CATEGORY(lcDispatch)
+
+namespace depot {
+
+LocationIngest::LocationIngest(DispatchService &dispatch, Store &store, const Clock &clock,
+                               Options options, QObject *parent)
+    : QObject(parent)
+    , m_dispatch(dispatch)
+    , m_store(store)
+    , m_clock(clock)
+    , m_options(options)
+{
+    m_pruneTimer.start(60 * 60 * 1000, this);
+}
+
+LocationIngest::~LocationIngest()
+{
+    flush();
+}
+
+bool LocationIngest::plausible(const Location &from, const Location &to) const
+{
+    const double metres =
+        geo::distanceMetres(from.latitude, from.longitude, to.latitude, to.longitude);
+    if (metres <= m_options.jumpSlackMetres)
+        return true;
+    const double seconds = std::abs(from.timestamp.msecsTo(to.timestamp)) / 1000.0;
+    return seconds > 0 && (metres - m_options.jumpSlackMetres) / seconds <= m_options.maxSpeedMps;
+}
+
+LocationIngest::Outcome LocationIngest::classify(Track &track, const Location &fix) const
+{
+    if (track.last && fix.timestamp < track.last->timestamp)
+        return Outcome::History;
+    if (!track.last || plausible(*track.last, fix)) {
+        track.rejected.reset();
+        track.rejectedStreak = 0;
+        return Outcome::Current;
+    }
+    // Fixes that agree with each other but not with the past mean the past was the jump.
+    if (track.rejected && plausible(*track.rejected, fix) && track.rejectedStreak >= 2) {
+        track.rejected.reset();
+        track.rejectedStreak = 0;
+        return Outcome::Current;
+    }
+    track.rejectedStreak =
+        track.rejected && plausible(*track.rejected, fix) ? track.rejectedStreak + 1 : 1;
+    track.rejected = fix;
+    return Outcome::Dropped;
+}
+
+void LocationIngest::submit(const Principal &caller, const QString &courierId, const Location &fix,
+                            Done done)
+{
+    if (caller.isTracker()) {
+        done(makeError(ErrorCode::Forbidden, QStringLiteral("trackers cannot send locations")));
+        return;
+    }
+    const Courier *courier = m_dispatch.findCourier(courierId);
+    if (!courier || (caller.isCourier() && caller.userId != courierId)) {
+        done(makeError(ErrorCode::NotFound, QStringLiteral("no such courier")));
+        return;
+    }
+    if (!std::isfinite(fix.latitude) || !std::isfinite(fix.longitude) || fix.latitude < -90 ||
+        fix.latitude > 90 || fix.longitude < -180 || fix.longitude > 180) {
+        done(makeError(
+            ErrorCode::ValidationFailed,
+            QStringLiteral("latitude must be in [-90, 90] and longitude in [-180, 180]")));
+        return;
+    }
+    Location stamped = fix;
+    const QDateTime now = m_clock.now();
+    if (!stamped.timestamp.isValid() || stamped.timestamp > now)
+        stamped.timestamp = now;
+
+    Track &track = m_tracks[courierId];
+    if (!track.last && courier->lastLocation)
+        track.last = courier->lastLocation;
+    const Outcome outcome = classify(track, stamped);
+    if (outcome == Outcome::Dropped) {
+        qCDebug(lcDispatch) << "dropped a GPS jump from courier" << courierId;
+        done(Outcome::Dropped);
+        return;
+    }
+    if (outcome == Outcome::Current)
+        track.last = stamped;
+    m_queue.push_back(Pending{StoredFix{courierId, stamped, now, outcome == Outcome::Current},
+                              outcome, std::move(done)});
+    if (int(m_queue.size()) >= m_options.maxBatch)
+        flush();
+    else if (!m_flushTimer.isActive())
+        m_flushTimer.start(0, this); // after the event loop has read what else has arrived
+}
+
+void LocationIngest::flush()
+{
+    m_flushTimer.stop();
+    if (m_queue.empty())
+        return;
+    std::vector<Pending> batch = std::exchange(m_queue, {});
+    std::vector<StoredFix> fixes;
+    fixes.reserve(batch.size());
+    for (const Pending &p : batch)
+        fixes.push_back(p.fix);
+    if (!m_store.appendFixes(fixes)) {
+        // Nothing was written: forget what the filter learnt from these fixes and say so.
+        m_tracks.clear();
+        for (const Pending &p : batch)
+            p.done(makeError(ErrorCode::Internal, QStringLiteral("the fix could not be stored")));
+        return;
+    }
+    for (const Pending &p : batch) {
+        if (p.outcome == Outcome::Current)
+            m_dispatch.applyFix(p.fix.courierId, p.fix.location);
+        p.done(p.outcome);
+    }
+}
+
+void LocationIngest::prune()
+{
+    flush();
+    m_store.pruneFixes(m_clock.now().addDays(-m_options.keepDays), m_options.keepPerCourier);
+}
+
+void LocationIngest::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_flushTimer.timerId())
+        flush();
+    else if (event->timerId() == m_pruneTimer.timerId())
+        prune();
+    else
+        QObject::timerEvent(event);
+}
+
+} // namespace depot
