@@ -47,6 +47,8 @@ std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const 
 
 int startAndAnnounce(Hub &hub, const QString &program)
 {
+    // Before the listening line: whoever reads it may signal us at once.
+    quitOnTerminationSignals();
     if (const auto error = hub.start()) {
         std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(error->message));
         return error->exitCode;
@@ -56,7 +58,6 @@ int startAndAnnounce(Hub &hub, const QString &program)
                     qPrintable(hub.generatedAdminPassword()));
     std::printf("listening on %s\n", qPrintable(hub.listeningUrl()));
     std::fflush(stdout);
-    quitOnTerminationSignals();
     return 0;
 }
 

@@ -2,10 +2,14 @@
 
 #include "api/authservice.h"
 #include "api/restapi.h"
+#include "api/socketapi.h"
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
+#include "realtime/namespace.h"
+#include "realtime/socketioserver.h"
 #include "store/sqlitestore.h"
+#include "transport/engineioserver.h"
 #include "transport/httpserver.h"
 
 #include <QDir>
@@ -22,9 +26,13 @@ Hub::Hub(HubConfig config, QObject *parent)
 
 Hub::~Hub()
 {
-    // The server goes first so no request reaches a part that is being torn down.
+    // Outside in: the port first, then the real-time layers, while the dispatch service they
+    // report to still exists; fixes still queued are written last.
     delete m_http;
-    m_http = nullptr;
+    delete m_socketApi;
+    delete m_realtime;
+    delete m_engine;
+    m_locations.reset();
 }
 
 QString Hub::listeningUrl() const
@@ -69,6 +77,18 @@ std::optional<StartError> Hub::start()
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_rest->handle(r, exchange);
         });
+
+    EngineIoServer::Options engineOptions;
+    engineOptions.corsOrigin = m_config.corsOrigin;
+    m_engine = new EngineIoServer(engineOptions, this);
+    m_http->addEndpoint(QStringLiteral("/socket.io/"), m_engine);
+    SocketIoServer::Options realtimeOptions;
+    realtimeOptions.namespaces.recovery = true;
+    m_realtime = new SocketIoServer(*m_engine, realtimeOptions, this);
+    m_socketApi = new SocketApi(
+        m_realtime->of(QStringLiteral("/")), *m_dispatch, *m_auth, *m_locations,
+        SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
+        this);
 
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);

@@ -11,6 +11,9 @@ class QLockFile;
 namespace depot {
 
 class AuthService;
+class EngineIoServer;
+class SocketApi;
+class SocketIoServer;
 class Clock;
 class DispatchService;
 class HttpServer;
@@ -47,6 +50,8 @@ public:
     DispatchService &dispatch() { return *m_dispatch; }
     AuthService &auth() { return *m_auth; }
     HttpServer &http() { return *m_http; }
+    SocketIoServer &realtime() { return *m_realtime; }
+    LocationIngest &locations() { return *m_locations; }
 
 private:
     HubConfig m_config;
@@ -58,6 +63,9 @@ private:
     std::unique_ptr<LocationIngest> m_locations;
     std::unique_ptr<RestApi> m_rest;
     HttpServer *m_http = nullptr;
+    EngineIoServer *m_engine = nullptr;
+    SocketIoServer *m_realtime = nullptr;
+    SocketApi *m_socketApi = nullptr;
     quint16 m_port = 0;
     QString m_generatedPassword;
 };

@@ -275,7 +275,7 @@ std::vector<Package> DispatchService::packages(const Principal &caller,
 {
     std::vector<Package> out;
     for (const QString &id : m_packageOrder) {
-        const Package &p = m_packages[id];
+        const Package &p = *m_packages.constFind(id);
         if (!canSee(caller, p))
             continue;
         if (filter.status && p.status != *filter.status)
@@ -326,7 +326,7 @@ std::vector<const Package *> DispatchService::carriedBy(const QString &courierId
 {
     std::vector<const Package *> inProgress, assigned;
     for (const QString &id : m_packageOrder) {
-        const Package &p = m_packages[id];
+        const Package &p = *m_packages.constFind(id);
         if (p.deliveryPersonId != courierId)
             continue;
         if (p.status == PackageStatus::InProgress)

@@ -194,6 +194,12 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         return endpoint && endpoint->acceptWebSocket(r);
     }
 
+    if (r.body.size() > m_maxBodyBytes) {
+        std::make_shared<HttpExchange>(socket)->respond(HttpResponse::error(
+            413, QStringLiteral("payload_too_large"),
+            QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes)));
+        return true;
+    }
     if (endpoint) {
         endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket));
         return true;

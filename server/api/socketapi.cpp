@@ -1,0 +1,206 @@
+#include "socketapi.h"
+
+#include "authservice.h"
+#include "dispatch/clock.h"
+#include "dispatch/dispatchservice.h"
+#include "dispatch/geo.h"
+#include "dispatch/locationingest.h"
+#include "realtime/namespace.h"
+#include "realtime/socket.h"
+#include "restapi.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcEvents, "depot.events")
+
+namespace depot {
+
+namespace {
+
+QJsonObject errorBody(ErrorCode code, const QString &message)
+{
+    return RestApi::errorJson(makeError(code, message));
+}
+
+Principal principalOf(const Socket &socket)
+{
+    return socket.data().value<Principal>();
+}
+
+QJsonValue orNull(const std::optional<double> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+} // namespace
+
+SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &auth,
+                     LocationIngest &locations, Options options, QObject *parent)
+    : QObject(parent)
+    , m_nsp(nsp)
+    , m_dispatch(dispatch)
+    , m_auth(auth)
+    , m_locations(locations)
+    , m_options(options)
+{
+    m_nsp.setAuthenticator([this](const QJsonObject &handshake, Socket &socket) {
+        const auto principal =
+            m_auth.authenticate(handshake.value(QStringLiteral("token")).toString());
+        if (!principal)
+            return ConnectDecision::refuse(
+                QStringLiteral("unauthorized"),
+                QJsonObject{{QStringLiteral("code"), QStringLiteral("unauthorized")}});
+        socket.setData(QVariant::fromValue(*principal));
+        return ConnectDecision::accept();
+    });
+    m_nsp.setEventHandler([this](
+                              Socket &socket, const socketio::Packet &packet,
+                              const std::function<void(const QList<socketio::Argument> &)> &ack) {
+        auto reply = [&ack](const QJsonObject &body) {
+            if (ack)
+                ack({QJsonValue(body)});
+        };
+        const Principal caller = principalOf(socket);
+        if (packet.event() != QLatin1String("location:update")) {
+            reply(errorBody(ErrorCode::NotFound,
+                            QStringLiteral("the hub does not take %1 events").arg(packet.event())));
+            return;
+        }
+        if (!caller.isCourier()) {
+            reply(errorBody(ErrorCode::Forbidden,
+                            QStringLiteral("only couriers send their location")));
+            return;
+        }
+        const QJsonArray args = packet.arguments();
+        const auto fix = args.isEmpty() || !args.first().isObject()
+                             ? Result<Location>(makeError(ErrorCode::ValidationFailed,
+                                                          QStringLiteral("a location object is "
+                                                                         "required")))
+                             : RestApi::parseFix(args.first().toObject(), m_dispatch.clock().now());
+        if (!fix) {
+            reply(RestApi::errorJson(fix.error()));
+            return;
+        }
+        // The ack goes out once the fix is on disk.
+        m_locations.submit(caller, caller.userId, *fix,
+                           [ack](const Result<LocationIngest::Outcome> &result) {
+                               if (!ack)
+                                   return;
+                               ack({QJsonValue(result ? QJsonObject{{QStringLiteral("ok"), true}}
+                                                      : RestApi::errorJson(result.error()))});
+                           });
+    });
+
+    connect(&m_nsp, &Namespace::connected, this, &SocketApi::onConnected);
+    connect(&m_nsp, &Namespace::disconnected, this,
+            [this](Socket *socket, const QString &) { onDisconnected(socket); });
+    connect(&m_dispatch, &DispatchService::packageChanged, this, &SocketApi::onPackageChanged);
+    connect(&m_dispatch, &DispatchService::courierOnlineChanged, this,
+            &SocketApi::onCourierOnlineChanged);
+    connect(&m_dispatch, &DispatchService::courierMoved, this, &SocketApi::onCourierMoved);
+}
+
+void SocketApi::onConnected(Socket *socket)
+{
+    const Principal p = principalOf(*socket);
+    switch (p.role) {
+    case Role::Dispatcher:
+        socket->join(dispatchersRoom());
+        break;
+    case Role::Courier:
+        socket->join(courierRoom(p.userId));
+        if (m_courierConnections[p.userId]++ == 0)
+            m_dispatch.setCourierOnline(p.userId, true);
+        break;
+    case Role::Tracker:
+        socket->join(packageRoom(p.packageId));
+        break;
+    }
+}
+
+void SocketApi::onDisconnected(Socket *socket)
+{
+    const Principal p = principalOf(*socket);
+    if (!p.isCourier())
+        return;
+    auto it = m_courierConnections.find(p.userId);
+    if (it == m_courierConnections.end())
+        return;
+    if (--*it <= 0) {
+        m_courierConnections.erase(it);
+        m_dispatch.setCourierOnline(p.userId, false);
+    }
+}
+
+void SocketApi::onPackageChanged(const Package &package, const std::vector<PackageEvent> &events,
+                                 const QString &previousCourierId)
+{
+    QStringList everyone{dispatchersRoom(), packageRoom(package.id)};
+    if (!package.deliveryPersonId.isEmpty())
+        everyone.append(courierRoom(package.deliveryPersonId));
+    for (const PackageEvent &e : events) {
+        Audience audience{everyone, {}};
+        // The courier a package was taken from learns of it from the status, not the assignment.
+        if (!previousCourierId.isEmpty() && e.event == QLatin1String("package:update"))
+            audience.rooms.append(courierRoom(previousCourierId));
+        if (e.event == QLatin1String("package:update"))
+            qCInfo(lcEvents).noquote().nospace()
+                << "Emitting package update for " << package.id << ": { status: '"
+                << e.payload.value(QStringLiteral("status")).toString()
+                << "', timestamp: " << e.payload.value(QStringLiteral("timestamp")).toString()
+                << " }";
+        m_nsp.emitEvent(audience, e.event, e.payload);
+    }
+}
+
+void SocketApi::onCourierOnlineChanged(const Courier &courier, const QDateTime &at)
+{
+    m_nsp.emitEvent(Audience{{dispatchersRoom()}, {}}, QStringLiteral("courier:update"),
+                    QJsonObject{{QStringLiteral("deliveryPersonId"), courier.id},
+                                {QStringLiteral("online"), courier.online},
+                                {QStringLiteral("timestamp"), isoTimestamp(at)}});
+}
+
+void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
+{
+    const auto carried = m_dispatch.carriedBy(courier.id);
+    auto payloadFor = [&](const Package *package) {
+        QJsonValue eta = QJsonValue::Null;
+        if (package) {
+            const double metres = geo::distanceMetres(fix.latitude, fix.longitude,
+                                                      package->latitude, package->longitude);
+            if (const auto s = geo::etaSeconds(metres, fix.speed))
+                eta = *s;
+        }
+        return QJsonObject{
+            {QStringLiteral("deliveryPersonId"), courier.id},
+            {QStringLiteral("packageId"), package ? QJsonValue(package->id) : QJsonValue::Null},
+            {QStringLiteral("location"), QJsonObject{{QStringLiteral("latitude"), fix.latitude},
+                                                     {QStringLiteral("longitude"), fix.longitude}}},
+            {QStringLiteral("timestamp"), isoTimestamp(fix.timestamp)},
+            {QStringLiteral("heading"), orNull(fix.heading)},
+            {QStringLiteral("speed"), orNull(fix.speed)},
+            {QStringLiteral("etaSeconds"), eta}};
+    };
+    m_nsp.emitEvent(Audience{{dispatchersRoom()}, {}}, QStringLiteral("location:update"),
+                    payloadFor(carried.empty() ? nullptr : carried.front()));
+
+    if (carried.empty())
+        return;
+    // Package subscribers get a fix at most once an interval, unless the courier moved far.
+    Throttle &t = m_throttle[courier.id];
+    const qint64 nowMs = m_dispatch.clock().nowMs();
+    const bool due = t.sentAtMs < 0 ||
+                     nowMs - t.sentAtMs >= qint64(m_options.locationIntervalSeconds) * 1000 ||
+                     geo::distanceMetres(t.latitude, t.longitude, fix.latitude, fix.longitude) >=
+                         m_options.locationDistanceMetres;
+    if (!due)
+        return;
+    t = Throttle{nowMs, fix.latitude, fix.longitude};
+    for (const Package *package : carried)
+        m_nsp.emitEvent(Audience{{packageRoom(package->id)}, {}}, QStringLiteral("location:update"),
+                        payloadFor(package));
+}
+
+} // namespace depot

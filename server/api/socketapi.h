@@ -1,0 +1,72 @@
+#pragma once
+
+#include "dispatch/types.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace depot {
+
+class AuthService;
+class DispatchService;
+class LocationIngest;
+class Namespace;
+class Socket;
+
+/// The real-time half of the contract on the main namespace: authenticates each connection by
+/// its token, puts it in the rooms of what it may see, takes couriers' fixes and turns every
+/// dispatch change into the contract's events for exactly the clients that may see them.
+class SocketApi : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int locationIntervalSeconds = 30;
+        double locationDistanceMetres = 50;
+    };
+
+    SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &auth,
+              LocationIngest &locations, Options options, QObject *parent = nullptr);
+
+    /// Rooms: every dispatcher, one per courier (all their connections), one per package's
+    /// trackers.
+    static QString dispatchersRoom() { return QStringLiteral("dispatchers"); }
+    static QString courierRoom(const QString &courierId)
+    {
+        return QStringLiteral("courier:") + courierId;
+    }
+    static QString packageRoom(const QString &packageId)
+    {
+        return QStringLiteral("package:") + packageId;
+    }
+
+private:
+    void onConnected(Socket *socket);
+    void onDisconnected(Socket *socket);
+    void onPackageChanged(const Package &package, const std::vector<PackageEvent> &events,
+                          const QString &previousCourierId);
+    void onCourierOnlineChanged(const Courier &courier, const QDateTime &at);
+    void onCourierMoved(const Courier &courier, const Location &fix);
+
+    /// Per courier: what the package subscribers were last sent, for the throttle.
+    struct Throttle
+    {
+        qint64 sentAtMs = -1;
+        double latitude = 0;
+        double longitude = 0;
+    };
+
+    Namespace &m_nsp;
+    DispatchService &m_dispatch;
+    AuthService &m_auth;
+    LocationIngest &m_locations;
+    Options m_options;
+    QHash<QString, int> m_courierConnections;
+    QHash<QString, Throttle> m_throttle;
+};
+
+} // namespace depot
+
+Q_DECLARE_METATYPE(depot::Principal)

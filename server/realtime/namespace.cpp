@@ -1,0 +1,231 @@
+#include "namespace.h"
+
+#include "protocol/engineio.h"
+#include "socket.h"
+#include "socketioserver.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+Q_LOGGING_CATEGORY(lcRealtime, "depot.realtime")
+
+namespace depot {
+
+namespace {
+
+QString randomId(int bytes)
+{
+    QByteArray raw(bytes, Qt::Uninitialized);
+    auto *rng = QRandomGenerator::system();
+    for (int i = 0; i < bytes; ++i)
+        raw[i] = char(rng->bounded(256));
+    return QString::fromLatin1(
+        raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+}
+
+} // namespace
+
+Namespace::Namespace(QString name, Options options, QObject *parent)
+    : QObject(parent)
+    , m_name(std::move(name))
+    , m_options(options)
+    // Offsets carry a per-process prefix, so an offset from an earlier run never matches.
+    , m_offsetPrefix(randomId(6) + QLatin1Char('-'))
+{
+    m_clock.start();
+}
+
+Namespace::~Namespace() = default;
+
+qsizetype Namespace::roomSize(const QString &room) const
+{
+    return m_rooms.value(room).size();
+}
+
+QList<Socket *> Namespace::socketsIn(const QString &room) const
+{
+    const auto members = m_rooms.value(room);
+    return QList<Socket *>(members.begin(), members.end());
+}
+
+void Namespace::addToRoom(Socket *socket, const QString &room)
+{
+    m_rooms[room].insert(socket);
+}
+
+void Namespace::removeFromRoom(Socket *socket, const QString &room)
+{
+    auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return;
+    it->remove(socket);
+    if (it->isEmpty())
+        m_rooms.erase(it);
+}
+
+Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &handshake)
+{
+    QJsonObject auth = handshake;
+    const QString pid = auth.take(QStringLiteral("pid")).toString();
+    const QString offset = auth.take(QStringLiteral("offset")).toString();
+
+    // A client that comes back in time with its pid and offset gets its old session back.
+    std::optional<Saved> restored;
+    if (m_options.recovery && !pid.isEmpty() && !offset.isEmpty()) {
+        prune();
+        auto it = m_saved.find(pid);
+        if (it != m_saved.end() && it->atMs >= m_clock.elapsed() - m_options.maxDisconnectionMs) {
+            restored = *it;
+            m_saved.erase(it);
+        }
+    }
+
+    const QString id = restored ? restored->id : randomId(15);
+    const QString newPid = m_options.recovery ? (restored ? pid : randomId(15)) : QString();
+    auto *socket = new Socket(id, newPid, *this, client, this);
+    socket->setAuth(auth);
+    if (restored)
+        socket->setData(restored->data);
+
+    const ConnectDecision decision =
+        m_authenticator ? m_authenticator(auth, *socket) : ConnectDecision::accept();
+    if (!decision.accepted) {
+        client->sendText(socketio::encodeConnectError(m_name, decision.message, decision.data));
+        delete socket;
+        return nullptr;
+    }
+
+    // Missed packets are found before the socket joins anything, then sent after CONNECT.
+    QList<QByteArray> missed;
+    bool recovered = false;
+    if (restored && offset.startsWith(m_offsetPrefix)) {
+        bool ok = false;
+        const quint64 last = QStringView(offset).mid(m_offsetPrefix.size()).toULongLong(&ok, 36);
+        // The offset must still be in the buffer; else packets were lost and recovery fails.
+        const bool found =
+            ok && !m_recorded.empty() && m_recorded.front().seq <= last && last <= m_seq;
+        if (found) {
+            for (const Recorded &r : m_recorded) {
+                if (r.seq > last && reaches(restored->rooms, r.rooms, r.except))
+                    missed.append(r.message);
+            }
+        }
+        recovered = found;
+    }
+    socket->setRecovered(recovered);
+
+    m_sockets.insert(id, socket);
+    socket->join(id);
+    if (recovered) {
+        for (const QString &room : std::as_const(restored->rooms))
+            socket->join(room);
+    }
+    client->sendText(socketio::encodeConnect(
+        m_name, id, m_options.recovery ? std::optional<QString>(newPid) : std::nullopt));
+    for (const QByteArray &message : std::as_const(missed))
+        client->sendMessage(message);
+    qCDebug(lcRealtime) << "socket" << id << "connected to" << m_name
+                        << (recovered ? "(recovered)" : "");
+    Q_EMIT connected(socket);
+    return socket;
+}
+
+void Namespace::socketClosed(Socket *socket, const QString &reason)
+{
+    const QSet<QString> rooms = socket->rooms();
+    for (const QString &room : rooms)
+        removeFromRoom(socket, room);
+    m_sockets.remove(socket->id());
+    // Sessions that drop (not those that leave on purpose) may come back and recover.
+    const bool leftOnPurpose = reason == QLatin1String("client namespace disconnect") ||
+                               reason == QLatin1String("server namespace disconnect") ||
+                               reason == QLatin1String("server shutting down");
+    if (m_options.recovery && !leftOnPurpose && !socket->pid().isEmpty()) {
+        QSet<QString> kept = rooms;
+        kept.remove(socket->id());
+        m_saved.insert(socket->pid(), Saved{socket->id(), kept, socket->data(), m_clock.elapsed()});
+        prune();
+    }
+    Q_EMIT disconnected(socket, reason);
+}
+
+QString Namespace::nextOffsetText(quint64 seq) const
+{
+    return m_offsetPrefix + QString::number(seq, 36);
+}
+
+bool Namespace::reaches(const QSet<QString> &rooms, const QStringList &to,
+                        const QStringList &except) const
+{
+    for (const QString &room : except) {
+        if (rooms.contains(room))
+            return false;
+    }
+    if (to.isEmpty())
+        return true;
+    for (const QString &room : to) {
+        if (rooms.contains(room))
+            return true;
+    }
+    return false;
+}
+
+int Namespace::emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload)
+{
+    std::optional<QString> offset;
+    quint64 seq = 0;
+    if (m_options.recovery) {
+        seq = ++m_seq;
+        offset = nextOffsetText(seq);
+    }
+    const QByteArray message =
+        engineio::encodeMessage(socketio::encodeEvent(event, payload, m_name, offset));
+
+    // Collect each recipient once, whatever number of its rooms the audience names.
+    QSet<Socket *> recipients;
+    if (audience.rooms.isEmpty()) {
+        for (Socket *s : std::as_const(m_sockets))
+            recipients.insert(s);
+    } else {
+        for (const QString &room : audience.rooms) {
+            auto it = m_rooms.constFind(room);
+            if (it != m_rooms.cend())
+                recipients.unite(*it);
+        }
+    }
+    for (const QString &room : audience.except) {
+        auto it = m_rooms.constFind(room);
+        if (it != m_rooms.cend())
+            recipients.subtract(*it);
+    }
+    for (Socket *s : std::as_const(recipients))
+        s->sendEncoded(message);
+
+    if (m_options.recovery) {
+        m_recorded.push_back(
+            Recorded{seq, m_clock.elapsed(), audience.rooms, audience.except, message});
+        prune();
+    }
+    return int(recipients.size());
+}
+
+void Namespace::prune()
+{
+    const qint64 now = m_clock.elapsed();
+    const qint64 horizon = now - m_options.maxDisconnectionMs;
+    while (!m_recorded.empty() && (m_recorded.front().atMs < horizon ||
+                                   qsizetype(m_recorded.size()) > m_options.maxRecoveryPackets))
+        m_recorded.pop_front();
+    // Expired sessions are swept at most once a second, not on every packet.
+    if (now - m_lastSweepMs < 1000)
+        return;
+    m_lastSweepMs = now;
+    for (auto it = m_saved.begin(); it != m_saved.end();) {
+        if (it->atMs < horizon)
+            it = m_saved.erase(it);
+        else
+            ++it;
+    }
+}
+
+} // namespace depot

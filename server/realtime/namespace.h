@@ -1,0 +1,134 @@
+#pragma once
+
+#include "protocol/socketio.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+
+#include <deque>
+#include <functional>
+#include <optional>
+
+namespace depot {
+
+class Socket;
+class SocketIoClient;
+
+/// What a namespace's authentication step decided about a CONNECT.
+struct ConnectDecision
+{
+    bool accepted = true;
+    QString message; // sent in CONNECT_ERROR when refused
+    QJsonValue data = QJsonValue::Undefined;
+
+    static ConnectDecision accept() { return {}; }
+    static ConnectDecision refuse(QString message, QJsonValue data = QJsonValue::Undefined)
+    {
+        return {false, std::move(message), std::move(data)};
+    }
+};
+
+/// Who a broadcast goes to: every socket in any of `rooms` (all sockets when empty), minus every
+/// socket in any of `except`.
+struct Audience
+{
+    QStringList rooms;
+    QStringList except;
+};
+
+/// A Socket.IO namespace: its sockets, rooms, broadcasts and connection state recovery.
+class Namespace : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        bool recovery = false; // connection state recovery
+        qint64 maxDisconnectionMs = 120'000;
+        qsizetype maxRecoveryPackets = 200'000;
+    };
+
+    Namespace(QString name, Options options, QObject *parent = nullptr);
+    ~Namespace() override;
+
+    const QString &name() const { return m_name; }
+    const Options &options() const { return m_options; }
+
+    /// Decides on each CONNECT before the socket exists; runs again on recovery.
+    using Authenticator = std::function<ConnectDecision(const QJsonObject &auth, Socket &socket)>;
+    void setAuthenticator(Authenticator authenticator)
+    {
+        m_authenticator = std::move(authenticator);
+    }
+    /// Receives every event a client emits in this namespace.
+    using EventHandler =
+        std::function<void(Socket &socket, const socketio::Packet &packet,
+                           const std::function<void(const QList<socketio::Argument> &)> &ack)>;
+    void setEventHandler(EventHandler handler) { m_eventHandler = std::move(handler); }
+
+    /// Emits one event to an audience; encoded once, the same bytes go to every recipient.
+    /// Returns how many sockets it was sent to.
+    int emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload);
+
+    qsizetype socketCount() const { return m_sockets.size(); }
+    qsizetype roomSize(const QString &room) const;
+    QList<Socket *> socketsIn(const QString &room) const;
+    Socket *socket(const QString &id) const { return m_sockets.value(id); }
+
+Q_SIGNALS:
+    void connected(depot::Socket *socket);
+    void disconnected(depot::Socket *socket, const QString &reason);
+
+private:
+    friend class SocketIoClient;
+    friend class Socket;
+
+    /// A packet kept for clients that may come back.
+    struct Recorded
+    {
+        quint64 seq;
+        qint64 atMs;
+        QStringList rooms;
+        QStringList except;
+        QByteArray message; // the Engine.IO message, offset included
+    };
+    /// The state of a socket whose connection dropped, kept until it comes back or expires.
+    struct Saved
+    {
+        QString id;
+        QSet<QString> rooms;
+        QVariant data;
+        qint64 atMs;
+    };
+
+    /// Handles a CONNECT from a client; returns the new socket or nullptr when refused.
+    Socket *connectClient(SocketIoClient *client, const QJsonObject &handshake);
+    void addToRoom(Socket *socket, const QString &room);
+    void removeFromRoom(Socket *socket, const QString &room);
+    void socketClosed(Socket *socket, const QString &reason);
+    QString nextOffsetText(quint64 seq) const;
+    void prune();
+    bool reaches(const QSet<QString> &rooms, const QStringList &to,
+                 const QStringList &except) const;
+
+    QString m_name;
+    Options m_options;
+    Authenticator m_authenticator;
+    EventHandler m_eventHandler;
+    QHash<QString, Socket *> m_sockets;
+    QHash<QString, QSet<Socket *>> m_rooms;
+    // Recovery: recent packets and dropped sessions by pid.
+    std::deque<Recorded> m_recorded;
+    QHash<QString, Saved> m_saved;
+    quint64 m_seq = 0;
+    QString m_offsetPrefix;
+    QElapsedTimer m_clock;
+    qint64 m_lastSweepMs = 0;
+};
+
+} // namespace depot

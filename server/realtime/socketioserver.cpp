@@ -1,0 +1,167 @@
+#include "socketioserver.h"
+
+#include "protocol/engineio.h"
+#include "socket.h"
+#include "transport/engineioserver.h"
+
+#include <QLoggingCategory>
+#include <QTimerEvent>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRealtime)
+
+namespace depot {
+
+// --- SocketIoClient --------------------------------------------------------------------------
+
+SocketIoClient::SocketIoClient(EngineIoSession *session, SocketIoServer &server)
+    : QObject(session)
+    , m_session(session)
+    , m_server(server)
+    , m_decoder(server.options().decoder)
+{
+    connect(session, &EngineIoSession::message, this, &SocketIoClient::onMessage);
+    connect(session, &EngineIoSession::closed, this, &SocketIoClient::onClosed);
+    // A client must join a namespace in time, or it only holds a connection open.
+    m_connectTimer.start(server.options().connectTimeoutMs, this);
+    m_server.m_clients.insert(this);
+}
+
+SocketIoClient::~SocketIoClient()
+{
+    if (!m_closed)
+        m_server.m_clients.remove(this);
+}
+
+void SocketIoClient::detach()
+{
+    QObject::disconnect(m_session, nullptr, this, nullptr);
+    m_closed = true;
+    m_connectTimer.stop();
+    m_sockets.clear();
+}
+
+void SocketIoClient::sendText(const QByteArray &socketIoText)
+{
+    sendMessage(engineio::encodeMessage(socketIoText));
+}
+
+void SocketIoClient::sendMessage(const QByteArray &engineIoMessage)
+{
+    if (!m_closed)
+        m_session->send(engineio::Frame{engineIoMessage, false});
+}
+
+void SocketIoClient::sendPacket(const socketio::Packet &packet)
+{
+    sendText(socketio::encode(packet));
+    for (const QByteArray &buffer : packet.buffers) {
+        if (!m_closed)
+            m_session->send(engineio::Frame{buffer, true});
+    }
+}
+
+void SocketIoClient::close()
+{
+    if (!m_closed)
+        m_session->close();
+}
+
+void SocketIoClient::removeSocket(Socket *socket)
+{
+    if (m_sockets.value(socket->nsp().name()) == socket)
+        m_sockets.remove(socket->nsp().name());
+}
+
+void SocketIoClient::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_connectTimer.timerId())
+        return QObject::timerEvent(event);
+    m_connectTimer.stop();
+    if (m_sockets.isEmpty()) {
+        qCDebug(lcRealtime) << "no CONNECT in time; closing";
+        close();
+    }
+}
+
+void SocketIoClient::onMessage(const QByteArray &data, bool binary)
+{
+    const auto result = binary ? m_decoder.decodeBinary(data) : m_decoder.decodeText(data);
+    if (!result.ok()) {
+        qCDebug(lcRealtime) << "closing on bad packet:" << socketio::errorString(result.error);
+        close();
+        return;
+    }
+    if (result.packet)
+        onPacket(*result.packet);
+}
+
+void SocketIoClient::onPacket(const socketio::Packet &packet)
+{
+    using socketio::Type;
+    if (packet.type == Type::Connect) {
+        if (m_sockets.contains(packet.nsp))
+            return; // already connected there; the reference server ignores it too
+        Namespace *nsp = m_server.find(packet.nsp);
+        if (!nsp || m_sockets.size() >= m_server.options().maxNamespacesPerClient) {
+            sendText(socketio::encodeInvalidNamespace(packet.nsp));
+            return;
+        }
+        if (Socket *socket = nsp->connectClient(this, packet.data.toObject())) {
+            m_sockets.insert(packet.nsp, socket);
+            m_connectTimer.stop();
+        }
+        return;
+    }
+    Socket *socket = m_sockets.value(packet.nsp);
+    if (!socket)
+        return; // events for a namespace the client is not in are dropped
+    if (packet.type == Type::Disconnect) {
+        socket->onClose(QStringLiteral("client namespace disconnect"));
+        return;
+    }
+    socket->onPacket(packet);
+}
+
+void SocketIoClient::onClosed(const QString &reason)
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_server.m_clients.remove(this);
+    m_connectTimer.stop();
+    const auto sockets = m_sockets.values();
+    for (Socket *socket : sockets)
+        socket->onClose(reason);
+    m_sockets.clear();
+}
+
+// --- SocketIoServer --------------------------------------------------------------------------
+
+SocketIoServer::SocketIoServer(EngineIoServer &engine, Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+{
+    connect(&engine, &EngineIoServer::connection, this, &SocketIoServer::onConnection);
+}
+
+SocketIoServer::~SocketIoServer()
+{
+    const auto clients = std::exchange(m_clients, {});
+    for (SocketIoClient *client : clients)
+        client->detach();
+}
+
+Namespace &SocketIoServer::of(const QString &name)
+{
+    Namespace *&nsp = m_namespaces[name];
+    if (!nsp)
+        nsp = new Namespace(name, m_options.namespaces, this);
+    return *nsp;
+}
+
+void SocketIoServer::onConnection(EngineIoSession *session)
+{
+    new SocketIoClient(session, *this); // owned by the session
+}
+
+} // namespace depot

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "namespace.h"
+#include "protocol/socketio.h"
+
+#include <QBasicTimer>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+
+#include <memory>
+
+namespace depot {
+
+class EngineIoServer;
+class EngineIoSession;
+class SocketIoServer;
+
+/// One Engine.IO session seen from Socket.IO: decodes its packets and holds its namespace sockets.
+class SocketIoClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    SocketIoClient(EngineIoSession *session, SocketIoServer &server);
+    ~SocketIoClient() override;
+
+    EngineIoSession *session() const { return m_session; }
+    /// Sends one Socket.IO packet already encoded as text.
+    void sendText(const QByteArray &socketIoText);
+    /// Sends an Engine.IO message frame shared with other recipients ("4" + Socket.IO text).
+    void sendMessage(const QByteArray &engineIoMessage);
+    void sendPacket(const socketio::Packet &packet);
+    void close();
+    void removeSocket(Socket *socket);
+    /// Cuts the client off from its session and sockets, for a server that is going away.
+    void detach();
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void onMessage(const QByteArray &data, bool binary);
+    void onPacket(const socketio::Packet &packet);
+    void onClosed(const QString &reason);
+
+    EngineIoSession *m_session;
+    SocketIoServer &m_server;
+    socketio::Decoder m_decoder;
+    QHash<QString, Socket *> m_sockets; // by namespace
+    QBasicTimer m_connectTimer;
+    bool m_closed = false;
+};
+
+/// The Socket.IO v5 server on top of the Engine.IO server: namespaces, their sockets and rooms.
+class SocketIoServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int connectTimeoutMs = 45'000;
+        Namespace::Options namespaces;
+        socketio::Decoder::Options decoder;
+        int maxNamespacesPerClient = 16;
+    };
+
+    SocketIoServer(EngineIoServer &engine, Options options, QObject *parent = nullptr);
+    ~SocketIoServer() override;
+
+    /// The namespace with this name, made on first use; only made namespaces accept clients.
+    Namespace &of(const QString &name);
+    Namespace *find(const QString &name) const { return m_namespaces.value(name); }
+    const Options &options() const { return m_options; }
+    qsizetype clientCount() const { return m_clients.size(); }
+
+private:
+    friend class SocketIoClient;
+    void onConnection(EngineIoSession *session);
+
+    Options m_options;
+    QHash<QString, Namespace *> m_namespaces;
+    QSet<SocketIoClient *> m_clients;
+};
+
+} // namespace depot

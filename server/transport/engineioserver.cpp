@@ -1,0 +1,268 @@
+#include "engineioserver.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <array>
+
+Q_DECLARE_LOGGING_CATEGORY(lcTransport)
+
+namespace depot {
+
+namespace {
+
+using engineio::ErrorCode;
+using engineio::Transport;
+
+// A client that never completes the closing handshake must not keep its socket.
+constexpr int kWebSocketCloseGraceMs = 5000;
+
+// Node's query parser turns a repeated key into an array, which then matches no valid value;
+// joining the values keeps that: "a,b" is neither a transport nor a sid.
+QString queryValue(const QUrlQuery &query, const QString &key)
+{
+    return query.allQueryItemValues(key, QUrl::FullyDecoded).join(QLatin1Char(','));
+}
+
+QList<QPair<QByteArray, QByteArray>> headersOf(const QWebSocket &socket)
+{
+    const QNetworkRequest request = socket.request();
+    QList<QPair<QByteArray, QByteArray>> headers;
+    const auto names = request.rawHeaderList();
+    headers.reserve(names.size());
+    for (const QByteArray &name : names)
+        headers.append({name.toLower(), request.rawHeader(name)});
+    return headers;
+}
+
+} // namespace
+
+EngineIoServer::EngineIoServer(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{}
+
+EngineIoServer::~EngineIoServer()
+{
+    // Sessions go first, silently: whatever listens to them may already be gone.
+    const auto sessions = std::exchange(m_sessions, {});
+    qDeleteAll(sessions);
+}
+
+EngineIoSession *EngineIoServer::session(const QString &sid) const
+{
+    EngineIoSession *s = m_sessions.value(sid);
+    return s && s->isOpen() ? s : nullptr;
+}
+
+QString EngineIoServer::newSessionId() const
+{
+    // 15 random bytes are exactly 20 base64url characters, as the reference server's ids.
+    QString id;
+    do {
+        std::array<quint32, 4> words{};
+        QRandomGenerator::system()->fillRange(words.data(), words.size());
+        const QByteArray raw(reinterpret_cast<const char *>(words.data()), 15);
+        id = QString::fromLatin1(
+            raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    } while (m_sessions.contains(id));
+    return id;
+}
+
+EngineIoSession *EngineIoServer::createSession(Transport transport, const QHostAddress &address,
+                                               const QUrlQuery &query,
+                                               QList<QPair<QByteArray, QByteArray>> headers)
+{
+    auto *session =
+        new EngineIoSession(this, newSessionId(), transport, address, query, std::move(headers));
+    m_sessions.insert(session->id(), session);
+    ++m_openCount;
+    qCDebug(lcTransport) << "engine.io session" << session->id() << "opened from" << address
+                         << (transport == Transport::Polling ? "over polling" : "over websocket");
+    return session;
+}
+
+void EngineIoServer::sessionClosed(EngineIoSession *session, bool reachable)
+{
+    --m_openCount;
+    if (!reachable)
+        m_sessions.remove(session->id());
+}
+
+void EngineIoServer::forget(EngineIoSession *session)
+{
+    m_sessions.remove(session->id());
+}
+
+void EngineIoServer::discard(std::unique_ptr<QWebSocket> socket)
+{
+    if (!socket)
+        return;
+    QWebSocket *ws = socket.release();
+    ws->setParent(this);
+    if (ws->state() == QAbstractSocket::UnconnectedState) {
+        ws->deleteLater();
+        return;
+    }
+    connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
+    ws->close();
+    QTimer::singleShot(kWebSocketCloseGraceMs, ws, [ws] {
+        ws->abort();
+        ws->deleteLater();
+    });
+}
+
+HttpResponse EngineIoServer::corsResponse(int status) const
+{
+    HttpResponse r = HttpResponse::empty(status);
+    if (!m_options.corsOrigin.isEmpty())
+        r.withHeader("Access-Control-Allow-Origin", m_options.corsOrigin);
+    return r;
+}
+
+HttpResponse EngineIoServer::payloadResponse(const QByteArray &payload) const
+{
+    HttpResponse r = corsResponse(200);
+    r.contentType = QByteArrayLiteral("text/plain; charset=UTF-8");
+    r.body = payload;
+    r.withHeader("Cache-Control", "no-store");
+    return r;
+}
+
+HttpResponse EngineIoServer::okResponse() const
+{
+    // text/html, as the reference server: text/plain made some browsers offer a download.
+    HttpResponse r = corsResponse(200);
+    r.contentType = QByteArrayLiteral("text/html");
+    r.body = QByteArrayLiteral("ok");
+    r.withHeader("Cache-Control", "no-store");
+    return r;
+}
+
+HttpResponse EngineIoServer::errorResponse(ErrorCode code) const
+{
+    HttpResponse r = corsResponse(engineio::httpStatus(code));
+    r.contentType = QByteArrayLiteral("application/json");
+    r.body = engineio::errorBody(code);
+    return r;
+}
+
+void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange)
+{
+    if (request.method == "OPTIONS") {
+        // CORS preflight: browsers ask before a cross-origin POST of a text/plain body.
+        HttpResponse r = corsResponse(204);
+        if (!m_options.corsOrigin.isEmpty()) {
+            r.withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            const QByteArray asked = request.header("access-control-request-headers");
+            if (!asked.isEmpty())
+                r.withHeader("Access-Control-Allow-Headers", asked);
+            r.withHeader("Access-Control-Max-Age", "86400");
+        }
+        exchange->respond(r);
+        return;
+    }
+
+    const QString transport = queryValue(request.query, QStringLiteral("transport"));
+    const std::optional<Transport> t = engineio::transportFromString(transport);
+    if (!t) {
+        exchange->respond(errorResponse(ErrorCode::UnknownTransport));
+        return;
+    }
+
+    const QString sid = queryValue(request.query, QStringLiteral("sid"));
+    if (!sid.isEmpty()) {
+        EngineIoSession *s = m_sessions.value(sid);
+        if (!s) {
+            exchange->respond(errorResponse(ErrorCode::UnknownSid));
+            return;
+        }
+        // WebSocket only arrives as an upgrade; plain HTTP for an upgraded session is a mismatch.
+        if (*t != Transport::Polling || s->transport() != Transport::Polling) {
+            exchange->respond(errorResponse(ErrorCode::BadRequest));
+            return;
+        }
+        if (request.method == "GET")
+            s->handlePoll(std::move(exchange));
+        else if (request.method == "POST")
+            s->handlePost(request, exchange);
+        else
+            exchange->respond(errorResponse(ErrorCode::BadRequest));
+        return;
+    }
+
+    if (const auto error = engineio::checkHandshake(
+            queryValue(request.query, QStringLiteral("EIO")), transport, request.method, false)) {
+        exchange->respond(errorResponse(*error));
+        return;
+    }
+
+    EngineIoSession *s =
+        createSession(Transport::Polling, request.remoteAddress, request.query, request.headers);
+    exchange->respond(payloadResponse(engineio::encodeText(
+        engineio::Type::Open,
+        engineio::openPayload(s->id(), m_options.pingIntervalMs, m_options.pingTimeoutMs,
+                              m_options.maxPayload, true))));
+    s->startHeartbeat();
+    Q_EMIT connection(s);
+}
+
+bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
+{
+    const QString transport = queryValue(request.query, QStringLiteral("transport"));
+    if (engineio::transportFromString(transport) != Transport::WebSocket)
+        return false;
+    const QString sid = queryValue(request.query, QStringLiteral("sid"));
+    if (!sid.isEmpty()) {
+        const EngineIoSession *s = m_sessions.value(sid);
+        return s && s->canUpgrade();
+    }
+    return !engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport,
+                                     "GET", true);
+}
+
+void EngineIoServer::webSocketConnected(std::unique_ptr<QWebSocket> socket)
+{
+    // The session may have changed during the WebSocket handshake, so everything is checked again.
+    const QUrlQuery query(socket->requestUrl());
+    const QString transport = queryValue(query, QStringLiteral("transport"));
+    const QString sid = queryValue(query, QStringLiteral("sid"));
+    if (engineio::transportFromString(transport) != Transport::WebSocket ||
+        socket->state() != QAbstractSocket::ConnectedState) {
+        discard(std::move(socket));
+        return;
+    }
+    socket->setMaxAllowedIncomingFrameSize(quint64(m_options.maxPayload));
+    socket->setMaxAllowedIncomingMessageSize(quint64(m_options.maxPayload));
+
+    if (!sid.isEmpty()) {
+        EngineIoSession *s = m_sessions.value(sid);
+        if (!s || !s->canUpgrade()) {
+            discard(std::move(socket));
+            return;
+        }
+        s->startUpgrade(std::move(socket));
+        return;
+    }
+    if (engineio::checkHandshake(queryValue(query, QStringLiteral("EIO")), transport, "GET",
+                                 true)) {
+        discard(std::move(socket));
+        return;
+    }
+
+    const QHostAddress address = socket->peerAddress();
+    QList<QPair<QByteArray, QByteArray>> headers = headersOf(*socket);
+    EngineIoSession *s = createSession(Transport::WebSocket, address, query, std::move(headers));
+    s->attachWebSocket(std::move(socket));
+    s->writeFrame({engineio::encodeText(engineio::Type::Open,
+                                        engineio::openPayload(s->id(), m_options.pingIntervalMs,
+                                                              m_options.pingTimeoutMs,
+                                                              m_options.maxPayload, false)),
+                   false});
+    s->startHeartbeat();
+    Q_EMIT connection(s);
+}
+
+} // namespace depot

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "engineiosession.h"
+#include "httpserver.h"
+
+#include <QHash>
+#include <QObject>
+
+namespace depot {
+
+/// The Engine.IO v4 server: long-polling and WebSocket under one HTTP path, as engine.io 6 does.
+class EngineIoServer : public QObject, public HttpEndpoint
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int pingIntervalMs = 25000;
+        int pingTimeoutMs = 20000;
+        qint64 maxPayload = 1000000;
+        int upgradeTimeoutMs = 10000;
+        /// What one session may have waiting for a slow client before it is dropped.
+        qint64 maxBufferedBytes = 4 * 1024 * 1024;
+        /// Access-Control-Allow-Origin on every polling response; empty sends no CORS headers.
+        QByteArray corsOrigin = "*";
+    };
+
+    explicit EngineIoServer(Options options, QObject *parent = nullptr);
+    ~EngineIoServer() override;
+
+    const Options &options() const { return m_options; }
+    /// Open sessions.
+    int sessionCount() const { return m_openCount; }
+    EngineIoSession *session(const QString &sid) const;
+
+    void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
+    bool acceptWebSocket(const HttpRequest &request) override;
+    void webSocketConnected(std::unique_ptr<QWebSocket> socket) override;
+
+Q_SIGNALS:
+    /// A new session is open: its Open packet has been sent.
+    void connection(depot::EngineIoSession *session);
+
+private:
+    friend class EngineIoSession;
+
+    EngineIoSession *createSession(engineio::Transport transport, const QHostAddress &address,
+                                   const QUrlQuery &query,
+                                   QList<QPair<QByteArray, QByteArray>> headers);
+    QString newSessionId() const;
+    // Called by a session that has just closed; `reachable` keeps it findable for a last poll.
+    void sessionClosed(EngineIoSession *session, bool reachable);
+    void forget(EngineIoSession *session);
+    // Closes a WebSocket nobody uses any more and deletes it once it is closed.
+    void discard(std::unique_ptr<QWebSocket> socket);
+
+    HttpResponse corsResponse(int status) const;
+    HttpResponse payloadResponse(const QByteArray &payload) const;
+    HttpResponse okResponse() const;
+    HttpResponse errorResponse(engineio::ErrorCode code) const;
+
+    Options m_options;
+    QHash<QString, EngineIoSession *> m_sessions;
+    int m_openCount = 0;
+};
+
+} // namespace depot

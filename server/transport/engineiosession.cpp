@@ -1,0 +1,441 @@
+#include "engineiosession.h"
+
+#include "engineioserver.h"
+#include "httpserver.h"
+
+#include <QLoggingCategory>
+#include <QTcpSocket>
+#include <QTimerEvent>
+#include <QWebSocket>
+
+#include <algorithm>
+
+Q_DECLARE_LOGGING_CATEGORY(lcTransport)
+
+namespace depot {
+
+namespace {
+
+using engineio::Frame;
+using engineio::Packet;
+using engineio::Transport;
+using engineio::Type;
+
+// Control frames are the same for every session, so they are encoded once and shared.
+const Frame &pingFrame()
+{
+    static const Frame frame{engineio::encodeText(Type::Ping), false};
+    return frame;
+}
+
+const Frame &closeFrame()
+{
+    static const Frame frame{engineio::encodeText(Type::Close), false};
+    return frame;
+}
+
+const QByteArray &noopPayload()
+{
+    static const QByteArray payload = engineio::encodeText(Type::Noop);
+    return payload;
+}
+
+// What a frame adds to a long-polling payload: separator, and base64 with its 'b' for binary.
+qint64 payloadCost(const Frame &frame)
+{
+    const qint64 n = frame.bytes.size();
+    return 1 + (frame.binary ? 1 + (n + 2) / 3 * 4 : n);
+}
+
+// The unmasked header a server puts before a WebSocket payload of this size.
+qint64 webSocketHeaderSize(qint64 n)
+{
+    return n < 126 ? 2 : n < 65536 ? 4 : 10;
+}
+
+} // namespace
+
+EngineIoSession::EngineIoSession(EngineIoServer *server, QString id, Transport transport,
+                                 const QHostAddress &remoteAddress, const QUrlQuery &query,
+                                 QList<QPair<QByteArray, QByteArray>> headers)
+    : QObject(server)
+    , m_server(server)
+    , m_id(std::move(id))
+    , m_transport(transport)
+    , m_remoteAddress(remoteAddress)
+    , m_query(query)
+    , m_headers(std::move(headers))
+{}
+
+EngineIoSession::~EngineIoSession()
+{
+    // Nothing may call back into this object while its members are destroyed.
+    if (m_pollGone)
+        disconnect(m_pollGone);
+    for (QWebSocket *ws : {m_ws.get(), m_probe.get()}) {
+        if (ws) {
+            ws->disconnect(this);
+            ws->abort();
+        }
+    }
+}
+
+void EngineIoSession::send(const Frame &frame)
+{
+    if (m_state == State::Open)
+        writeFrame(frame);
+}
+
+void EngineIoSession::close()
+{
+    end(QStringLiteral("server close"), Ending::Server);
+}
+
+void EngineIoSession::startHeartbeat()
+{
+    m_pingTimer.start(m_server->options().pingIntervalMs, this);
+}
+
+bool EngineIoSession::canUpgrade() const
+{
+    return m_state == State::Open && m_transport == Transport::Polling &&
+           m_upgrade == Upgrade::None;
+}
+
+void EngineIoSession::timerEvent(QTimerEvent *event)
+{
+    const int id = event->timerId();
+    if (id == m_pingTimer.timerId()) {
+        m_pingTimer.stop();
+        if (m_state != State::Open)
+            return;
+        m_pongTimer.start(m_server->options().pingTimeoutMs, this);
+        writeFrame(pingFrame());
+    } else if (id == m_pongTimer.timerId()) {
+        m_pongTimer.stop();
+        if (m_state == State::Open)
+            end(QStringLiteral("ping timeout"), Ending::Error);
+        else if (m_state == State::Draining)
+            finishDraining();
+    } else if (id == m_upgradeTimer.timerId()) {
+        qCDebug(lcTransport) << "engine.io session" << m_id << "did not complete its upgrade";
+        abandonUpgrade();
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
+// Outgoing
+// -----------------------------------------------------------------------------------------
+
+void EngineIoSession::writeFrame(const Frame &frame)
+{
+    if (m_transport == Transport::WebSocket) {
+        if (m_ws)
+            writeToWebSocket(m_ws.get(), frame);
+        return;
+    }
+    m_queue.append(frame);
+    m_queuedBytes += payloadCost(frame);
+    if (m_queuedBytes > m_server->options().maxBufferedBytes && m_state == State::Open) {
+        qCInfo(lcTransport) << "engine.io session" << m_id << "dropped: client does not poll";
+        end(QStringLiteral("transport error"), Ending::Error);
+        return;
+    }
+    if (m_poll)
+        flushPoll();
+}
+
+void EngineIoSession::writeToWebSocket(QWebSocket *socket, const Frame &frame)
+{
+    // QWebSocket takes text as QString only, so a text frame is converted here.
+    if (frame.binary)
+        socket->sendBinaryMessage(frame.bytes);
+    else
+        socket->sendTextMessage(QString::fromUtf8(frame.bytes));
+    if (socket != m_ws.get())
+        return;
+    const qint64 n = frame.bytes.size();
+    m_wsPendingBytes += n + webSocketHeaderSize(n);
+    if (m_wsPendingBytes > m_server->options().maxBufferedBytes && m_state == State::Open) {
+        qCInfo(lcTransport) << "engine.io session" << m_id << "dropped: client does not read";
+        end(QStringLiteral("transport error"), Ending::Error);
+    }
+}
+
+void EngineIoSession::flushPoll()
+{
+    const QByteArray payload = engineio::encodePayload(m_queue);
+    m_queue.clear();
+    m_queuedBytes = 0;
+    answerPoll(payload);
+}
+
+void EngineIoSession::answerPoll(const QByteArray &payload)
+{
+    const std::shared_ptr<HttpExchange> poll = std::move(m_poll);
+    m_poll.reset();
+    disconnect(m_pollGone);
+    poll->respond(m_server->payloadResponse(payload));
+}
+
+void EngineIoSession::dropPoll()
+{
+    // The client left while its poll was parked; like the reference server, the session stays
+    // until its heartbeat fails or the client polls again.
+    disconnect(m_pollGone);
+    m_poll.reset();
+}
+
+// Incoming
+// -----------------------------------------------------------------------------------------
+
+void EngineIoSession::handlePoll(std::shared_ptr<HttpExchange> exchange)
+{
+    if (m_state == State::Draining) {
+        m_poll = std::move(exchange);
+        flushPoll(); // the queue ends with the Close packet
+        finishDraining();
+        return;
+    }
+    if (m_state != State::Open) {
+        exchange->respond(m_server->errorResponse(engineio::ErrorCode::UnknownSid));
+        return;
+    }
+    if (m_poll && !m_poll->connected())
+        dropPoll();
+    if (m_poll) {
+        qCInfo(lcTransport) << "engine.io session" << m_id << "closed: overlapping polls";
+        exchange->respond(m_server->corsResponse(400));
+        end(QStringLiteral("transport error"), Ending::Error);
+        return;
+    }
+    if (!exchange->connected())
+        return;
+    m_poll = std::move(exchange);
+    m_pollGone =
+        connect(m_poll->socket(), &QAbstractSocket::disconnected, this, &EngineIoSession::dropPoll);
+    if (!m_queue.isEmpty())
+        flushPoll();
+    else if (m_upgrade == Upgrade::Probed)
+        answerPoll(noopPayload()); // the client's polling must pause for the upgrade to finish
+}
+
+void EngineIoSession::handlePost(const HttpRequest &request,
+                                 const std::shared_ptr<HttpExchange> &exchange)
+{
+    if (m_state != State::Open) {
+        exchange->respond(m_server->okResponse()); // a closing session ignores what comes in
+        return;
+    }
+    if (request.body.size() > m_server->options().maxPayload) {
+        exchange->respond(m_server->corsResponse(413));
+        end(QStringLiteral("transport error"), Ending::Error);
+        return;
+    }
+    // Binary bodies belong to EIO 3; v4 carries binary as base64 inside a text payload.
+    if (request.header("content-type") == "application/octet-stream") {
+        exchange->respond(m_server->errorResponse(engineio::ErrorCode::BadRequest));
+        end(QStringLiteral("transport error"), Ending::Error);
+        return;
+    }
+    const engineio::DecodedPayload decoded = engineio::decodePayload(request.body);
+    if (!decoded.ok()) {
+        qCInfo(lcTransport) << "engine.io session" << m_id
+                            << "closed:" << engineio::decodeErrorString(decoded.error);
+        exchange->respond(m_server->errorResponse(engineio::ErrorCode::BadRequest));
+        end(QStringLiteral("parse error"), Ending::Error);
+        return;
+    }
+    for (const Packet &packet : decoded.packets) {
+        if (m_state != State::Open)
+            break;
+        onPacket(packet);
+    }
+    exchange->respond(m_server->okResponse());
+}
+
+void EngineIoSession::attachWebSocket(std::unique_ptr<QWebSocket> socket)
+{
+    m_ws = std::move(socket);
+    QWebSocket *ws = m_ws.get();
+    connect(ws, &QWebSocket::textMessageReceived, this, &EngineIoSession::onWebSocketText);
+    connect(ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+        if (m_state == State::Open)
+            onPacket(engineio::decodeBinary(data));
+    });
+    connect(ws, &QWebSocket::disconnected, this,
+            [this] { end(QStringLiteral("transport close"), Ending::Vanished); });
+    connect(ws, &QWebSocket::bytesWritten, this, [this](qint64 written) {
+        m_wsPendingBytes = std::max<qint64>(0, m_wsPendingBytes - written);
+    });
+}
+
+void EngineIoSession::onWebSocketText(const QString &text)
+{
+    if (m_state != State::Open)
+        return;
+    const engineio::DecodedPacket decoded = engineio::decodeText(text.toUtf8());
+    if (!decoded.ok()) {
+        qCInfo(lcTransport) << "engine.io session" << m_id
+                            << "closed:" << engineio::decodeErrorString(decoded.error);
+        end(QStringLiteral("parse error"), Ending::Error);
+        return;
+    }
+    onPacket(decoded.packet);
+}
+
+void EngineIoSession::onPacket(const Packet &packet)
+{
+    switch (packet.type) {
+    case Type::Ping:
+        // In EIO 4 only the server pings; the reference server drops a client that does.
+        end(QStringLiteral("transport error"), Ending::Error);
+        break;
+    case Type::Pong:
+        m_pongTimer.stop();
+        m_pingTimer.start(m_server->options().pingIntervalMs, this);
+        break;
+    case Type::Message:
+        Q_EMIT message(packet.data, packet.binary);
+        break;
+    case Type::Close:
+        end(QStringLiteral("transport close"), Ending::Client);
+        break;
+    case Type::Open:
+    case Type::Upgrade:
+    case Type::Noop:
+        break;
+    }
+}
+
+// Upgrade
+// ------------------------------------------------------------------------------------------
+
+void EngineIoSession::startUpgrade(std::unique_ptr<QWebSocket> socket)
+{
+    if (!canUpgrade()) {
+        m_server->discard(std::move(socket));
+        return;
+    }
+    m_probe = std::move(socket);
+    m_upgrade = Upgrade::Connected;
+    QWebSocket *ws = m_probe.get();
+    connect(ws, &QWebSocket::textMessageReceived, this, &EngineIoSession::onProbeText);
+    connect(ws, &QWebSocket::binaryMessageReceived, this, &EngineIoSession::abandonUpgrade);
+    connect(ws, &QWebSocket::disconnected, this, &EngineIoSession::abandonUpgrade);
+    m_upgradeTimer.start(m_server->options().upgradeTimeoutMs, this);
+}
+
+void EngineIoSession::onProbeText(const QString &text)
+{
+    if (m_state != State::Open || !m_probe)
+        return;
+    if (text == QLatin1String("2probe")) {
+        writeToWebSocket(m_probe.get(), {engineio::encodeText(Type::Pong, "probe"), false});
+        m_upgrade = Upgrade::Probed;
+        if (m_poll)
+            answerPoll(noopPayload());
+    } else if (text == QLatin1String("5")) {
+        completeUpgrade();
+    } else {
+        abandonUpgrade();
+    }
+}
+
+void EngineIoSession::completeUpgrade()
+{
+    m_upgradeTimer.stop();
+    m_upgrade = Upgrade::None;
+    std::unique_ptr<QWebSocket> ws = std::move(m_probe);
+    ws->disconnect(this);
+    m_transport = Transport::WebSocket;
+    if (m_poll)
+        answerPoll(noopPayload());
+    attachWebSocket(std::move(ws));
+    qCDebug(lcTransport) << "engine.io session" << m_id << "upgraded to websocket";
+
+    const QList<Frame> queued = std::exchange(m_queue, {});
+    m_queuedBytes = 0;
+    for (const Frame &frame : queued) {
+        if (m_state != State::Open)
+            break;
+        writeToWebSocket(m_ws.get(), frame);
+    }
+}
+
+void EngineIoSession::abandonUpgrade()
+{
+    m_upgradeTimer.stop();
+    m_upgrade = Upgrade::None;
+    releaseWebSocket(m_probe);
+}
+
+// Closing
+// ------------------------------------------------------------------------------------------
+
+void EngineIoSession::releaseWebSocket(std::unique_ptr<QWebSocket> &socket)
+{
+    if (!socket)
+        return;
+    socket->disconnect(this);
+    m_server->discard(std::move(socket));
+}
+
+void EngineIoSession::end(const QString &reason, Ending ending)
+{
+    if (m_state != State::Open)
+        return;
+    m_state = State::Closed;
+    m_pingTimer.stop();
+    m_pongTimer.stop();
+    abandonUpgrade();
+
+    bool drain = false;
+    if (m_transport == Transport::Polling) {
+        if (ending == Ending::Server) {
+            // What was queued still goes out, followed by the Close packet.
+            m_queue.append(closeFrame());
+            m_queuedBytes += payloadCost(closeFrame());
+            if (m_poll)
+                flushPoll();
+            else
+                drain = true;
+        } else if (m_poll) {
+            answerPoll(ending == Ending::Client ? noopPayload() : closeFrame().bytes);
+        }
+        if (!drain) {
+            m_queue.clear();
+            m_queuedBytes = 0;
+            dropPoll();
+        }
+    } else {
+        if (ending == Ending::Server && m_ws)
+            writeToWebSocket(m_ws.get(), closeFrame());
+        releaseWebSocket(m_ws);
+        m_wsPendingBytes = 0;
+    }
+
+    qCDebug(lcTransport) << "engine.io session" << m_id << "closed:" << reason;
+    if (drain) {
+        m_state = State::Draining;
+        m_pongTimer.start(m_server->options().pingTimeoutMs, this);
+    }
+    m_server->sessionClosed(this, drain);
+    Q_EMIT closed(reason);
+    if (!drain)
+        deleteLater();
+}
+
+void EngineIoSession::finishDraining()
+{
+    m_pongTimer.stop();
+    m_state = State::Closed;
+    m_queue.clear();
+    m_queuedBytes = 0;
+    dropPoll();
+    m_server->forget(this);
+    deleteLater();
+}
+
+} // namespace depot

@@ -1,0 +1,289 @@
+// SqliteStore: schema migrations, and that everything written is there after closing and
+// reopening the file.
+#include "dispatch/clock.h"
+#include "store/sqlitestore.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace depot;
+
+namespace {
+
+const QDateTime kT0 = QDateTime::fromMSecsSinceEpoch(1742370325819, Qt::UTC);
+
+/// Runs one statement on the file through a connection of its own, outside the store.
+QVariant rawQuery(const QString &path, const QString &sql)
+{
+    QVariant result;
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(sql) && q.next())
+                result = q.value(0);
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+    return result;
+}
+
+User makeUser(const QString &username, Role role)
+{
+    return User{newId(),
+                username,
+                username.toUpper(),
+                role,
+                QStringLiteral("pbkdf2-sha256$1$c2FsdA==$aGFzaA=="),
+                kT0};
+}
+
+Package makePackage(const QString &code, const QString &courierId)
+{
+    Package p;
+    p.id = newId();
+    p.trackingCode = code;
+    p.trackingToken = QStringLiteral("token-") + code;
+    p.recipientName = QStringLiteral("Grace");
+    p.address = QStringLiteral("Flat 2, 10 Long Road");
+    p.latitude = 51.5007;
+    p.longitude = -0.1246;
+    p.status = courierId.isEmpty() ? PackageStatus::Pending : PackageStatus::Assigned;
+    p.deliveryPersonId = courierId;
+    p.notes = QStringLiteral("ring twice");
+    p.createdAt = kT0;
+    p.updatedAt = kT0.addMSecs(1500);
+    return p;
+}
+
+PackageEvent makeEvent(const Package &p, const QString &name)
+{
+    return PackageEvent{0, p.id, name, p.updatedAt,
+                        QJsonObject{{QStringLiteral("packageId"), p.id},
+                                    {QStringLiteral("status"), statusName(p.status)},
+                                    {QStringLiteral("timestamp"), isoTimestamp(p.updatedAt)}}};
+}
+
+QJsonObject userJson(const User &u)
+{
+    QJsonObject o = u.toJson();
+    o.insert(QStringLiteral("passwordHash"), u.passwordHash);
+    o.insert(QStringLiteral("createdAt"), isoTimestamp(u.createdAt));
+    return o;
+}
+
+} // namespace
+
+class tst_SqliteStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void freshDatabaseMigratesFromNothing();
+    void reopeningKeepsTheVersion();
+    void writesSurviveReopening();
+    void refusedWriteLeavesNothing();
+    void newerSchemaIsRefused();
+
+private:
+    QString dbPath() const { return m_dir->filePath(QStringLiteral("depot.sqlite")); }
+    std::unique_ptr<SqliteStore> openStore();
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void tst_SqliteStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+std::unique_ptr<SqliteStore> tst_SqliteStore::openStore()
+{
+    auto store = std::make_unique<SqliteStore>(dbPath());
+    QString error;
+    if (!store->open(&error)) {
+        qWarning("cannot open the store: %s", qPrintable(error));
+        return nullptr;
+    }
+    return store;
+}
+
+void tst_SqliteStore::freshDatabaseMigratesFromNothing()
+{
+    QVERIFY(!QFile::exists(dbPath()));
+    QVERIFY(SqliteStore::currentSchemaVersion() >= 1);
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), SqliteStore::currentSchemaVersion());
+        QVERIFY(store->loadUsers().empty());
+        QVERIFY(store->loadPackages().empty());
+    }
+    // The version is in the file, not only in memory.
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT version FROM schema_version")).toInt(),
+             SqliteStore::currentSchemaVersion());
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("PRAGMA journal_mode")).toString(),
+             QStringLiteral("wal"));
+}
+
+void tst_SqliteStore::reopeningKeepsTheVersion()
+{
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        QVERIFY(store->insertUser(makeUser(QStringLiteral("dispatcher"), Role::Dispatcher)));
+    }
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion(), SqliteStore::currentSchemaVersion());
+    QCOMPARE(store->loadUsers().size(), size_t(1));
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT count(*) FROM schema_version")).toInt(), 1);
+}
+
+void tst_SqliteStore::writesSurviveReopening()
+{
+    const User admin = makeUser(QStringLiteral("dispatcher"), Role::Dispatcher);
+    const User courierUser = makeUser(QStringLiteral("ada"), Role::Courier);
+    Courier courier{courierUser.id,
+                    courierUser.name,
+                    courierUser.username,
+                    QStringLiteral("+44 20 7946 0000"),
+                    QStringLiteral("device-7"),
+                    false,
+                    std::nullopt,
+                    kT0};
+    const Package pending = makePackage(QStringLiteral("0123456789"), QString());
+    Package assigned = makePackage(QStringLiteral("ABCDEFGHJK"), courier.id);
+    const QByteArray tokenHash(32, '\x7f');
+    const QByteArray revokedHash(32, '\x01');
+    const Location fix{51.5, -0.12, 5.0, 3.5, 270.0, kT0.addSecs(10)};
+    const Location lateFix{51.4, -0.11, std::nullopt, std::nullopt, std::nullopt, kT0};
+
+    std::vector<PackageEvent> pendingEvents{makeEvent(pending, QStringLiteral("package:update"))};
+    std::vector<PackageEvent> assignedEvents{
+        makeEvent(assigned, QStringLiteral("delivery:assigned")),
+        makeEvent(assigned, QStringLiteral("package:update"))};
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        QVERIFY(store->insertUser(admin));
+        QVERIFY(store->insertCourier(courierUser, courier));
+        QVERIFY(store->insertToken(tokenHash, courierUser.id, kT0));
+        QVERIFY(store->insertToken(revokedHash, admin.id, kT0));
+        QVERIFY(store->deleteToken(revokedHash));
+        QVERIFY(store->savePackage(pending, pendingEvents, true));
+        QVERIFY(store->savePackage(assigned, assignedEvents, true));
+        // The store fills in the order of events.
+        QVERIFY(pendingEvents[0].seq > 0);
+        QVERIFY(assignedEvents[0].seq < assignedEvents[1].seq);
+
+        assigned.status = PackageStatus::Failed;
+        assigned.reason = QStringLiteral("nobody home");
+        assigned.updatedAt = kT0.addSecs(60);
+        std::vector<PackageEvent> failed{makeEvent(assigned, QStringLiteral("delivery:failed"))};
+        QVERIFY(store->savePackage(assigned, failed, false));
+        assignedEvents.push_back(failed[0]);
+
+        QVERIFY(store->appendFixes({StoredFix{courier.id, fix, kT0.addSecs(11), true},
+                                    StoredFix{courier.id, lateFix, kT0.addSecs(12), false}}));
+        QVERIFY(store->setSetting(QStringLiteral("map.zoom"), QStringLiteral("13")));
+    } // the store is closed here
+
+    auto store = openStore();
+    QVERIFY(store);
+
+    const auto users = store->loadUsers();
+    QCOMPARE(users.size(), size_t(2));
+    QCOMPARE(userJson(*store->userByUsername(QStringLiteral("dispatcher"))), userJson(admin));
+    QCOMPARE(userJson(*store->userById(courierUser.id)), userJson(courierUser));
+    QVERIFY(!store->userByUsername(QStringLiteral("nobody")));
+
+    QCOMPARE(store->userIdForToken(tokenHash).value_or(QString()), courierUser.id);
+    QVERIFY(!store->userIdForToken(revokedHash));
+
+    const auto couriers = store->loadCouriers();
+    QCOMPARE(couriers.size(), size_t(1));
+    Courier expected = courier;
+    expected.lastLocation = fix; // the late fix is history only
+    QCOMPARE(couriers[0].toJson(), expected.toJson());
+    QCOMPARE(couriers[0].createdAt, courier.createdAt);
+
+    const auto trail = store->loadTrail(courier.id, 10);
+    QCOMPARE(trail.size(), size_t(1));
+    QCOMPARE(trail[0].toJson(), fix.toJson());
+
+    const auto packages = store->loadPackages();
+    QCOMPARE(packages.size(), size_t(2));
+    for (const Package &p : packages) {
+        const Package &want = p.id == pending.id ? pending : assigned;
+        QCOMPARE(p.toJson(true), want.toJson(true));
+    }
+
+    for (const auto &[id, want] :
+         {std::pair{pending.id, pendingEvents}, std::pair{assigned.id, assignedEvents}}) {
+        const auto events = store->loadEvents(id);
+        QCOMPARE(events.size(), want.size());
+        for (size_t i = 0; i < events.size(); ++i) {
+            QCOMPARE(events[i].seq, want[i].seq);
+            QCOMPARE(events[i].event, want[i].event);
+            QCOMPARE(events[i].timestamp, want[i].timestamp);
+            QCOMPARE(events[i].payload, want[i].payload);
+        }
+    }
+
+    QCOMPARE(store->setting(QStringLiteral("map.zoom")).value_or(QString()), QStringLiteral("13"));
+    QVERIFY(!store->setting(QStringLiteral("missing")));
+}
+
+void tst_SqliteStore::refusedWriteLeavesNothing()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    QVERIFY(store->insertUser(ada));
+    // A taken username refuses the courier and their login together.
+    User again = makeUser(QStringLiteral("ada"), Role::Courier);
+    Courier courier{again.id, again.name, again.username, {}, {}, false, std::nullopt, kT0};
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("query failed")));
+    QVERIFY(!store->insertCourier(again, courier));
+    QVERIFY(store->loadCouriers().empty());
+    QCOMPARE(store->loadUsers().size(), size_t(1));
+
+    // Updating a package that is not there writes none of its events.
+    const Package ghost = makePackage(QStringLiteral("GHOST00000"), QString());
+    std::vector<PackageEvent> events{makeEvent(ghost, QStringLiteral("package:update"))};
+    QVERIFY(!store->savePackage(ghost, events, false));
+    QVERIFY(store->loadEvents(ghost.id).empty());
+}
+
+void tst_SqliteStore::newerSchemaIsRefused()
+{
+    {
+        auto store = openStore();
+        QVERIFY(store);
+    }
+    const int newer = SqliteStore::currentSchemaVersion() + 1;
+    rawQuery(dbPath(), QStringLiteral("UPDATE schema_version SET version = %1").arg(newer));
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT version FROM schema_version")).toInt(),
+             newer);
+
+    SqliteStore store(dbPath());
+    QString error;
+    QVERIFY(!store.open(&error));
+    QVERIFY2(error.contains(QString::number(newer)), qPrintable(error));
+    // Refusing must not touch the newer database.
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT version FROM schema_version")).toInt(),
+             newer);
+}
+
+QTEST_GUILESS_MAIN(tst_SqliteStore)
+#include "tst_sqlitestore.moc"
