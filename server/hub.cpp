@@ -1,6 +1,7 @@
 #include "hub.h"
 
 #include "api/authservice.h"
+#include "api/osmandapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
 #include "dispatch/clock.h"
@@ -29,6 +30,7 @@ Hub::~Hub()
     // Outside in: the port first, then the real-time layers, while the dispatch service they
     // report to still exists; fixes still queued are written last.
     delete m_http;
+    delete m_osmandHttp;
     delete m_socketApi;
     delete m_realtime;
     delete m_engine;
@@ -90,6 +92,13 @@ std::optional<StartError> Hub::start()
         SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
         this);
 
+    m_osmand = std::make_unique<OsmAndApi>(*m_dispatch, *m_locations);
+    auto osmand = [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
+        m_osmand->handle(r, exchange);
+    };
+    m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
+    m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
+
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);
     if (m_port == 0)
@@ -97,6 +106,16 @@ std::optional<StartError> Hub::start()
                                              .arg(m_config.hostText)
                                              .arg(m_config.port)
                                              .arg(error)};
+
+    // GPS apps get their own port too; Depot still runs without it, so a clash only warns.
+    if (m_config.osmandPort != 0) {
+        m_osmandHttp = new HttpServer(this);
+        m_osmandHttp->setFallbackHandler(osmand);
+        m_osmandPort = m_osmandHttp->listenOn(m_config.host, m_config.osmandPort, &error);
+        if (m_osmandPort == 0)
+            qWarning("cannot listen for GPS apps on port %d: %s", int(m_config.osmandPort),
+                     qPrintable(error));
+    }
     return std::nullopt;
 }
 

@@ -17,7 +17,9 @@ class SocketIoServer;
 class Clock;
 class DispatchService;
 class HttpServer;
+class FunctionEndpoint;
 class LocationIngest;
+class OsmAndApi;
 class RestApi;
 class Store;
 
@@ -42,6 +44,8 @@ public:
 
     const HubConfig &config() const { return m_config; }
     quint16 port() const { return m_port; }
+    /// The OsmAnd port actually listened on, or 0.
+    quint16 osmandPort() const { return m_osmandPort; }
     /// The dispatcher password made on this start, or empty.
     QString generatedAdminPassword() const { return m_generatedPassword; }
     /// The URL to print: http://HOST:PORT.
@@ -66,6 +70,10 @@ private:
     EngineIoServer *m_engine = nullptr;
     SocketIoServer *m_realtime = nullptr;
     SocketApi *m_socketApi = nullptr;
+    std::unique_ptr<OsmAndApi> m_osmand;
+    std::unique_ptr<FunctionEndpoint> m_osmandEndpoint;
+    HttpServer *m_osmandHttp = nullptr;
+    quint16 m_osmandPort = 0;
     quint16 m_port = 0;
     QString m_generatedPassword;
 };

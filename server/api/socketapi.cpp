@@ -170,7 +170,7 @@ void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
         if (package) {
             const double metres = geo::distanceMetres(fix.latitude, fix.longitude,
                                                       package->latitude, package->longitude);
-            if (const auto s = geo::etaSeconds(metres, fix.speed))
+            if (const auto s = geo::etaSeconds(metres, courier.recentSpeed))
                 eta = *s;
         }
         return QJsonObject{

@@ -1,6 +1,7 @@
 #include "dispatchservice.h"
 
 #include "clock.h"
+#include "geo.h"
 #include "statemachine.h"
 #include "store/store.h"
 
@@ -460,6 +461,18 @@ void DispatchService::applyFix(const QString &courierId, const Location &fix)
     auto it = m_couriers.find(courierId);
     if (it == m_couriers.end())
         return;
+    // The phone's own speed when it sends one, else distance over time since the last fix;
+    // smoothed so that one stop at a crossing does not make the ETA jump.
+    std::optional<double> speed = fix.speed;
+    if (!speed && it->lastLocation) {
+        const qint64 ms = it->lastLocation->timestamp.msecsTo(fix.timestamp);
+        if (ms > 0 && ms <= 5 * 60 * 1000)
+            speed = geo::distanceMetres(it->lastLocation->latitude, it->lastLocation->longitude,
+                                        fix.latitude, fix.longitude)
+                    / (ms / 1000.0);
+    }
+    if (speed)
+        it->recentSpeed = it->recentSpeed ? 0.5 * *it->recentSpeed + 0.5 * *speed : *speed;
     it->lastLocation = fix;
     Q_EMIT courierMoved(*it, fix);
 }

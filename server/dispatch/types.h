@@ -62,6 +62,8 @@ struct Courier
     QString deviceId; // empty when none
     bool online = false;
     std::optional<Location> lastLocation;
+    /// Speed over the last fixes in m/s, smoothed; for ETAs, not on the wire.
+    std::optional<double> recentSpeed;
     QDateTime createdAt;
 
     QJsonObject toJson() const;

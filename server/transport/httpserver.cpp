@@ -174,7 +174,9 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
 HttpEndpoint *HttpServer::endpointFor(const QString &path) const
 {
     for (const auto &[prefix, endpoint] : m_endpoints) {
-        if (path.startsWith(prefix) || path + QLatin1Char('/') == prefix)
+        const bool folder = prefix.endsWith(QLatin1Char('/'));
+        if (folder ? (path.startsWith(prefix) || path + QLatin1Char('/') == prefix)
+                   : path == prefix)
             return endpoint;
     }
     return nullptr;

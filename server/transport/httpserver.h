@@ -43,6 +43,26 @@ public:
     virtual void webSocketConnected(std::unique_ptr<QWebSocket> socket) = 0;
 };
 
+/// An endpoint that answers plain HTTP with a function and refuses WebSocket upgrades.
+class FunctionEndpoint final : public HttpEndpoint
+{
+public:
+    using Function =
+        std::function<void(const HttpRequest &, const std::shared_ptr<HttpExchange> &)>;
+    explicit FunctionEndpoint(Function function)
+        : m_function(std::move(function))
+    {}
+    void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override
+    {
+        m_function(request, exchange);
+    }
+    bool acceptWebSocket(const HttpRequest &) override { return false; }
+    void webSocketConnected(std::unique_ptr<QWebSocket>) override {}
+
+private:
+    Function m_function;
+};
+
 /// The hub's one HTTP port: REST, pages and the real-time endpoint, with WebSocket upgrades on
 /// the same port. It bounds what one request may buffer and answers every request it reads.
 class HttpServer : public QAbstractHttpServer
@@ -61,7 +81,8 @@ public:
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
     /// Requests not claimed by an endpoint.
     void setFallbackHandler(Handler handler) { m_fallback = std::move(handler); }
-    /// Requests whose path starts with `prefix` (e.g. "/socket.io/") go to `endpoint`.
+    /// Requests under `prefix` go to `endpoint`: a prefix ending in '/' takes the whole folder
+    /// (e.g. "/socket.io/"), any other exactly that path (e.g. "/osmand").
     void addEndpoint(const QString &prefix, HttpEndpoint *endpoint);
     /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
     void setTlsConfiguration(const QSslConfiguration &configuration);

@@ -160,6 +160,7 @@ void tst_SqliteStore::writesSurviveReopening()
                     QStringLiteral("device-7"),
                     false,
                     std::nullopt,
+                    std::nullopt,
                     kT0};
     const Package pending = makePackage(QStringLiteral("0123456789"), QString());
     Package assigned = makePackage(QStringLiteral("ABCDEFGHJK"), courier.id);
@@ -252,7 +253,8 @@ void tst_SqliteStore::refusedWriteLeavesNothing()
     QVERIFY(store->insertUser(ada));
     // A taken username refuses the courier and their login together.
     User again = makeUser(QStringLiteral("ada"), Role::Courier);
-    Courier courier{again.id, again.name, again.username, {}, {}, false, std::nullopt, kT0};
+    Courier courier{again.id, again.name,   again.username, {}, {},
+                    false,    std::nullopt, std::nullopt,   kT0};
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("query failed")));
     QVERIFY(!store->insertCourier(again, courier));
     QVERIFY(store->loadCouriers().empty());
