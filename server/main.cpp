@@ -1,5 +1,6 @@
 // depot-hub: the hub without a window, for a server or a test.
 #include "commandline.h"
+#include "demosimulator.h"
 #include "hub.h"
 #include "logging.h"
 
@@ -23,5 +24,10 @@ int main(int argc, char *argv[])
     depot::Hub hub(std::get<depot::HubConfig>(std::move(parsed)));
     if (const int exitCode = depot::startAndAnnounce(hub, QStringLiteral("depot-hub")))
         return exitCode;
+    std::unique_ptr<depot::DemoSimulator> demo;
+    if (hub.config().demo) {
+        demo = std::make_unique<depot::DemoSimulator>(hub, depot::DemoSimulator::Options{});
+        demo->start();
+    }
     return app.exec();
 }

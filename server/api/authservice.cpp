@@ -137,11 +137,21 @@ Result<Session> AuthService::login(const QString &username, const QString &passw
         return makeError(ErrorCode::Unauthorized, QStringLiteral("wrong username or password"));
     }
     m_failures.remove(from.toString());
+    const auto token = issueToken(user->id);
+    if (!token)
+        return token.error();
+    return Session{*token, *user};
+}
+
+Result<QString> AuthService::issueToken(const QString &userId)
+{
+    if (!m_store.userById(userId))
+        return makeError(ErrorCode::NotFound, QStringLiteral("no such user"));
     const QString token = QString::fromLatin1(
         randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-    if (!m_store.insertToken(tokenHash(token), user->id, m_clock.now()))
+    if (!m_store.insertToken(tokenHash(token), userId, m_clock.now()))
         return makeError(ErrorCode::Internal, QStringLiteral("could not store the session"));
-    return Session{token, *user};
+    return token;
 }
 
 std::optional<Principal> AuthService::authenticate(const QString &token)

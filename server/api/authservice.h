@@ -35,6 +35,8 @@ public:
 
     Result<Session> login(const QString &username, const QString &password,
                           const QHostAddress &from);
+    /// A new token for a user this process already trusts (the demo's own couriers).
+    Result<QString> issueToken(const QString &userId);
     /// Who holds this token: a user's token or a package's tracking token.
     std::optional<Principal> authenticate(const QString &token);
     bool logout(const QString &token);

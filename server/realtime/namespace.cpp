@@ -80,11 +80,33 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
         }
     }
 
-    const QString id = restored ? restored->id : randomId(15);
-    const QString newPid = m_options.recovery ? (restored ? pid : randomId(15)) : QString();
+    // Missed packets are collected now and sent after CONNECT. Recovery needs every packet
+    // after the client's offset still in the buffer; otherwise it is a fresh session, so that
+    // the client never believes it recovered while events were lost.
+    QList<QByteArray> missed;
+    if (restored) {
+        bool ok = offset.startsWith(m_offsetPrefix);
+        const quint64 last =
+            ok ? QStringView(offset).mid(m_offsetPrefix.size()).toULongLong(&ok, 36) : 0;
+        const bool complete =
+            ok && last <= m_seq &&
+            (m_recorded.empty() ? last == m_seq : m_recorded.front().seq <= last + 1);
+        if (complete) {
+            for (const Recorded &r : m_recorded) {
+                if (r.seq > last && reaches(restored->rooms, r.rooms, r.except))
+                    missed.append(r.message);
+            }
+        } else {
+            restored.reset();
+        }
+    }
+    const bool recovered = restored.has_value();
+
+    const QString id = recovered ? restored->id : randomId(15);
+    const QString newPid = m_options.recovery ? (recovered ? pid : randomId(15)) : QString();
     auto *socket = new Socket(id, newPid, *this, client, this);
     socket->setAuth(auth);
-    if (restored)
+    if (recovered)
         socket->setData(restored->data);
 
     const ConnectDecision decision =
@@ -93,24 +115,6 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
         client->sendText(socketio::encodeConnectError(m_name, decision.message, decision.data));
         delete socket;
         return nullptr;
-    }
-
-    // Missed packets are found before the socket joins anything, then sent after CONNECT.
-    QList<QByteArray> missed;
-    bool recovered = false;
-    if (restored && offset.startsWith(m_offsetPrefix)) {
-        bool ok = false;
-        const quint64 last = QStringView(offset).mid(m_offsetPrefix.size()).toULongLong(&ok, 36);
-        // The offset must still be in the buffer; else packets were lost and recovery fails.
-        const bool found =
-            ok && !m_recorded.empty() && m_recorded.front().seq <= last && last <= m_seq;
-        if (found) {
-            for (const Recorded &r : m_recorded) {
-                if (r.seq > last && reaches(restored->rooms, r.rooms, r.except))
-                    missed.append(r.message);
-            }
-        }
-        recovered = found;
     }
     socket->setRecovered(recovered);
 

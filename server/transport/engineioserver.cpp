@@ -216,8 +216,10 @@ bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
         return false;
     const QString sid = queryValue(request.query, QStringLiteral("sid"));
     if (!sid.isEmpty()) {
-        const EngineIoSession *s = m_sessions.value(sid);
-        return s && s->canUpgrade();
+        // Only an unknown sid is refused at the HTTP level. A second WebSocket for a session that
+        // is already upgrading or upgraded is accepted and then closed, as the reference server
+        // does: clients expect an ordinary close there, not a failed handshake.
+        return session(sid) != nullptr;
     }
     return !engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport,
                                      "GET", true);

@@ -93,7 +93,7 @@ void EngineIoSession::close()
 
 void EngineIoSession::startHeartbeat()
 {
-    m_pingTimer.start(m_server->options().pingIntervalMs, this);
+    m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);
 }
 
 bool EngineIoSession::canUpgrade() const
@@ -109,7 +109,7 @@ void EngineIoSession::timerEvent(QTimerEvent *event)
         m_pingTimer.stop();
         if (m_state != State::Open)
             return;
-        m_pongTimer.start(m_server->options().pingTimeoutMs, this);
+        m_pongTimer.start(m_server->options().pingTimeoutMs, Qt::PreciseTimer, this);
         writeFrame(pingFrame());
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
@@ -117,6 +117,10 @@ void EngineIoSession::timerEvent(QTimerEvent *event)
             end(QStringLiteral("ping timeout"), Ending::Error);
         else if (m_state == State::Draining)
             finishDraining();
+    } else if (id == m_pauseNoopTimer.timerId()) {
+        m_pauseNoopTimer.stop();
+        if (m_state == State::Open && m_upgrade == Upgrade::Probed && m_poll)
+            answerPoll(noopPayload());
     } else if (id == m_upgradeTimer.timerId()) {
         qCDebug(lcTransport) << "engine.io session" << m_id << "did not complete its upgrade";
         abandonUpgrade();
@@ -218,7 +222,7 @@ void EngineIoSession::handlePoll(std::shared_ptr<HttpExchange> exchange)
     if (!m_queue.isEmpty())
         flushPoll();
     else if (m_upgrade == Upgrade::Probed)
-        answerPoll(noopPayload()); // the client's polling must pause for the upgrade to finish
+        schedulePauseNoop(); // the client's polling must pause for the upgrade to finish
 }
 
 void EngineIoSession::handlePost(const HttpRequest &request,
@@ -294,7 +298,7 @@ void EngineIoSession::onPacket(const Packet &packet)
         break;
     case Type::Pong:
         m_pongTimer.stop();
-        m_pingTimer.start(m_server->options().pingIntervalMs, this);
+        m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);
         break;
     case Type::Message:
         Q_EMIT message(packet.data, packet.binary);
@@ -335,7 +339,7 @@ void EngineIoSession::onProbeText(const QString &text)
         writeToWebSocket(m_probe.get(), {engineio::encodeText(Type::Pong, "probe"), false});
         m_upgrade = Upgrade::Probed;
         if (m_poll)
-            answerPoll(noopPayload());
+            schedulePauseNoop();
     } else if (text == QLatin1String("5")) {
         completeUpgrade();
     } else {
@@ -346,12 +350,18 @@ void EngineIoSession::onProbeText(const QString &text)
 void EngineIoSession::completeUpgrade()
 {
     m_upgradeTimer.stop();
+    m_pauseNoopTimer.stop();
     m_upgrade = Upgrade::None;
     std::unique_ptr<QWebSocket> ws = std::move(m_probe);
     ws->disconnect(this);
     m_transport = Transport::WebSocket;
-    if (m_poll)
-        answerPoll(noopPayload());
+    if (m_poll) {
+        // Still parked: the client polled after its probe and sent Upgrade without waiting for
+        // the Noop, so this poll is one for an upgraded session and is refused as such.
+        const std::shared_ptr<HttpExchange> poll = std::move(m_poll);
+        dropPoll();
+        poll->respond(m_server->errorResponse(engineio::ErrorCode::BadRequest));
+    }
     attachWebSocket(std::move(ws));
     qCDebug(lcTransport) << "engine.io session" << m_id << "upgraded to websocket";
 
@@ -364,9 +374,19 @@ void EngineIoSession::completeUpgrade()
     }
 }
 
+void EngineIoSession::schedulePauseNoop()
+{
+    // Not answered at once: this poll and the WebSocket's frames can be read in the same pass of
+    // the event loop, sockets in descriptor order rather than in the order their data arrived.
+    // Waiting one pass lets an Upgrade the client sent before polling complete the upgrade first.
+    if (!m_pauseNoopTimer.isActive())
+        m_pauseNoopTimer.start(0, this);
+}
+
 void EngineIoSession::abandonUpgrade()
 {
     m_upgradeTimer.stop();
+    m_pauseNoopTimer.stop();
     m_upgrade = Upgrade::None;
     releaseWebSocket(m_probe);
 }

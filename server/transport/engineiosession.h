@@ -95,6 +95,7 @@ private:
     void onWebSocketText(const QString &text);
     void onProbeText(const QString &text);
     void completeUpgrade();
+    void schedulePauseNoop();
     void abandonUpgrade();
     void end(const QString &reason, Ending ending);
     void finishDraining();
@@ -120,9 +121,13 @@ private:
     std::unique_ptr<QWebSocket> m_probe;
     qint64 m_wsPendingBytes = 0; // handed to QWebSocket and not yet written to the network
 
-    QBasicTimer m_pingTimer;    // next ping
-    QBasicTimer m_pongTimer;    // pong deadline; while draining, the last poll's deadline
-    QBasicTimer m_upgradeTimer; // the probe must finish in time
+    // The heartbeat runs on precise timers: a coarse one may fire 5% early or late, which would
+    // drop a client that answered within pingTimeout, or keep a dead one past the advertised
+    // pingInterval + pingTimeout.
+    QBasicTimer m_pingTimer;      // next ping
+    QBasicTimer m_pongTimer;      // pong deadline; while draining, the last poll's deadline
+    QBasicTimer m_upgradeTimer;   // the probe must finish in time
+    QBasicTimer m_pauseNoopTimer; // a poll parked during the upgrade gets its Noop
 };
 
 } // namespace depot

@@ -268,6 +268,7 @@ private Q_SLOTS:
     void webSocketServerClose();
     void webSocketBufferCap();
     void upgrade();
+    void upgradeWithoutWaitingForNoop();
     void upgradeTimeout();
     void upgradeBadProbePacket();
 
@@ -779,7 +780,7 @@ void TestEngineIoServer::upgrade()
     QCOMPARE(poll->reply().body, QByteArray("6"));
     // While upgrading, a poll gets a Noop at once.
     QCOMPARE(request(h, "GET", h.sidQuery(sid)).body, QByteArray("6"));
-    // A second upgrade attempt is refused.
+    // A second upgrade attempt is turned away.
     WsClient other(h.wsUrl("EIO=4&transport=websocket&sid=" + sid.toLatin1()));
     QVERIFY(waitFor([&] { return other.disconnected; }));
 
@@ -797,14 +798,37 @@ void TestEngineIoServer::upgrade()
     const HttpReply after = request(h, "GET", h.sidQuery(sid));
     QCOMPARE(after.status, 400);
     QCOMPARE(after.errorCode(), 3);
+    // Another WebSocket for the upgraded session is let in, then closed without disturbing it.
     WsClient late(h.wsUrl("EIO=4&transport=websocket&sid=" + sid.toLatin1()));
     QVERIFY(waitFor([&] { return late.disconnected; }));
-    QVERIFY(!late.connected);
+    QVERIFY(late.connected);
+    QVERIFY(late.texts.isEmpty());
     QVERIFY(h.closedReasons.isEmpty());
 
     ws.socket.close();
     QVERIFY(waitFor([&] { return h.closedReasons.contains(sid); }));
     QCOMPARE(h.closedReasons.value(sid), QStringLiteral("transport close"));
+}
+
+void TestEngineIoServer::upgradeWithoutWaitingForNoop()
+{
+    Harness h(quickOptions());
+    const QString sid = handshake(h);
+    WsClient ws(h.wsUrl("EIO=4&transport=websocket&sid=" + sid.toLatin1()));
+    QVERIFY(waitFor([&] { return ws.connected; }));
+    const auto poll = parkPoll(h, sid);
+    QVERIFY(poll);
+    // Probe and Upgrade back to back: the poll is answered only once the upgrade is done, and
+    // then as one for an upgraded session.
+    ws.socket.sendTextMessage(QStringLiteral("2probe"));
+    ws.socket.sendTextMessage(QStringLiteral("5"));
+    QVERIFY(waitFor([&] { return poll->finished(); }));
+    QCOMPARE(poll->reply().status, 400);
+    QCOMPARE(h.sessions.value(0)->transport(), engineio::Transport::WebSocket);
+    ws.socket.sendTextMessage(QStringLiteral("4still here"));
+    QVERIFY(waitFor([&] { return ws.texts.size() == 2; }));
+    QCOMPARE(ws.texts.at(1), QStringLiteral("4still here"));
+    QVERIFY(h.closedReasons.isEmpty());
 }
 
 void TestEngineIoServer::upgradeTimeout()
