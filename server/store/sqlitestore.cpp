@@ -100,12 +100,53 @@ QDateTime fromIso(const QVariant &v)
     return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
 }
 
+/// The columns id, username, name, role, password_hash, created_at.
+constexpr char kUserColumns[] = "id, username, name, role, password_hash, created_at";
+
+User readUser(const QSqlQuery &q)
+{
+    User u;
+    u.id = q.value(0).toString();
+    u.username = q.value(1).toString();
+    u.name = q.value(2).toString();
+    u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
+    u.passwordHash = q.value(4).toString();
+    u.createdAt = fromIso(q.value(5));
+    return u;
+}
+
+/// latitude, longitude, accuracy, speed, heading, timestamp from column `first` on.
+Location readLocation(const QSqlQuery &q, int first)
+{
+    Location l;
+    l.latitude = q.value(first).toDouble();
+    l.longitude = q.value(first + 1).toDouble();
+    l.accuracy = optionalDouble(q.value(first + 2));
+    l.speed = optionalDouble(q.value(first + 3));
+    l.heading = optionalDouble(q.value(first + 4));
+    l.timestamp = fromIso(q.value(first + 5));
+    return l;
+}
+
 bool exec(QSqlQuery &q)
 {
     if (q.exec())
         return true;
     qCWarning(lcStore) << "query failed:" << q.lastError().text() << q.lastQuery();
     return false;
+}
+
+bool insertUserRow(QSqlQuery &q, const User &user)
+{
+    q.prepare(QStringLiteral("INSERT INTO users (%1) VALUES (?, ?, ?, ?, ?, ?)")
+                  .arg(QLatin1String(kUserColumns)));
+    q.addBindValue(user.id);
+    q.addBindValue(user.username);
+    q.addBindValue(user.name);
+    q.addBindValue(roleName(user.role));
+    q.addBindValue(user.passwordHash);
+    q.addBindValue(iso(user.createdAt));
+    return exec(q);
 }
 
 } // namespace
@@ -222,40 +263,22 @@ std::vector<User> SqliteStore::loadUsers()
     std::vector<User> users;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral(
-            "SELECT id, username, name, role, password_hash, created_at FROM users")))
+    if (!q.exec(QStringLiteral("SELECT %1 FROM users").arg(QLatin1String(kUserColumns))))
         return users;
-    while (q.next()) {
-        User u;
-        u.id = q.value(0).toString();
-        u.username = q.value(1).toString();
-        u.name = q.value(2).toString();
-        u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
-        u.passwordHash = q.value(4).toString();
-        u.createdAt = fromIso(q.value(5));
-        users.push_back(std::move(u));
-    }
+    while (q.next())
+        users.push_back(readUser(q));
     return users;
 }
 
 std::optional<User> SqliteStore::userWhere(const char *column, const QString &value)
 {
     QSqlQuery q(m_db);
-    q.prepare(
-        QStringLiteral("SELECT id, username, name, role, password_hash, created_at FROM users "
-                       "WHERE %1 = ?")
-            .arg(QLatin1String(column)));
+    q.prepare(QStringLiteral("SELECT %1 FROM users WHERE %2 = ?")
+                  .arg(QLatin1String(kUserColumns), QLatin1String(column)));
     q.addBindValue(value);
     if (!exec(q) || !q.next())
         return std::nullopt;
-    User u;
-    u.id = q.value(0).toString();
-    u.username = q.value(1).toString();
-    u.name = q.value(2).toString();
-    u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
-    u.passwordHash = q.value(4).toString();
-    u.createdAt = fromIso(q.value(5));
-    return u;
+    return readUser(q);
 }
 
 std::optional<User> SqliteStore::userByUsername(const QString &username)
@@ -272,15 +295,7 @@ bool SqliteStore::insertUser(const User &user)
 {
     return transaction([&] {
         QSqlQuery q(m_db);
-        q.prepare(QStringLiteral("INSERT INTO users (id, username, name, role, password_hash, "
-                                 "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
-        q.addBindValue(user.id);
-        q.addBindValue(user.username);
-        q.addBindValue(user.name);
-        q.addBindValue(roleName(user.role));
-        q.addBindValue(user.passwordHash);
-        q.addBindValue(iso(user.createdAt));
-        return exec(q);
+        return insertUserRow(q, user);
     });
 }
 
@@ -335,16 +350,8 @@ std::vector<Courier> SqliteStore::loadCouriers()
         c.username = q.value(2).toString();
         c.phone = q.value(3).toString();
         c.deviceId = q.value(4).toString();
-        if (!q.value(5).isNull()) {
-            Location l;
-            l.latitude = q.value(5).toDouble();
-            l.longitude = q.value(6).toDouble();
-            l.accuracy = optionalDouble(q.value(7));
-            l.speed = optionalDouble(q.value(8));
-            l.heading = optionalDouble(q.value(9));
-            l.timestamp = fromIso(q.value(10));
-            c.lastLocation = l;
-        }
+        if (!q.value(5).isNull())
+            c.lastLocation = readLocation(q, 5);
         c.createdAt = fromIso(q.value(11));
         couriers.push_back(std::move(c));
     }
@@ -355,15 +362,7 @@ bool SqliteStore::insertCourier(const User &user, const Courier &courier)
 {
     return transaction([&] {
         QSqlQuery q(m_db);
-        q.prepare(QStringLiteral("INSERT INTO users (id, username, name, role, password_hash, "
-                                 "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
-        q.addBindValue(user.id);
-        q.addBindValue(user.username);
-        q.addBindValue(user.name);
-        q.addBindValue(roleName(user.role));
-        q.addBindValue(user.passwordHash);
-        q.addBindValue(iso(user.createdAt));
-        if (!exec(q))
+        if (!insertUserRow(q, user))
             return false;
         q.prepare(QStringLiteral("INSERT INTO couriers (id, phone, device_id) VALUES (?, ?, ?)"));
         q.addBindValue(courier.id);
@@ -551,16 +550,8 @@ std::vector<Location> SqliteStore::loadTrail(const QString &courierId, int limit
     q.addBindValue(limit);
     if (!exec(q))
         return trail;
-    while (q.next()) {
-        Location l;
-        l.latitude = q.value(0).toDouble();
-        l.longitude = q.value(1).toDouble();
-        l.accuracy = optionalDouble(q.value(2));
-        l.speed = optionalDouble(q.value(3));
-        l.heading = optionalDouble(q.value(4));
-        l.timestamp = fromIso(q.value(5));
-        trail.push_back(l);
-    }
+    while (q.next())
+        trail.push_back(readLocation(q, 0));
     std::reverse(trail.begin(), trail.end());
     return trail;
 }
