@@ -1,46 +1,331 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import Depot.Models
 
+// The dispatcher's console: packages on the left, the map and the live feed in the middle,
+// couriers on the right, the hub's facts at the bottom.
 ApplicationWindow {
     id: window
 
     required property string listeningUrl
     required property string generatedPassword
+    required property ConsoleController controller
 
-    width: 960
-    height: 640
+    // While true, a click on the map sets the new package's destination.
+    property bool pickingDestination: false
+
+    function showError(message) {
+        errorBanner.message = message;
+        errorBanner.visible = true;
+        errorTimer.restart();
+    }
+    function selectPackage(packageId) {
+        let row = controller.packageFilter.rowOf(packageId);
+        if (row < 0) {
+            // Filtered out: show every package, so the one asked for is there.
+            controller.packageFilter.statusFilter = "";
+            controller.packageFilter.searchText = "";
+            row = controller.packageFilter.rowOf(packageId);
+        }
+        packagesPanel.currentIndex = row;
+        packagesPanel.list.positionViewAtIndex(row, ListView.Contain);
+    }
+
+    width: 1440
+    height: 900
+    minimumWidth: 1000
+    minimumHeight: 600
     visible: true
-    title: qsTr("Depot")
+    title: qsTr("Depot dispatch")
+    color: Theme.window
+
+    palette.window: Theme.window
+    palette.windowText: Theme.text
+    palette.base: Theme.field
+    palette.alternateBase: Theme.panelHeader
+    palette.text: Theme.text
+    palette.button: Theme.panelHeader
+    palette.buttonText: Theme.text
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.placeholderText: Theme.textMuted
+    palette.mid: Theme.border
+    palette.light: Theme.panel
+    palette.dark: Theme.border
+    palette.toolTipBase: Theme.panel
+    palette.toolTipText: Theme.text
+
+    Connections {
+        target: window.controller
+        function onErrorOccurred(message) { window.showError(message); }
+    }
 
     header: ToolBar {
+        background: Rectangle {
+            color: Theme.panelHeader
+            Rectangle {
+                anchors.bottom: parent.bottom
+                width: parent.width
+                height: 1
+                color: Theme.border
+            }
+        }
         RowLayout {
             anchors.fill: parent
-            anchors.leftMargin: 12
+            anchors.leftMargin: Theme.margin
+            anchors.rightMargin: Theme.margin
+            spacing: Theme.margin
             Label {
                 text: qsTr("Depot")
+                color: Theme.text
                 font.bold: true
                 font.pixelSize: 18
             }
-            Item { Layout.fillWidth: true }
             Label {
-                text: qsTr("Hub: %1").arg(window.listeningUrl)
+                text: qsTr("Hub %1").arg(window.listeningUrl)
+                color: Theme.textMuted
+            }
+            Label {
+                Layout.fillWidth: true
+                visible: window.generatedPassword.length > 0
+                text: qsTr("Dispatcher password (shown once): %1").arg(window.generatedPassword)
+                color: Theme.text
+                elide: Text.ElideRight
+            }
+            Item { Layout.fillWidth: !window.generatedPassword.length }
+            ToolButton {
+                objectName: "themeButton"
+                text: qsTr("Theme: %1").arg(Theme.modeLabel())
+                onClicked: Theme.cycleMode()
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Follow the system, or always light or dark")
             }
         }
     }
 
-    ColumnLayout {
-        anchors.centerIn: parent
-        spacing: 12
-        Label {
-            Layout.alignment: Qt.AlignHCenter
-            text: qsTr("The hub is running at %1").arg(window.listeningUrl)
-            font.pixelSize: 16
+    footer: StatusBar {
+        addresses: window.controller.lanAddresses
+        clients: window.controller.connectedClients
+        eventsPerMinute: window.controller.eventsPerMinute
+        onlineCouriers: window.controller.couriers.onlineCount
+        couriers: window.controller.couriers.count
+    }
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        ColumnLayout {
+            // A layout fills by default; this column keeps its width and leaves the map the rest.
+            Layout.fillWidth: false
+            Layout.preferredWidth: Theme.sidePanelWidth
+            Layout.fillHeight: true
+            spacing: 0
+            PackagesPanel {
+                id: packagesPanel
+                objectName: "packagesPanel"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                model: window.controller.packageFilter
+                onCreateRequested: {
+                    newPackageDialog.reset();
+                    newPackageDialog.open();
+                }
+            }
+            PackageDetails {
+                Layout.fillWidth: true
+                pkg: packagesPanel.current
+                controller: window.controller
+                courierModel: window.controller.couriers
+                onFailRequested: (id, code) => reasonDialog.ask("fail", id, code)
+                onCancelRequested: (id, code) => reasonDialog.ask("cancel", id, code)
+            }
         }
-        Label {
-            Layout.alignment: Qt.AlignHCenter
-            visible: window.generatedPassword.length > 0
-            text: qsTr("Dispatcher password (shown once): %1").arg(window.generatedPassword)
+
+        Rectangle { Layout.fillHeight: true; width: 1; color: Theme.border }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 0
+
+            Item {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                // Markers near the edge would otherwise spill over the panels.
+                clip: true
+
+                MapPane {
+                    id: mapPane
+                    objectName: "mapPane"
+                    anchors.fill: parent
+                    courierModel: window.controller.couriers
+                    packageModel: window.controller.packageFilter
+                    packageCourierRole: "deliveryPersonId"
+                    onCourierClicked: row => couriersPanel.currentIndex = row
+                    onPackageClicked: row => packagesPanel.currentIndex = row
+                }
+                Binding {
+                    target: mapPane.packages
+                    property: "selectedRow"
+                    value: packagesPanel.currentIndex
+                }
+                Binding {
+                    target: mapPane
+                    property: "selectedCourier"
+                    value: couriersPanel.currentIndex
+                }
+                Connections {
+                    target: mapPane.map
+                    function onClicked(point) {
+                        if (!window.pickingDestination)
+                            return;
+                        const at = mapPane.map.coordinateAt(point);
+                        window.pickingDestination = false;
+                        newPackageDialog.setDestination(at.latitude, at.longitude);
+                        newPackageDialog.open();
+                    }
+                }
+
+                // Banners over the map: picking a destination, and the last refused action.
+                Column {
+                    anchors.top: parent.top
+                    anchors.horizontalCenter: parent.horizontalCenter
+                    anchors.topMargin: Theme.margin
+                    spacing: Theme.spacing
+                    width: Math.min(parent.width - 120, 560)
+
+                    Rectangle {
+                        visible: window.pickingDestination
+                        width: parent.width
+                        height: pickRow.implicitHeight + 2 * Theme.spacing
+                        radius: Theme.radius
+                        color: Theme.info
+                        border.color: Theme.accent
+                        RowLayout {
+                            id: pickRow
+                            anchors.fill: parent
+                            anchors.margins: Theme.spacing
+                            Label {
+                                Layout.fillWidth: true
+                                text: qsTr("Click the map where the package goes.")
+                                color: Theme.text
+                                wrapMode: Text.WordWrap
+                            }
+                            Button {
+                                text: qsTr("Back")
+                                onClicked: {
+                                    window.pickingDestination = false;
+                                    newPackageDialog.open();
+                                }
+                            }
+                        }
+                    }
+
+                    Rectangle {
+                        id: errorBanner
+                        objectName: "errorBanner"
+                        property string message: ""
+                        visible: false
+                        width: parent.width
+                        height: errorRow.implicitHeight + 2 * Theme.spacing
+                        radius: Theme.radius
+                        color: Theme.dangerBackground
+                        border.color: Theme.danger
+                        RowLayout {
+                            id: errorRow
+                            anchors.fill: parent
+                            anchors.margins: Theme.spacing
+                            Label {
+                                Layout.fillWidth: true
+                                text: errorBanner.message
+                                color: Theme.danger
+                                wrapMode: Text.WordWrap
+                            }
+                            ToolButton {
+                                text: qsTr("Dismiss")
+                                onClicked: errorBanner.visible = false
+                            }
+                        }
+                        Timer {
+                            id: errorTimer
+                            interval: 8000
+                            onTriggered: errorBanner.visible = false
+                        }
+                    }
+                }
+            }
+
+            Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
+
+            EventFeed {
+                Layout.fillWidth: true
+                Layout.preferredHeight: Theme.feedHeight
+                model: window.controller.events
+                onPackageActivated: id => window.selectPackage(id)
+            }
+        }
+
+        Rectangle { Layout.fillHeight: true; width: 1; color: Theme.border }
+
+        CouriersPanel {
+            id: couriersPanel
+            objectName: "couriersPanel"
+            Layout.preferredWidth: Theme.couriersPanelWidth
+            Layout.fillHeight: true
+            model: window.controller.couriers
+            onAddRequested: addCourierDialog.open()
+            onPackageDropped: (packageId, courierId) => window.controller.assign(packageId, courierId)
+            onLinkRequested: (username, name) => linkDialog.show(name, window.controller.courierPageUrl(username), "")
+        }
+    }
+
+    NewPackageDialog {
+        id: newPackageDialog
+        objectName: "newPackageDialog"
+        onPickRequested: {
+            close();
+            window.pickingDestination = true;
+        }
+        onCreateRequested: (recipient, address, lat, lon, notes) => {
+            const id = window.controller.createPackage(recipient, address, lat, lon, notes);
+            if (id.length > 0)
+                window.selectPackage(id);
+        }
+    }
+
+    ReasonDialog {
+        id: reasonDialog
+        onReasonGiven: (action, packageId, reason) => {
+            if (action === "fail")
+                window.controller.fail(packageId, reason);
+            else
+                window.controller.cancel(packageId, reason);
+        }
+    }
+
+    AddCourierDialog {
+        id: addCourierDialog
+        passwordSource: () => window.controller.generatePassword()
+        onCreateRequested: (name, username, password, phone, deviceId) => {
+            const id = window.controller.createCourier(name, username, password, phone, deviceId);
+            if (id.length > 0)
+                linkDialog.show(name, window.controller.courierPageUrl(username), password);
+        }
+    }
+
+    CourierLinkDialog {
+        id: linkDialog
+        objectName: "linkDialog"
+    }
+
+    Shortcut {
+        sequence: StandardKey.Cancel
+        enabled: window.pickingDestination
+        onActivated: {
+            window.pickingDestination = false;
+            newPackageDialog.open();
         }
     }
 }

@@ -14,6 +14,7 @@ const QString kTileUrl = QStringLiteral("tile-url");
 const QString kTiles = QStringLiteral("tiles");
 const QString kTileAttribution = QStringLiteral("tile-attribution");
 const QString kTileCache = QStringLiteral("tile-cache");
+const QString kSelfTest = QStringLiteral("self-test");
 } // namespace
 
 void addConsoleOptions(QCommandLineParser &parser)
@@ -34,6 +35,10 @@ void addConsoleOptions(QCommandLineParser &parser)
     parser.addOption({kTileCache,
                       QCoreApplication::translate("depot", "Where downloaded tiles are kept."),
                       QStringLiteral("dir")});
+    parser.addOption({kSelfTest, QCoreApplication::translate(
+                                     "depot", "Load the whole window offscreen on a throwaway hub "
+                                              "(port 0, a temporary data dir) and quit: 0 when "
+                                              "it loaded without QML errors.")});
 }
 
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser)
@@ -47,6 +52,7 @@ ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser)
                             ? parser.value(kTileCache)
                             : QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
                                   QStringLiteral("/tiles");
+    options.selfTest = parser.isSet(kSelfTest);
     return options;
 }
 

@@ -17,9 +17,11 @@ struct ConsoleOptions
     QString tilesFile;       // an MBTiles file; wins over tileUrl
     QString tileAttribution; // overrides the source's own
     QString tileCache;       // the XYZ disk cache folder
+    bool selfTest = false;   // load the whole UI offscreen on a throwaway hub, then quit
 };
 
-/// Adds --tile-url, --tiles, --tile-attribution and --tile-cache; call before parsing.
+/// Adds --tile-url, --tiles, --tile-attribution, --tile-cache and --self-test; call before
+/// parsing.
 void addConsoleOptions(QCommandLineParser &parser);
 /// Reads them after parsing, with defaults filled in (OpenStreetMap, the user cache folder).
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser);

@@ -1,20 +1,28 @@
 // depot: the dispatcher console, with the hub in the same process.
 #include "commandline.h"
+#include "consolecontroller.h"
 #include "consoleoptions.h"
+#include "demosimulator.h"
 #include "hub.h"
 #include "logging.h"
 #include "mapsettings.h"
+#include "qrimageprovider.h"
 #include "tilesource.h"
 
 #include <QCommandLineParser>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QTemporaryDir>
+#include <QTimer>
 #include <QtQml/qqmlextensionplugin.h>
 
 #include <cstdio>
 
 Q_IMPORT_QML_PLUGIN(Depot_ConsolePlugin)
 Q_IMPORT_QML_PLUGIN(Depot_MapPlugin)
+Q_IMPORT_QML_PLUGIN(Depot_ModelsPlugin)
 
 int main(int argc, char *argv[])
 {
@@ -33,27 +41,86 @@ int main(int argc, char *argv[])
         QStringLiteral("Depot: the courier dispatch console, with its hub embedded."));
     if (const int *exitCode = std::get_if<int>(&parsed))
         return *exitCode;
+    auto options = depot::consoleOptionsFrom(parser);
+    auto config = std::get<depot::HubConfig>(std::move(parsed));
+
+    // The self-test touches nothing of the user's: no display, no port, no data, no tiles.
+    QTemporaryDir selfTestDir;
+    if (options.selfTest) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        config.host = QHostAddress(QHostAddress::LocalHost);
+        config.hostText = QStringLiteral("127.0.0.1");
+        config.port = 0;
+        config.osmandPort = 0;
+        config.dataDir = selfTestDir.path();
+        options.tileUrl = QStringLiteral("none");
+        options.tilesFile.clear();
+    }
 
     QGuiApplication app(argc, argv);
+    // Fusion draws with the palette, so the theme's light and dark colours reach every control.
+    if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
+        QQuickStyle::setStyle(QStringLiteral("Fusion"));
     QString tileError;
-    const auto tileSource = depot::makeTileSource(depot::consoleOptionsFrom(parser), &tileError);
+    const auto tileSource = depot::makeTileSource(options, &tileError);
     if (!tileError.isEmpty()) {
         std::fprintf(stderr, "depot: %s\n", qPrintable(tileError));
         return 2;
     }
     depot::MapSettings::setTileSource(tileSource.get());
 
-    depot::Hub hub(std::get<depot::HubConfig>(std::move(parsed)));
+    depot::Hub hub(std::move(config));
     if (const int exitCode = depot::startAndAnnounce(hub, QStringLiteral("depot")))
         return exitCode;
+    std::unique_ptr<depot::DemoSimulator> demo;
+    if (hub.config().demo) {
+        demo = std::make_unique<depot::DemoSimulator>(hub, depot::DemoSimulator::Options{});
+        demo->start();
+    }
+
+    depot::ConsoleController controller(hub.dispatch());
+    controller.setHub(&hub);
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
+    engine.addImageProvider(QStringLiteral("qr"), new depot::QrImageProvider);
+    QStringList qmlWarnings;
+    if (options.selfTest) {
+        QObject::connect(&engine, &QQmlEngine::warnings, &app,
+                         [&qmlWarnings](const QList<QQmlError> &warnings) {
+                             for (const QQmlError &w : warnings)
+                                 qmlWarnings << w.toString();
+                         });
+    }
     engine.setInitialProperties(
         {{QStringLiteral("listeningUrl"), hub.listeningUrl()},
-         {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()}});
+         {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
+         {QStringLiteral("controller"), QVariant::fromValue(&controller)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
-    return app.exec();
+    if (!options.selfTest)
+        return app.exec();
+
+    // Done once a frame is drawn; a window that never draws fails after a generous wait.
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    if (!window) {
+        std::fprintf(stderr, "depot: the root object is not a window\n");
+        return 1;
+    }
+    QObject::connect(window, &QQuickWindow::frameSwapped, &app,
+                     [] { QTimer::singleShot(0, qApp, [] { qApp->exit(0); }); });
+    QTimer::singleShot(20000, &app, [] {
+        std::fprintf(stderr, "depot: self-test: no frame within 20 s\n");
+        qApp->exit(1);
+    });
+    int exitCode = app.exec();
+    for (const QString &w : std::as_const(qmlWarnings))
+        std::fprintf(stderr, "depot: self-test: %s\n", qPrintable(w));
+    if (exitCode == 0 && !qmlWarnings.isEmpty())
+        exitCode = 1;
+    if (exitCode == 0)
+        std::printf("self-test passed\n");
+    return exitCode;
 }

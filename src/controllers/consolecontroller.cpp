@@ -1,0 +1,296 @@
+#include "consolecontroller.h"
+
+#include "models/couriermodel.h"
+#include "models/eventfeedmodel.h"
+#include "models/packagefiltermodel.h"
+#include "models/packagemodel.h"
+
+#include "api/authservice.h"
+#include "dispatch/clock.h"
+#include "dispatch/dispatchservice.h"
+#include "hub.h"
+#include "realtime/socketioserver.h"
+
+#include <QGeoCoordinate>
+#include <QNetworkInterface>
+#include <QRandomGenerator>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <limits>
+
+namespace depot {
+
+namespace {
+
+// The console acts as one fixed dispatcher; the service checks the role, not the account.
+Principal consoleDispatcher()
+{
+    return Principal{Role::Dispatcher, QStringLiteral("00000000-0000-4000-8000-00000000c0de"),
+                     QString(), QStringLiteral("console"), QStringLiteral("Console")};
+}
+
+// The REST layer's limits, so that the console refuses what REST would.
+constexpr int kNameMax = 200;
+constexpr int kUsernameMax = 64;
+constexpr int kPasswordMax = 256;
+constexpr int kAddressMax = 500;
+constexpr int kReasonMax = 500;
+
+} // namespace
+
+ConsoleController::ConsoleController(DispatchService &dispatch, QObject *parent)
+    : QObject(parent)
+    , m_dispatch(dispatch)
+    , m_packages(new PackageModel(dispatch, this))
+    , m_packageFilter(new PackageFilterModel(this))
+    , m_couriers(new CourierModel(dispatch, this))
+    , m_events(new EventFeedModel(dispatch, this))
+{
+    m_packageFilter->setSourceModel(m_packages);
+    connect(&m_dispatch, &DispatchService::packageChanged, this,
+            [this](const Package &, const std::vector<PackageEvent> &events, const QString &) {
+                countEvents(int(events.size()));
+            });
+    connect(&m_dispatch, &DispatchService::courierOnlineChanged, this, [this] { countEvents(1); });
+    connect(&m_dispatch, &DispatchService::courierMoved, this, [this] { countEvents(1); });
+    // Once a second: the rate decays when nothing happens, and clients are counted.
+    m_timer.setInterval(1000);
+    connect(&m_timer, &QTimer::timeout, this, &ConsoleController::tick);
+    m_timer.start();
+}
+
+ConsoleController::~ConsoleController() = default;
+
+void ConsoleController::setHub(Hub *hub)
+{
+    m_hub = hub;
+    m_port = hub ? hub->port() : 0;
+    refreshNetwork();
+    tick();
+}
+
+void ConsoleController::setPort(quint16 port)
+{
+    m_port = port;
+    refreshNetwork();
+}
+
+void ConsoleController::refreshNetwork()
+{
+    QList<QHostAddress> addresses;
+    if (m_hub && m_hub->config().host != QHostAddress::AnyIPv4 &&
+        m_hub->config().host != QHostAddress::Any) {
+        addresses << m_hub->config().host;
+    } else {
+        const auto flags = QNetworkInterface::IsUp | QNetworkInterface::IsRunning;
+        for (const QNetworkInterface &nic : QNetworkInterface::allInterfaces()) {
+            if ((nic.flags() & flags) != flags || nic.flags() & QNetworkInterface::IsLoopBack)
+                continue;
+            for (const QNetworkAddressEntry &entry : nic.addressEntries()) {
+                const QHostAddress a = entry.ip();
+                // Phones reach IPv4 addresses on a LAN; link-local ones are not routed.
+                if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLinkLocal())
+                    addresses << a;
+            }
+        }
+    }
+    if (addresses.isEmpty())
+        addresses << QHostAddress(QHostAddress::LocalHost);
+    QStringList urls;
+    for (const QHostAddress &a : std::as_const(addresses))
+        urls << QStringLiteral("http://%1:%2").arg(a.toString()).arg(m_port);
+    if (urls == m_lanAddresses)
+        return;
+    m_lanAddresses = urls;
+    Q_EMIT networkChanged();
+}
+
+int ConsoleController::eventsPerMinute() const
+{
+    const qint64 second = m_dispatch.clock().nowMs() / 1000;
+    int total = 0;
+    for (size_t i = 0; i < m_eventCounts.size(); ++i) {
+        if (second - m_eventSeconds[i] < 60)
+            total += m_eventCounts[i];
+    }
+    return total;
+}
+
+void ConsoleController::countEvents(int events)
+{
+    const qint64 second = m_dispatch.clock().nowMs() / 1000;
+    const size_t slot = size_t(second % 60);
+    if (m_eventSeconds[slot] != second) {
+        m_eventSeconds[slot] = second;
+        m_eventCounts[slot] = 0;
+    }
+    m_eventCounts[slot] += events;
+    // Positions may come thousands a second: the number is announced by tick(), not here.
+}
+
+void ConsoleController::tick()
+{
+    const int perMinute = eventsPerMinute();
+    if (perMinute != m_lastEventsPerMinute) {
+        m_lastEventsPerMinute = perMinute;
+        Q_EMIT eventsPerMinuteChanged();
+    }
+    const int clients = m_hub ? int(m_hub->realtime().clientCount()) : 0;
+    if (clients != m_connectedClients) {
+        m_connectedClients = clients;
+        Q_EMIT connectedClientsChanged();
+    }
+}
+
+bool ConsoleController::report(const Error &error)
+{
+    return reportMessage(error.message);
+}
+
+QString ConsoleController::refused(const QString &message)
+{
+    reportMessage(message);
+    return {};
+}
+
+bool ConsoleController::reportMessage(const QString &message)
+{
+    m_lastError = message;
+    Q_EMIT errorOccurred(message);
+    return false;
+}
+
+QString ConsoleController::createPackage(const QString &recipientName, const QString &address,
+                                         double latitude, double longitude, const QString &notes)
+{
+    NewPackage fields{recipientName.trimmed(), address.trimmed(), latitude, longitude,
+                      notes.trimmed()};
+    if (fields.recipientName.isEmpty())
+        return refused(tr("The recipient's name is missing."));
+    if (fields.address.isEmpty())
+        return refused(tr("The address is missing."));
+    if (fields.recipientName.size() > kNameMax || fields.address.size() > kAddressMax)
+        return refused(tr("The name or the address is too long."));
+    const auto created = m_dispatch.createPackage(fields);
+    if (!created)
+        return refused(created.error().message);
+    return created->id;
+}
+
+bool ConsoleController::assign(const QString &packageId, const QString &courierId)
+{
+    const auto r = m_dispatch.assign(consoleDispatcher(), packageId, courierId);
+    return r ? true : report(r.error());
+}
+
+bool ConsoleController::start(const QString &packageId)
+{
+    const auto r = m_dispatch.start(consoleDispatcher(), packageId);
+    return r ? true : report(r.error());
+}
+
+bool ConsoleController::complete(const QString &packageId)
+{
+    const auto r = m_dispatch.complete(consoleDispatcher(), packageId);
+    return r ? true : report(r.error());
+}
+
+bool ConsoleController::fail(const QString &packageId, const QString &reason)
+{
+    const QString why = reason.trimmed();
+    // REST asks a reason of a failed delivery; the console does too.
+    if (why.isEmpty())
+        return reportMessage(tr("Say why the delivery failed."));
+    if (why.size() > kReasonMax)
+        return reportMessage(tr("The reason is too long."));
+    const auto r = m_dispatch.fail(consoleDispatcher(), packageId, why);
+    return r ? true : report(r.error());
+}
+
+bool ConsoleController::cancel(const QString &packageId, const QString &reason)
+{
+    const QString why = reason.trimmed();
+    if (why.size() > kReasonMax)
+        return reportMessage(tr("The reason is too long."));
+    const auto r = m_dispatch.cancel(consoleDispatcher(), packageId, why);
+    return r ? true : report(r.error());
+}
+
+QString ConsoleController::createCourier(const QString &name, const QString &username,
+                                         const QString &password, const QString &phone,
+                                         const QString &deviceId)
+{
+    NewCourier fields;
+    fields.name = name.trimmed();
+    fields.username = username.trimmed();
+    fields.phone = phone.trimmed();
+    fields.deviceId = deviceId.trimmed();
+    if (fields.name.isEmpty() || fields.username.isEmpty())
+        return refused(tr("A courier needs a name and a login."));
+    if (fields.name.size() > kNameMax || fields.username.size() > kUsernameMax)
+        return refused(tr("The name or the login is too long."));
+    if (fields.username.contains(QLatin1Char(' ')))
+        return refused(tr("The login must not contain spaces."));
+    if (password.isEmpty() || password.size() > kPasswordMax)
+        return refused(
+            tr("A courier needs a password of at most %1 characters.").arg(kPasswordMax));
+    fields.passwordHash = AuthService::hashPassword(password);
+    const auto created = m_dispatch.createCourier(fields);
+    if (!created)
+        return refused(created.error().message);
+    return created->id;
+}
+
+QString ConsoleController::suggestCourier(const QString &packageId) const
+{
+    const Package *p = m_dispatch.findPackage(packageId);
+    if (!p)
+        return {};
+    const QGeoCoordinate destination(p->latitude, p->longitude);
+    QString best;
+    double bestMetres = std::numeric_limits<double>::infinity();
+    for (const Courier &c : m_dispatch.couriers()) {
+        if (!c.online || !c.lastLocation)
+            continue;
+        const auto carried = m_dispatch.carriedBy(c.id);
+        if (!carried.empty() && carried.front()->status == PackageStatus::InProgress)
+            continue;
+        const double metres = destination.distanceTo(
+            QGeoCoordinate(c.lastLocation->latitude, c.lastLocation->longitude));
+        if (metres < bestMetres) {
+            bestMetres = metres;
+            best = c.id;
+        }
+    }
+    return best;
+}
+
+QString ConsoleController::courierName(const QString &courierId) const
+{
+    const Courier *c = m_dispatch.findCourier(courierId);
+    return c ? c->name : QString();
+}
+
+QString ConsoleController::courierPageUrl(const QString &username) const
+{
+    QUrl url(m_lanAddresses.value(0, QStringLiteral("http://127.0.0.1:%1").arg(m_port)));
+    url.setPath(QStringLiteral("/courier"));
+    QUrlQuery query;
+    query.addQueryItem(QStringLiteral("u"), username);
+    url.setQuery(query);
+    return url.toString(QUrl::FullyEncoded);
+}
+
+QString ConsoleController::generatePassword()
+{
+    // No 0/O or 1/l/I: it is read off a screen and typed on a phone.
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+    QString out;
+    for (int i = 0; i < 10; ++i)
+        out.append(
+            QLatin1Char(alphabet[QRandomGenerator::system()->bounded(int(sizeof(alphabet) - 1))]));
+    return out;
+}
+
+} // namespace depot

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QTimer>
+#include <QtQml/qqmlregistration.h>
+
+#include <array>
+
+Q_MOC_INCLUDE("models/couriermodel.h")
+Q_MOC_INCLUDE("models/eventfeedmodel.h")
+Q_MOC_INCLUDE("models/packagefiltermodel.h")
+Q_MOC_INCLUDE("models/packagemodel.h")
+
+namespace depot {
+
+class CourierModel;
+class DispatchService;
+class EventFeedModel;
+class Hub;
+class PackageFilterModel;
+class PackageModel;
+struct Error;
+
+/// Backs the console window: its models, the dispatcher's actions on the dispatch service and
+/// the facts of the status bar. Actions go through the same service commands as REST, as a
+/// dispatcher; a refused one emits errorOccurred with the contract's message.
+class ConsoleController : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("made by the console")
+    Q_PROPERTY(depot::PackageModel *packages READ packages CONSTANT)
+    Q_PROPERTY(depot::PackageFilterModel *packageFilter READ packageFilter CONSTANT)
+    Q_PROPERTY(depot::CourierModel *couriers READ couriers CONSTANT)
+    Q_PROPERTY(depot::EventFeedModel *events READ events CONSTANT)
+    Q_PROPERTY(QStringList lanAddresses READ lanAddresses NOTIFY networkChanged)
+    Q_PROPERTY(int port READ port NOTIFY networkChanged)
+    Q_PROPERTY(int connectedClients READ connectedClients NOTIFY connectedClientsChanged)
+    Q_PROPERTY(int eventsPerMinute READ eventsPerMinute NOTIFY eventsPerMinuteChanged)
+    Q_PROPERTY(QString lastError READ lastError NOTIFY errorOccurred)
+
+public:
+    explicit ConsoleController(DispatchService &dispatch, QObject *parent = nullptr);
+    ~ConsoleController() override;
+
+    /// The running hub, for its port, its LAN addresses and its connected clients.
+    void setHub(Hub *hub);
+    /// Without a hub (tests): the port the status bar and the phone links show.
+    void setPort(quint16 port);
+
+    PackageModel *packages() const { return m_packages; }
+    PackageFilterModel *packageFilter() const { return m_packageFilter; }
+    CourierModel *couriers() const { return m_couriers; }
+    EventFeedModel *events() const { return m_events; }
+    /// http://ADDRESS:PORT for every address phones on the LAN may reach the hub at.
+    QStringList lanAddresses() const { return m_lanAddresses; }
+    int port() const { return m_port; }
+    int connectedClients() const { return m_connectedClients; }
+    /// Events the hub announced (status changes, online changes, positions) in the last minute.
+    int eventsPerMinute() const;
+    QString lastError() const { return m_lastError; }
+
+    /// Each returns the new id or true, or an empty string / false after errorOccurred.
+    Q_INVOKABLE QString createPackage(const QString &recipientName, const QString &address,
+                                      double latitude, double longitude,
+                                      const QString &notes = QString());
+    Q_INVOKABLE bool assign(const QString &packageId, const QString &courierId);
+    Q_INVOKABLE bool start(const QString &packageId);
+    Q_INVOKABLE bool complete(const QString &packageId);
+    Q_INVOKABLE bool fail(const QString &packageId, const QString &reason);
+    Q_INVOKABLE bool cancel(const QString &packageId, const QString &reason);
+    Q_INVOKABLE QString createCourier(const QString &name, const QString &username,
+                                      const QString &password, const QString &phone,
+                                      const QString &deviceId);
+
+    /// The nearest free courier to the package's destination: online, nothing IN_PROGRESS,
+    /// with a known position; empty when there is none.
+    Q_INVOKABLE QString suggestCourier(const QString &packageId) const;
+    Q_INVOKABLE QString courierName(const QString &courierId) const;
+    /// The page a courier's phone opens, on the first LAN address.
+    Q_INVOKABLE QString courierPageUrl(const QString &username) const;
+    /// A random password that is easy to read out: for a new courier's first login.
+    Q_INVOKABLE static QString generatePassword();
+
+    /// Reads the network interfaces again.
+    Q_INVOKABLE void refreshNetwork();
+
+Q_SIGNALS:
+    void networkChanged();
+    void connectedClientsChanged();
+    void eventsPerMinuteChanged();
+    /// A refused action, with the dispatch service's message (the one REST gives too).
+    void errorOccurred(const QString &message);
+
+private:
+    bool report(const Error &error);
+    bool reportMessage(const QString &message);
+    /// reportMessage() for the actions that return an id.
+    QString refused(const QString &message);
+    void countEvents(int events);
+    void tick();
+
+    DispatchService &m_dispatch;
+    QPointer<Hub> m_hub;
+    PackageModel *m_packages = nullptr;
+    PackageFilterModel *m_packageFilter = nullptr;
+    CourierModel *m_couriers = nullptr;
+    EventFeedModel *m_events = nullptr;
+    QStringList m_lanAddresses;
+    int m_port = 0;
+    int m_connectedClients = 0;
+    QString m_lastError;
+    // Events per second over the last minute, a ring indexed by the second.
+    std::array<int, 60> m_eventCounts{};
+    std::array<qint64, 60> m_eventSeconds{};
+    int m_lastEventsPerMinute = 0;
+    QTimer m_timer;
+};
+
+} // namespace depot

@@ -1,0 +1,235 @@
+// ConsoleController: actions through the dispatch service as a dispatcher, refusals with the
+// contract's message, the nearest free courier, and the status bar's facts.
+#include "consolecontroller.h"
+#include "couriermodel.h"
+#include "dispatchfixture.h"
+#include "packagefiltermodel.h"
+#include "packagemodel.h"
+
+#include <QSignalSpy>
+#include <QUrlQuery>
+
+using namespace depot;
+using namespace Qt::StringLiterals;
+
+class tst_ConsoleController : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void driveAPackageToTheEnd();
+    void refusedActionReportsTheContractMessage_data();
+    void refusedActionReportsTheContractMessage();
+    void failNeedsAReason();
+    void createPackageChecksItsFields();
+    void createCourierAndTheirPhoneLink();
+    void duplicateLoginIsRefused();
+    void suggestsTheNearestFreeCourier();
+    void eventsPerMinute();
+    void modelsAreWired();
+};
+
+void tst_ConsoleController::driveAPackageToTheEnd()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    const Courier ada = f.addCourier(QStringLiteral("Ada"), QStringLiteral("ada"));
+    const Courier bob = f.addCourier(QStringLiteral("Bob"), QStringLiteral("bob"));
+    const QString id =
+        controller.createPackage(u" Grace "_s, u"1 Navy Yard"_s, 52.5, 13.4, u"ring twice"_s);
+    QVERIFY(!id.isEmpty());
+    const Package *p = f.service.findPackage(id);
+    QVERIFY(p);
+    QCOMPARE(p->recipientName, u"Grace"_s);
+    QCOMPARE(p->notes, u"ring twice"_s);
+    QCOMPARE(p->status, PackageStatus::Pending);
+
+    QVERIFY(controller.assign(id, ada.id));
+    QCOMPARE(p->status, PackageStatus::Assigned);
+    QVERIFY(controller.assign(id, bob.id)); // reassign
+    QCOMPARE(p->deliveryPersonId, bob.id);
+    QVERIFY(controller.start(id));
+    QCOMPARE(p->status, PackageStatus::InProgress);
+    QVERIFY(controller.complete(id));
+    QCOMPARE(p->status, PackageStatus::Completed);
+    QCOMPARE(errors.count(), 0);
+
+    const QString other = controller.createPackage(u"Alan"_s, u"2 Park"_s, 52.5, 13.4);
+    QVERIFY(controller.cancel(other, u"customer called"_s));
+    QCOMPARE(f.service.findPackage(other)->status, PackageStatus::Cancelled);
+    QCOMPARE(f.service.findPackage(other)->reason, u"customer called"_s);
+    QCOMPARE(errors.count(), 0);
+}
+
+void tst_ConsoleController::refusedActionReportsTheContractMessage_data()
+{
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("complete pending")
+        << u"complete"_s << u"package is PENDING; it cannot be completed"_s;
+    QTest::newRow("start pending") << u"start"_s << u"package is PENDING; it cannot be started"_s;
+    QTest::newRow("fail pending") << u"fail"_s << u"package is PENDING; it cannot be failed"_s;
+    QTest::newRow("unknown courier") << u"assign"_s << u"no such courier"_s;
+    QTest::newRow("unknown package") << u"startMissing"_s << u"no such package"_s;
+}
+
+void tst_ConsoleController::refusedActionReportsTheContractMessage()
+{
+    QFETCH(QString, action);
+    QFETCH(QString, message);
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
+    bool ok = true;
+    if (action == u"complete")
+        ok = controller.complete(p.id);
+    else if (action == u"start")
+        ok = controller.start(p.id);
+    else if (action == u"fail")
+        ok = controller.fail(p.id, u"why"_s);
+    else if (action == u"assign")
+        ok = controller.assign(p.id, newId());
+    else if (action == u"startMissing")
+        ok = controller.start(newId());
+    QVERIFY(!ok);
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), message);
+    QCOMPARE(controller.lastError(), message);
+    QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Pending);
+}
+
+void tst_ConsoleController::failNeedsAReason()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
+    const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
+    QVERIFY(controller.assign(p.id, ada.id));
+    QVERIFY(!controller.fail(p.id, u"   "_s));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Assigned);
+    QVERIFY(controller.fail(p.id, u"dog in the garden"_s));
+    QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Failed);
+}
+
+void tst_ConsoleController::createPackageChecksItsFields()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    QVERIFY(controller.createPackage(QString(), u"1 Navy Yard"_s, 52.5, 13.4).isEmpty());
+    QVERIFY(controller.createPackage(u"Grace"_s, u"  "_s, 52.5, 13.4).isEmpty());
+    QVERIFY(controller.createPackage(u"Grace"_s, u"1 Navy Yard"_s, 91, 13.4).isEmpty());
+    QCOMPARE(errors.count(), 3);
+    QCOMPARE(errors.at(2).at(0).toString(), u"the destination is not a valid coordinate"_s);
+    QCOMPARE(controller.packages()->rowCount(), 0);
+}
+
+void tst_ConsoleController::createCourierAndTheirPhoneLink()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    controller.setPort(3000);
+    QVERIFY(!controller.lanAddresses().isEmpty());
+    for (const QString &address : controller.lanAddresses())
+        QVERIFY2(address.startsWith(u"http://"_s) && address.endsWith(u":3000"_s),
+                 qPrintable(address));
+    const QString password = ConsoleController::generatePassword();
+    QCOMPARE(password.size(), 10);
+    const QString id =
+        controller.createCourier(u"Ada Lovelace"_s, u"ada"_s, password, u"+44 1"_s, u"tracker-7"_s);
+    QVERIFY(!id.isEmpty());
+    const Courier *c = f.service.findCourier(id);
+    QVERIFY(c);
+    QCOMPARE(c->username, u"ada"_s);
+    QCOMPARE(c->deviceId, u"tracker-7"_s);
+    QCOMPARE(controller.couriers()->rowCount(), 1);
+
+    const QUrl url(controller.courierPageUrl(u"ada"_s));
+    QCOMPARE(url.scheme(), u"http"_s);
+    QCOMPARE(url.port(), 3000);
+    QCOMPARE(url.path(), u"/courier"_s);
+    QCOMPARE(QUrlQuery(url).queryItemValue(u"u"_s), u"ada"_s);
+    QCOMPARE(url.toString(QUrl::RemovePath | QUrl::RemoveQuery),
+             controller.lanAddresses().constFirst());
+}
+
+void tst_ConsoleController::duplicateLoginIsRefused()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    QVERIFY(!controller.createCourier(u"Ada"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
+    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
+    QVERIFY(controller.createCourier(u"Ada 3"_s, u"ada three"_s, u"pw"_s, {}, {}).isEmpty());
+    QVERIFY(controller.createCourier(u"Ada 4"_s, u"ada4"_s, QString(), {}, {}).isEmpty());
+    QCOMPARE(errors.count(), 3);
+    QCOMPARE(errors.at(0).at(0).toString(), u"the username ada is taken"_s);
+    QCOMPARE(f.service.couriers().size(), size_t(1));
+}
+
+void tst_ConsoleController::suggestsTheNearestFreeCourier()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    // The package is in central Berlin; couriers at increasing distances.
+    const Package p = f.addPackage(u"Grace"_s, u"Alexanderplatz"_s, 52.5219, 13.4132);
+    const Courier near = f.addCourier(u"Near"_s, u"near"_s);
+    const Courier middle = f.addCourier(u"Middle"_s, u"middle"_s);
+    const Courier far = f.addCourier(u"Far"_s, u"far"_s);
+    const Courier nowhere = f.addCourier(u"Nowhere"_s, u"nowhere"_s);
+    f.move(near.id, 52.5225, 13.4140);   // ~80 m
+    f.move(middle.id, 52.5300, 13.4200); // ~1 km
+    f.move(far.id, 52.4000, 13.0000);    // ~30 km
+    for (const Courier &c : {near, middle, far, nowhere})
+        f.service.setCourierOnline(c.id, true);
+    QCOMPARE(controller.suggestCourier(p.id), near.id);
+
+    // Busy (a package IN_PROGRESS) is not free; only assigned still is.
+    const Package other = f.addPackage(u"Alan"_s, u"Somewhere"_s);
+    QVERIFY(controller.assign(other.id, near.id));
+    QCOMPARE(controller.suggestCourier(p.id), near.id);
+    QVERIFY(controller.start(other.id));
+    QCOMPARE(controller.suggestCourier(p.id), middle.id);
+
+    // Offline is not free either.
+    f.service.setCourierOnline(middle.id, false);
+    QCOMPARE(controller.suggestCourier(p.id), far.id);
+    f.service.setCourierOnline(far.id, false);
+    QCOMPARE(controller.suggestCourier(p.id), QString()); // "nowhere" has no position
+    QCOMPARE(controller.suggestCourier(newId()), QString());
+}
+
+void tst_ConsoleController::eventsPerMinute()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
+    QCOMPARE(controller.eventsPerMinute(), 0);
+    const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s); // package:update
+    QVERIFY(controller.assign(p.id, ada.id)); // delivery:assigned + package:update
+    f.service.setCourierOnline(ada.id, true); // courier:update
+    f.move(ada.id, 52.5, 13.4);               // location:update
+    QCOMPARE(controller.eventsPerMinute(), 5);
+    f.clock.advanceMs(30 * 1000);
+    QCOMPARE(controller.eventsPerMinute(), 5);
+    f.clock.advanceMs(60 * 1000);
+    QCOMPARE(controller.eventsPerMinute(), 0);
+}
+
+void tst_ConsoleController::modelsAreWired()
+{
+    DispatchFixture f;
+    f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
+    ConsoleController controller(f.service);
+    QCOMPARE(controller.packages()->rowCount(), 1);
+    QCOMPARE(controller.packageFilter()->sourceModel(), controller.packages());
+    QCOMPARE(controller.packageFilter()->rowCount(), 1);
+    QCOMPARE(controller.connectedClients(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_ConsoleController)
+#include "tst_consolecontroller.moc"
