@@ -13,6 +13,18 @@ void FieldReader::fail(const QString &message)
         m_error = makeError(ErrorCode::ValidationFailed, message);
 }
 
+QString FieldReader::requiredSecret(const QString &key, int maxLength)
+{
+    const QJsonValue v = m_object.value(key);
+    if (!v.isString() || v.toString().isEmpty()) {
+        fail(QStringLiteral("%1 must be a non-empty string").arg(key));
+        return {};
+    }
+    if (v.toString().size() > maxLength)
+        fail(QStringLiteral("%1 is longer than %2 characters").arg(key).arg(maxLength));
+    return v.toString();
+}
+
 QString FieldReader::requiredString(const QString &key, int maxLength)
 {
     const QJsonValue v = m_object.value(key);

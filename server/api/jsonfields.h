@@ -19,6 +19,8 @@ public:
 
     /// A non-empty string of at most maxLength characters (after trimming).
     QString requiredString(const QString &key, int maxLength);
+    /// As requiredString but kept exactly as given, as passwords must be.
+    QString requiredSecret(const QString &key, int maxLength);
     /// Absent or null gives std::nullopt; an empty string is allowed.
     std::optional<QString> optionalString(const QString &key, int maxLength);
     double requiredNumber(const QString &key, double min, double max);

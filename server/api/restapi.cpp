@@ -300,14 +300,10 @@ HttpResponse RestApi::login(const HttpRequest &request)
         return errorResponse(body.error());
     json::FieldReader f(*body);
     const QString username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QJsonValue pw = body->value(QStringLiteral("password"));
-    if (f.ok() &&
-        (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax))
-        return errorResponse(makeError(ErrorCode::ValidationFailed,
-                                       QStringLiteral("password must be a non-empty string")));
+    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
     if (!f.ok())
         return errorResponse(f.error());
-    const auto session = m_auth.login(username, pw.toString(), request.remoteAddress);
+    const auto session = m_auth.login(username, password, request.remoteAddress);
     if (!session)
         return errorResponse(session.error());
     return HttpResponse::json(200, QJsonObject{{QStringLiteral("token"), session->token},
@@ -343,21 +339,16 @@ HttpResponse RestApi::createCourier(const Principal &caller, const HttpRequest &
     NewCourier fields;
     fields.name = f.requiredString(QStringLiteral("name"), kNameMax);
     fields.username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QJsonValue pw = body->value(QStringLiteral("password"));
+    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
     fields.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
     fields.deviceId =
         f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
-    if (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax)
-        return errorResponse(makeError(ErrorCode::ValidationFailed,
-                                       QStringLiteral("password must be a non-empty string of at "
-                                                      "most %1 characters")
-                                           .arg(kPasswordMax)));
     if (fields.username.contains(QLatin1Char(' ')))
         return errorResponse(makeError(ErrorCode::ValidationFailed,
                                        QStringLiteral("username must not contain spaces")));
-    fields.passwordHash = AuthService::hashPassword(pw.toString());
+    fields.passwordHash = AuthService::hashPassword(password);
     const auto courier = m_dispatch.createCourier(fields);
     if (!courier)
         return errorResponse(courier.error());
@@ -381,15 +372,13 @@ HttpResponse RestApi::patchCourier(const Principal &caller, const QString &id,
     if (body->contains(QStringLiteral("deviceId")))
         patch.deviceId =
             f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+    const QString password = body->contains(QStringLiteral("password"))
+                                 ? f.requiredSecret(QStringLiteral("password"), kPasswordMax)
+                                 : QString();
     if (!f.ok())
         return errorResponse(f.error());
-    if (body->contains(QStringLiteral("password"))) {
-        const QJsonValue pw = body->value(QStringLiteral("password"));
-        if (!pw.isString() || pw.toString().isEmpty() || pw.toString().size() > kPasswordMax)
-            return errorResponse(makeError(ErrorCode::ValidationFailed,
-                                           QStringLiteral("password must be a non-empty string")));
-        patch.passwordHash = AuthService::hashPassword(pw.toString());
-    }
+    if (!password.isEmpty())
+        patch.passwordHash = AuthService::hashPassword(password);
     const auto courier = m_dispatch.updateCourier(id, patch);
     if (!courier)
         return errorResponse(courier.error());

@@ -468,8 +468,8 @@ void DispatchService::applyFix(const QString &courierId, const Location &fix)
         const qint64 ms = it->lastLocation->timestamp.msecsTo(fix.timestamp);
         if (ms > 0 && ms <= 5 * 60 * 1000)
             speed = geo::distanceMetres(it->lastLocation->latitude, it->lastLocation->longitude,
-                                        fix.latitude, fix.longitude)
-                    / (ms / 1000.0);
+                                        fix.latitude, fix.longitude) /
+                    (ms / 1000.0);
     }
     if (speed)
         it->recentSpeed = it->recentSpeed ? 0.5 * *it->recentSpeed + 0.5 * *speed : *speed;
