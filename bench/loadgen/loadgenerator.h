@@ -1,0 +1,159 @@
+#pragma once
+
+#include "procstats.h"
+#include "restclient.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace depot {
+class HubClient;
+}
+
+namespace depot::bench {
+
+/// Plays the rush hour (or holds idle connections) against one server that speaks the contract.
+class LoadGenerator : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QUrl url;
+        QString adminPassword;
+        QString mode = QStringLiteral("rush"); // "rush" or "capacity"
+        int couriers = 100;
+        int dispatchers = 5;
+        int packagesPerCourier = 1;
+        double durationSeconds = 30;
+        double rate = 1; // fixes per second per courier
+        qint64 serverPid = 0;
+        int connections = 1000; // capacity mode
+        double holdSeconds = 30;
+        bool step = false;
+        double stepSeconds = 10;
+        double stepFactor = 1.5;
+        int maxSteps = 8;
+        double p99TargetMs = 50;
+        int connectBatch = 200; // connections opening at once
+        int setupParallel = 8;  // REST requests in flight during setup
+    };
+
+    explicit LoadGenerator(Options options, QObject *parent = nullptr);
+    ~LoadGenerator() override;
+
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    /// What one measurement window saw.
+    struct Window
+    {
+        double rate = 0;
+        double seconds = 0;
+        qint64 fixesSent = 0;
+        qint64 acksOk = 0;
+        qint64 acksOkInWindow = 0; // acks received before the window closed
+        qint64 acksError = 0;
+        qint64 acksTimedOut = 0;
+        qint64 events = 0;
+        qint64 dispatcherMatches = 0;
+        std::vector<qint32> latencyUs; // fix sent -> dispatcher's location:update
+        std::vector<qint32> ackUs;     // fix sent -> ack
+        ProcStats::Sample serverFrom, serverTo, selfFrom, selfTo;
+        qint64 serverRssEndKiB = -1;
+
+        double p(const std::vector<qint32> &v, double q) const;
+        double delivered(int dispatchers) const;
+        QJsonObject toJson(int dispatchers) const;
+    };
+
+    struct SentFix
+    {
+        double latitude = 0;
+        double longitude = 0;
+        qint64 sentNs = -1;
+        int window = -1;
+    };
+
+    struct Courier
+    {
+        QString id;
+        QString username;
+        QString token;
+        HubClient *client = nullptr;
+        double latitude = 0;
+        double longitude = 0;
+        double heading = 0;
+        qint64 nextDueNs = 0;
+        // Recent fixes, so a dispatcher's location:update can be matched to its send time
+        // without putting anything into the payload the contract does not have.
+        std::array<SentFix, 32> sent{};
+        int sentHead = 0;
+    };
+
+    using Step = std::function<void(int index, std::function<void(bool ok)> done)>;
+    void forEach(int count, int parallel, Step step, std::function<void(int failures)> done);
+    void fail(const QString &message);
+    qint64 nowNs() const { return m_clock.nsecsElapsed(); }
+
+    void loginDispatcher(std::function<void()> next);
+    void setupCouriers(std::function<void()> next);
+    void setupPackages(std::function<void()> next);
+    void connectAll(std::function<void()> next);
+    void openClients(std::vector<std::pair<HubClient *, QString>> clients,
+                     std::function<void(int failures)> next);
+    HubClient *newClient(bool dispatcher);
+
+    void runRush();
+    void runWindow(double rate, double seconds, std::function<void(const Window &)> next);
+    void drainWindow();
+    bool meetsTarget(const Window &w) const;
+    void runStep(double rate, int n);
+    void sendDue();
+    void sendFix(int index, qint64 now);
+    void onDispatcherEvent(const QString &name, const QJsonArray &args);
+    void finishRush();
+
+    void runCapacity();
+
+    Options m_options;
+    RestClient m_rest;
+    ProcStats m_server;
+    ProcStats m_self;
+    QElapsedTimer m_clock;
+    QString m_runId;
+    QString m_adminToken;
+    std::vector<Courier> m_couriers;
+    QHash<QString, int> m_courierIndex;
+    std::vector<QJsonObject> m_packages;
+    std::vector<HubClient *> m_dispatcherClients;
+    std::vector<HubClient *> m_trackerClients;
+    qint64 m_disconnects = 0;
+    int m_connectFailures = 0;
+    double m_setupSeconds = 0;
+
+    QTimer m_tick;
+    int m_windowId = -1; // the window whose fixes are being sent and counted
+    bool m_sending = false;
+    double m_periodNs = 1e9;
+    Window m_window;
+    std::function<void(const Window &)> m_windowDone;
+    int m_drainTicks = 0;
+    bool m_stepUpward = true;
+    std::vector<Window> m_results;
+};
+
+} // namespace depot::bench

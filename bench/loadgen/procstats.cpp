@@ -1,0 +1,66 @@
+#include "procstats.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QList>
+
+#include <time.h>
+#include <unistd.h>
+
+namespace depot::bench {
+
+namespace {
+
+qint64 monotonicNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+} // namespace
+
+ProcStats::ProcStats(qint64 pid)
+    : m_pid(pid)
+{}
+
+ProcStats::Sample ProcStats::sample() const
+{
+    Sample s;
+    s.wallNs = monotonicNs();
+    if (m_pid <= 0)
+        return s;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(m_pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray line = stat.readAll();
+        // The command name may hold spaces and parentheses: fields start after the last ')'.
+        const qsizetype close = line.lastIndexOf(')');
+        if (close >= 0) {
+            const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+            // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after ')'.
+            if (fields.size() > 12)
+                s.cpuTicks = fields[11].toLongLong() + fields[12].toLongLong();
+        }
+    }
+    QFile status(QStringLiteral("/proc/%1/status").arg(m_pid));
+    if (status.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : status.readAll().split('\n')) {
+            if (line.startsWith("VmRSS:")) {
+                s.rssKiB = line.mid(6).trimmed().split(' ').value(0).toLongLong();
+                break;
+            }
+        }
+    }
+    return s;
+}
+
+double ProcStats::cpuPercent(const Sample &from, const Sample &to)
+{
+    if (from.cpuTicks < 0 || to.cpuTicks < 0 || to.wallNs <= from.wallNs)
+        return -1;
+    const double seconds = double(to.cpuTicks - from.cpuTicks) / double(sysconf(_SC_CLK_TCK));
+    return 100.0 * seconds / (double(to.wallNs - from.wallNs) / 1e9);
+}
+
+} // namespace depot::bench
