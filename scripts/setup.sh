@@ -15,10 +15,11 @@ packages=(
     qml6-module-qtquick-window qml6-module-qtquick-shapes qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript qml6-module-qtpositioning qml6-module-qttest
 )
+# Node.js with npm (the build installs the web pages' npm packages): Debian's packages unless a
+# Node.js with npm is already there.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$with_tests" = 1 ]; then
-    packages+=(python3 python3-socketio python3-requests python3-websocket xvfb xauth)
-    # Node.js with npm: Debian's packages unless a Node.js with npm is already there.
-    command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+    packages+=(python3 python3-socketio python3-requests python3-websocket xvfb xauth chromium)
 fi
 
 missing=()

@@ -12,6 +12,7 @@
 #include "store/sqlitestore.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
+#include "web/webpages.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -98,6 +99,11 @@ std::optional<StartError> Hub::start()
     };
     m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
     m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
+
+    m_webPages = std::make_unique<WebPages>(WebPages::Options{m_config.locationIntervalSeconds,
+                                                              m_config.locationDistanceMetres});
+    for (const QString &prefix : WebPages::prefixes())
+        m_http->addEndpoint(prefix, m_webPages.get());
 
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);

@@ -22,6 +22,7 @@ class LocationIngest;
 class OsmAndApi;
 class RestApi;
 class Store;
+class WebPages;
 
 /// Why the hub could not start, with the process exit code the contract gives it.
 struct StartError
@@ -72,6 +73,7 @@ private:
     SocketApi *m_socketApi = nullptr;
     std::unique_ptr<OsmAndApi> m_osmand;
     std::unique_ptr<FunctionEndpoint> m_osmandEndpoint;
+    std::unique_ptr<WebPages> m_webPages;
     HttpServer *m_osmandHttp = nullptr;
     quint16 m_osmandPort = 0;
     quint16 m_port = 0;

@@ -70,11 +70,13 @@ export class Hub {
     #child;
     #exited;
     #dataDir;
+    #args = [];
     #serial = 0;
 
-    async #spawn(args, timeoutMs) {
-        this.#dataDir = mkdtempSync(path.join(tmpdir(), 'depot-e2e-'));
-        const argv = ['--host', '127.0.0.1', '--port', '0', '--data-dir', this.#dataDir,
+    async #spawn(args, timeoutMs, port = 0) {
+        this.#args = args;
+        this.#dataDir ??= mkdtempSync(path.join(tmpdir(), 'depot-e2e-'));
+        const argv = ['--host', '127.0.0.1', '--port', String(port), '--data-dir', this.#dataDir,
                       '--admin-password', PASSWORD, '--osmand-port', '0', ...args];
         const child = spawn(hubExecutable(), argv, { stdio: ['ignore', 'pipe', 'pipe'] });
         this.#child = child;
@@ -127,6 +129,25 @@ export class Hub {
         for (const s of this.sockets)
             s.close();
         this.sockets.clear();
+        await this.#terminate();
+        if (this.#dataDir)
+            rmSync(this.#dataDir, { recursive: true, force: true });
+        this.#dataDir = undefined;
+        return this.exitCode;
+    }
+
+    /**
+     * Stops the hub process (clients stay, as they would over a real outage), runs `whileDown`,
+     * and starts the hub again on the same port with the same data dir.
+     */
+    async restart({ whileDown = async () => {}, timeoutMs = 15000 } = {}) {
+        await this.#terminate();
+        await whileDown();
+        this.exitCode = undefined;
+        await this.#spawn(this.#args, timeoutMs, this.port);
+    }
+
+    async #terminate() {
         if (this.#child && this.exitCode === undefined) {
             this.#child.kill('SIGTERM');
             try {
@@ -136,10 +157,6 @@ export class Hub {
                 await withTimeout(this.#exited, 5000, 'depot-hub to be killed').catch(() => {});
             }
         }
-        if (this.#dataDir)
-            rmSync(this.#dataDir, { recursive: true, force: true });
-        this.#dataDir = undefined;
-        return this.exitCode;
     }
 
     /** The last lines the hub wrote to stderr, for failure messages. */

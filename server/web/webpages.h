@@ -1,0 +1,55 @@
+#pragma once
+
+#include "transport/httpserver.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+namespace depot {
+
+/// The hub's web pages (the courier page and the public tracking page) and the files they load,
+/// served from the binary's resources.
+///
+/// Pages are answered with `Cache-Control: no-cache` and an ETag; the files they load live under
+/// `/web/<version>/`, where the version is a hash of their contents, so browsers may keep them
+/// forever (`immutable`) and a new build is fetched at once.
+class WebPages final : public HttpEndpoint
+{
+public:
+    struct Options
+    {
+        /// What the courier page needs to send no more fixes than the hub uses.
+        int locationIntervalSeconds = 30;
+        double locationDistanceMetres = 50;
+    };
+
+    explicit WebPages(Options options);
+
+    /// The path prefixes to register with HttpServer::addEndpoint().
+    static QStringList prefixes();
+    /// The folder the page assets are served from, e.g. "/web/3f2a9c01b7de".
+    QString assetBase() const { return m_assetBase; }
+
+    void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
+    bool acceptWebSocket(const HttpRequest &) override { return false; }
+    void webSocketConnected(std::unique_ptr<QWebSocket>) override {}
+
+private:
+    struct File
+    {
+        QByteArray contentType;
+        QByteArray body;
+        QByteArray etag; // pages only
+    };
+
+    HttpResponse answer(const HttpRequest &request) const;
+    File loadPage(const QString &name, const Options &options) const;
+
+    QHash<QString, File> m_assets; // by path below the asset base, e.g. "leaflet/leaflet.js"
+    File m_courierPage;
+    File m_trackPage;
+    QString m_assetBase;
+};
+
+} // namespace depot

@@ -1,0 +1,187 @@
+// The courier page in headless Chromium against a real depot-hub: logging in, the deliveries
+// and their buttons, location sharing with acks, and fixes kept over an outage.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Hub, Recorder, offset } from '../e2e/harness.mjs';
+import { assertNoProblems, launchBrowser, openPage } from './browser.mjs';
+
+const DEPOT = { latitude: 53.5511, longitude: 9.9937 };
+const COURIER_PASSWORD = 'courier-password';
+
+let hub;
+let browser;
+
+before(async () => {
+    hub = await Hub.start({ args: ['--location-interval', '2', '--location-distance', '25'] });
+    browser = await launchBrowser();
+});
+
+after(async () => {
+    await browser?.close();
+    await hub?.stop();
+});
+
+const card = (page, id) => page.locator(`li.card[data-id="${id}"]`);
+const near = (a, b) => Math.abs(a - b) < 1e-6;
+
+/** Opens the QR link of `courier` and logs in through the form. */
+async function logIn(page, courier) {
+    await page.goto(`${hub.url}/courier?u=${encodeURIComponent(courier.username)}`);
+    assert.equal(await page.inputValue('#username'), courier.username, 'the QR link fills in the username');
+    await page.fill('#password', COURIER_PASSWORD);
+    await page.click('#login-button');
+    await page.locator('#app-view').waitFor();
+    await page.locator('#connection[data-state="connected"]').waitFor();
+}
+
+async function waitForLocation(recorder, courierId, fix) {
+    return recorder.waitFor((e) => e.event === 'location:update' && e.data.deliveryPersonId === courierId
+                                   && near(e.data.location.latitude, fix.latitude)
+                                   && near(e.data.location.longitude, fix.longitude),
+                            `location:update at ${JSON.stringify(fix)}`);
+}
+
+test('a wrong password is refused with a message and nothing is stored', async () => {
+    const courier = await hub.createCourier('Wrong Password');
+    const { context, page } = await openPage(browser);
+    try {
+        await page.goto(`${hub.url}/courier?u=${courier.username}`);
+        await page.fill('#password', 'not-the-password');
+        await page.click('#login-button');
+        await page.locator('#login-error', { hasText: 'Wrong username or password.' }).waitFor();
+        assert.equal(await page.isHidden('#app-view'), true);
+        assert.equal(await page.evaluate(() => localStorage.getItem('depot.courier.session')), null);
+
+        // A dispatcher's account is not a courier's: refused, and its token is not kept.
+        await page.fill('#username', 'dispatcher');
+        await page.fill('#password', 'e2e-admin-password');
+        await page.click('#login-button');
+        await page.locator('#login-error', { hasText: 'This page is for couriers' }).waitFor();
+        assert.equal(await page.evaluate(() => localStorage.getItem('depot.courier.session')), null);
+        assertNoProblems(page);
+    } finally {
+        await context.close();
+    }
+});
+
+test('a courier logs in, shares a position the dispatcher sees, and works through deliveries', async () => {
+    const courier = await hub.createCourier('Page Courier');
+    const toDeliver = await hub.createPackage({ recipientName: 'Ada Recipient' });
+    const toFail = await hub.createPackage({ recipientName: 'Bob Recipient' });
+    await hub.assign(toDeliver.id, courier.id);
+    await hub.assign(toFail.id, courier.id);
+    const dispatcher = new Recorder(await hub.connect({ token: hub.token }), 'dispatcher');
+
+    const { context, page } = await openPage(browser, { origin: hub.url, geolocation: DEPOT });
+    try {
+        await logIn(page, courier);
+        assert.equal(await page.textContent('#courier-name'), 'Page Courier');
+        await card(page, toDeliver.id).waitFor();
+        await card(page, toFail.id).waitFor();
+        assert.ok(await page.evaluate(() => localStorage.getItem('depot.courier.session')), 'the token is kept');
+
+        // Location sharing: the fix reaches the dispatcher live and is stored.
+        await page.click('#share-toggle');
+        const seen = await waitForLocation(dispatcher, courier.id, DEPOT);
+        assert.equal(seen.data.packageId, toDeliver.id, 'the fix is about the courier\'s first package');
+        const stored = await hub.call('GET', `/api/couriers/${courier.id}`);
+        assert.ok(near(stored.lastLocation.latitude, DEPOT.latitude), JSON.stringify(stored.lastLocation));
+        await page.locator('#pending-fixes[data-count="0"]').waitFor({ state: 'attached' });
+
+        // Start, then Delivered, through the page's buttons.
+        await card(page, toDeliver.id).locator('button[data-action="start"]').click();
+        await page.locator(`#deliveries li[data-id="${toDeliver.id}"][data-status="IN_PROGRESS"]`).waitFor();
+        assert.equal((await hub.package(toDeliver.id)).status, 'IN_PROGRESS');
+        await dispatcher.waitFor((e) => e.event === 'delivery:started' && e.data.packageId === toDeliver.id,
+                                 'delivery:started');
+        await card(page, toDeliver.id).locator('button[data-action="complete"]').click();
+        await page.locator(`#finished li[data-id="${toDeliver.id}"][data-status="COMPLETED"]`).waitFor({ state: 'attached' });
+        assert.equal((await hub.package(toDeliver.id)).status, 'COMPLETED');
+
+        // Failed needs a reason: without one nothing is sent.
+        await card(page, toFail.id).locator('button[data-action="fail"]').click();
+        await card(page, toFail.id).locator('button[data-action="confirm-fail"]').click();
+        await card(page, toFail.id).locator('.error', { hasText: 'Say why the delivery failed.' }).waitFor();
+        assert.equal((await hub.package(toFail.id)).status, 'ASSIGNED');
+        await card(page, toFail.id).locator('textarea[name="reason"]').fill('nobody at home');
+        await card(page, toFail.id).locator('button[data-action="confirm-fail"]').click();
+        await page.locator(`#finished li[data-id="${toFail.id}"][data-status="FAILED"]`).waitFor({ state: 'attached' });
+        const failed = await hub.package(toFail.id);
+        assert.deepEqual([failed.status, failed.reason], ['FAILED', 'nobody at home']);
+
+        // The dispatcher's changes reach the page live: a new delivery, then its cancellation.
+        const later = await hub.createPackage({ recipientName: 'Cleo Recipient' });
+        await hub.assign(later.id, courier.id);
+        await page.locator(`#deliveries li[data-id="${later.id}"][data-status="ASSIGNED"]`).waitFor();
+        await hub.act(later.id, 'cancel', { body: { reason: 'recipient moved' } });
+        await page.locator(`#finished li[data-id="${later.id}"][data-status="CANCELLED"]`).waitFor({ state: 'attached' });
+        assert.equal(await page.locator(`#deliveries li[data-id="${later.id}"]`).count(), 0);
+
+        // A package taken away from the courier leaves the page.
+        const other = await hub.createCourier('Other Courier');
+        const moved = await hub.createPackage({ recipientName: 'Dan Recipient' });
+        await hub.assign(moved.id, courier.id);
+        await card(page, moved.id).waitFor();
+        await hub.assign(moved.id, other.id);
+        await card(page, moved.id).waitFor({ state: 'detached' });
+
+        // Logging out forgets the token and ends it at the hub.
+        const token = JSON.parse(await page.evaluate(() => localStorage.getItem('depot.courier.session'))).token;
+        await page.click('#logout');
+        await page.locator('#login-view').waitFor();
+        assert.equal(await page.evaluate(() => localStorage.getItem('depot.courier.session')), null);
+        await assert.rejects(hub.call('GET', '/api/me', { token }), /expected 200, got 401/);
+        assertNoProblems(page);
+    } finally {
+        await context.close();
+    }
+});
+
+test('fixes taken while the hub is down are kept and delivered in order', async () => {
+    const courier = await hub.createCourier('Outage Courier');
+    const { context, page } = await openPage(browser, { origin: hub.url, geolocation: DEPOT });
+    try {
+        await logIn(page, courier);
+        const before = new Recorder(await hub.connect({ token: hub.token }), 'dispatcher before');
+        await page.click('#share-toggle');
+        await waitForLocation(before, courier.id, DEPOT);
+
+        // Steps of 60 m: past the page's 25 m, within what the hub's jump filter accepts.
+        const route = [1, 2, 3].map((n) => offset(DEPOT, 60 * n));
+        await hub.restart({
+            whileDown: async () => {
+                await page.locator('#connection:not([data-state="connected"])').waitFor();
+                // Keeps the page from reconnecting before the dispatcher below listens again.
+                await page.route('**/socket.io/**', (r) => r.abort());
+                for (const [i, fix] of route.entries()) {
+                    await context.setGeolocation({ ...fix, accuracy: 10 });
+                    await page.locator(`#pending-fixes[data-count="${i + 1}"]`).waitFor();
+                }
+                assert.match(await page.textContent('#pending-fixes'), /^3 positions waiting to be sent$/);
+                const kept = await page.evaluate((id) => JSON.parse(localStorage.getItem(`depot.courier.fixes.${id}`)),
+                                                 courier.id);
+                assert.deepEqual(kept.map((f) => [f.latitude, f.longitude]),
+                                 route.map((f) => [f.latitude, f.longitude]), 'kept in localStorage, in order');
+            },
+        });
+        await page.locator('#connection[data-state="offline"]').waitFor();
+
+        const after = new Recorder(await hub.connect({ token: hub.token }), 'dispatcher after');
+        await page.unroute('**/socket.io/**');
+        await page.locator('#connection[data-state="connected"]').waitFor({ timeout: 20000 });
+        await page.locator('#pending-fixes[data-count="0"]').waitFor({ state: 'attached' });
+
+        // The hub announces only fixes newer than the courier's position: all three in order.
+        const events = [];
+        for (let i = 0; i < route.length; ++i)
+            events.push(await after.waitFor((e) => e.event === 'location:update' && e.data.deliveryPersonId === courier.id,
+                                            `location:update ${i + 1}`));
+        assert.deepEqual(events.map((e) => [e.data.location.latitude, e.data.location.longitude]),
+                         route.map((f) => [f.latitude, f.longitude]));
+        const stored = await hub.call('GET', `/api/couriers/${courier.id}`);
+        assert.ok(near(stored.lastLocation.latitude, route[2].latitude), JSON.stringify(stored.lastLocation));
+        assertNoProblems(page);
+    } finally {
+        await context.close();
+    }
+});
