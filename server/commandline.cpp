@@ -56,6 +56,9 @@ int startAndAnnounce(Hub &hub, const QString &program)
     if (!hub.generatedAdminPassword().isEmpty())
         std::printf("dispatcher password (shown once): %s\n",
                     qPrintable(hub.generatedAdminPassword()));
+    // Phones warn once about a certificate no authority signed; this is what they should show.
+    if (hub.usesTls())
+        std::printf("TLS certificate SHA-256 fingerprint: %s\n", qPrintable(hub.tlsFingerprint()));
     std::printf("listening on %s\n", qPrintable(hub.listeningUrl()));
     std::fflush(stdout);
     return 0;

@@ -10,6 +10,10 @@
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
 #include "store/sqlitestore.h"
+#include "tiles/mbtilesreader.h"
+#include "tiles/tileendpoint.h"
+#include "tiles/tilefetcher.h"
+#include "tls/tlsidentity.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
 #include "web/webpages.h"
@@ -17,6 +21,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLockFile>
+#include <QSslConfiguration>
 
 namespace depot {
 
@@ -32,6 +37,8 @@ Hub::~Hub()
     // report to still exists; fixes still queued are written last.
     delete m_http;
     delete m_osmandHttp;
+    delete m_tileEndpoint;
+    delete m_tileFetcher;
     delete m_socketApi;
     delete m_realtime;
     delete m_engine;
@@ -43,7 +50,48 @@ QString Hub::listeningUrl() const
     QString host = m_config.hostText;
     if (host.contains(QLatin1Char(':')))
         host = QLatin1Char('[') + host + QLatin1Char(']');
-    return QStringLiteral("http://%1:%2").arg(host).arg(m_port);
+    return QStringLiteral("%1://%2:%3")
+        .arg(usesTls() ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(m_port);
+}
+
+QString Hub::tlsFingerprint() const
+{
+    return m_tls ? m_tls->sha256Fingerprint() : QString();
+}
+
+QString Hub::tlsCertificatePath() const
+{
+    return m_tls ? m_tls->certificatePath : QString();
+}
+
+std::optional<StartError> Hub::loadTls(const QString &dataDir)
+{
+    if (!m_config.usesTls())
+        return std::nullopt;
+    auto identity = m_config.tlsSelfSigned
+                        ? ensureSelfSignedIdentity(dataDir + QStringLiteral("/tls"),
+                                                   localCertificateSubjects(), m_clock->now())
+                        : loadTlsIdentity(m_config.tlsCertificateFile, m_config.tlsKeyFile);
+    if (!identity)
+        return StartError{2, identity.error().message};
+    m_tls = std::make_unique<TlsIdentity>(std::move(identity).value());
+    return std::nullopt;
+}
+
+std::optional<StartError> Hub::openTileSources(const QString &dataDir)
+{
+    if (!m_config.tilesFile.isEmpty()) {
+        m_mbtiles = std::make_unique<MbTilesReader>(m_config.tilesFile);
+        if (!m_mbtiles->isValid())
+            return StartError{2, QStringLiteral("--tiles: %1").arg(m_mbtiles->errorString())};
+    } else if (!m_config.tileUrl.isEmpty() && m_config.tileUrl != QLatin1String("none")) {
+        m_tileFetcher = new TileFetcher(m_config.tileUrl);
+        m_tileFetcher->setCacheDirectory(m_config.tileCache.isEmpty()
+                                             ? dataDir + QStringLiteral("/tile-cache")
+                                             : m_config.tileCache);
+    }
+    return std::nullopt;
 }
 
 std::optional<StartError> Hub::start()
@@ -56,6 +104,10 @@ std::optional<StartError> Hub::start()
     m_lock->setStaleLockTime(0);
     if (!m_lock->tryLock(100))
         return StartError{2, QStringLiteral("the data dir %1 is in use by another Depot").arg(dir)};
+    if (auto e = loadTls(dir))
+        return e;
+    if (auto e = openTileSources(dir))
+        return e;
 
     m_store = std::make_unique<SqliteStore>(dir + QStringLiteral("/depot.sqlite"));
     QString error;
@@ -100,10 +152,16 @@ std::optional<StartError> Hub::start()
     m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
     m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
 
-    m_webPages = std::make_unique<WebPages>(WebPages::Options{m_config.locationIntervalSeconds,
-                                                              m_config.locationDistanceMetres});
+    m_webPages = std::make_unique<WebPages>(
+        WebPages::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres});
     for (const QString &prefix : WebPages::prefixes())
         m_http->addEndpoint(prefix, m_webPages.get());
+
+    m_tileEndpoint = new TileEndpoint(m_mbtiles.get(), m_tileFetcher);
+    m_tileEndpoint->setCorsOrigin(m_config.corsOrigin);
+    m_http->addEndpoint(QStringLiteral("/tiles/"), m_tileEndpoint);
+    if (m_tls)
+        m_http->setTlsConfiguration(m_tls->serverConfiguration());
 
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);

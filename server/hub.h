@@ -18,6 +18,10 @@ class Clock;
 class DispatchService;
 class HttpServer;
 class FunctionEndpoint;
+class MbTilesReader;
+class TileEndpoint;
+class TileFetcher;
+struct TlsIdentity;
 class LocationIngest;
 class OsmAndApi;
 class RestApi;
@@ -49,8 +53,17 @@ public:
     quint16 osmandPort() const { return m_osmandPort; }
     /// The dispatcher password made on this start, or empty.
     QString generatedAdminPassword() const { return m_generatedPassword; }
-    /// The URL to print: http://HOST:PORT.
+    /// The URL to print: http://HOST:PORT, or https://HOST:PORT with TLS.
     QString listeningUrl() const;
+    /// Whether the port speaks HTTPS and WSS.
+    bool usesTls() const { return m_tls != nullptr; }
+    /// SHA-256 fingerprint of the port's certificate ("AB:CD:..."), or empty without TLS.
+    QString tlsFingerprint() const;
+    /// The certificate file the port presents, or empty without TLS.
+    QString tlsCertificatePath() const;
+    /// The tile sources: the MBTiles file, else the XYZ downloader; both null without tiles.
+    MbTilesReader *mbtiles() const { return m_mbtiles.get(); }
+    TileFetcher *tileFetcher() const { return m_tileFetcher; }
 
     DispatchService &dispatch() { return *m_dispatch; }
     AuthService &auth() { return *m_auth; }
@@ -59,6 +72,10 @@ public:
     LocationIngest &locations() { return *m_locations; }
 
 private:
+    // Read before anything else starts, so that a bad file is the only thing reported.
+    std::optional<StartError> loadTls(const QString &dataDir);
+    std::optional<StartError> openTileSources(const QString &dataDir);
+
     HubConfig m_config;
     std::unique_ptr<Clock> m_clock;
     std::unique_ptr<QLockFile> m_lock;
@@ -76,6 +93,10 @@ private:
     std::unique_ptr<WebPages> m_webPages;
     HttpServer *m_osmandHttp = nullptr;
     quint16 m_osmandPort = 0;
+    std::unique_ptr<MbTilesReader> m_mbtiles;
+    TileFetcher *m_tileFetcher = nullptr;
+    TileEndpoint *m_tileEndpoint = nullptr;
+    std::unique_ptr<TlsIdentity> m_tls;
     quint16 m_port = 0;
     QString m_generatedPassword;
 };

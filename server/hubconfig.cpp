@@ -1,8 +1,10 @@
 #include "hubconfig.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
+#include <QUrl>
 
 namespace depot {
 
@@ -29,6 +31,28 @@ std::optional<QString> lookup(const QCommandLineParser &parser, const QProcessEn
 Error invalid(const QString &flag, const QString &why)
 {
     return makeError(ErrorCode::ValidationFailed, QStringLiteral("--%1: %2").arg(flag, why));
+}
+
+/// --tls self-signed|off, or --tls-cert with --tls-key; the files are read when the hub starts.
+std::optional<Error> readTls(const QCommandLineParser &parser, const QProcessEnvironment &env,
+                             HubConfig &c)
+{
+    const QString mode = lookup(parser, env, QStringLiteral("tls")).value_or(QString()).toLower();
+    if (mode == QLatin1String("self-signed"))
+        c.tlsSelfSigned = true;
+    else if (!mode.isEmpty() && mode != QLatin1String("off"))
+        return invalid(QStringLiteral("tls"),
+                       QStringLiteral("'%1' is neither self-signed nor off").arg(mode));
+    c.tlsCertificateFile = lookup(parser, env, QStringLiteral("tls-cert")).value_or(QString());
+    c.tlsKeyFile = lookup(parser, env, QStringLiteral("tls-key")).value_or(QString());
+    if (c.tlsCertificateFile.isEmpty() != c.tlsKeyFile.isEmpty())
+        return invalid(c.tlsKeyFile.isEmpty() ? QStringLiteral("tls-key")
+                                              : QStringLiteral("tls-cert"),
+                       QStringLiteral("--tls-cert and --tls-key go together"));
+    if (c.tlsSelfSigned && !c.tlsCertificateFile.isEmpty())
+        return invalid(QStringLiteral("tls"),
+                       QStringLiteral("self-signed and --tls-cert exclude each other"));
+    return std::nullopt;
 }
 
 } // namespace
@@ -68,6 +92,30 @@ void addHubOptions(QCommandLineParser &parser)
         {QStringLiteral("demo"),
          QStringLiteral("Seed demo couriers and packages and drive simulated couriers through "
                         "the hub. Env: DEPOT_DEMO=1.")},
+        {QStringLiteral("tls"),
+         QStringLiteral("\"self-signed\": serve HTTPS and WSS with a certificate made for this "
+                        "machine's addresses and kept in the data dir; \"off\": plain HTTP [off]. "
+                        "Env: DEPOT_TLS."),
+         QStringLiteral("mode")},
+        {QStringLiteral("tls-cert"),
+         QStringLiteral("Serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key. "
+                        "Env: DEPOT_TLS_CERT."),
+         QStringLiteral("file")},
+        {QStringLiteral("tls-key"),
+         QStringLiteral("The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY."),
+         QStringLiteral("file")},
+        {QStringLiteral("tiles"),
+         QStringLiteral("Map tiles from this MBTiles file (offline), for the console and on "
+                        "/tiles. Env: DEPOT_TILES."),
+         QStringLiteral("file")},
+        {QStringLiteral("tile-url"),
+         QStringLiteral("Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); "
+                        "\"none\" for no download [OpenStreetMap]. Env: DEPOT_TILE_URL."),
+         QStringLiteral("url")},
+        {QStringLiteral("tile-cache"),
+         QStringLiteral("Where downloaded tiles are kept [the user's cache folder]. "
+                        "Env: DEPOT_TILE_CACHE."),
+         QStringLiteral("dir")},
     });
 }
 
@@ -117,6 +165,28 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     c.adminPassword = lookup(parser, env, QStringLiteral("admin-password")).value_or(QString());
     if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin")))
         c.corsOrigin = origin->toUtf8();
+    if (auto e = readTls(parser, env, c))
+        return *e;
+    c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());
+    if (!c.tilesFile.isEmpty() && !QFileInfo(c.tilesFile).isFile())
+        return invalid(QStringLiteral("tiles"),
+                       QStringLiteral("no such file: %1").arg(c.tilesFile));
+    c.tileUrl = lookup(parser, env, QStringLiteral("tile-url")).value_or(c.tileUrl);
+    if (c.tileUrl.isEmpty())
+        c.tileUrl = QStringLiteral("none");
+    if (c.tileUrl != QLatin1String("none")) {
+        const QUrl url(c.tileUrl);
+        if (!url.isValid() ||
+            !(url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")) ||
+            !c.tileUrl.contains(QLatin1String("{z}")) ||
+            !c.tileUrl.contains(QLatin1String("{x}")) || !c.tileUrl.contains(QLatin1String("{y}")))
+            return invalid(
+                QStringLiteral("tile-url"),
+                QStringLiteral("'%1' is not an http(s) URL with {z}, {x} and {y}").arg(c.tileUrl));
+    }
+    c.tileCache = lookup(parser, env, QStringLiteral("tile-cache"))
+                      .value_or(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                                QStringLiteral("/tiles"));
     if (parser.isSet(QStringLiteral("demo"))) {
         c.demo = true;
     } else {

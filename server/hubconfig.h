@@ -23,6 +23,21 @@ struct HubConfig
     quint16 osmandPort = 5055;
     bool demo = false;
     QByteArray corsOrigin = "*";
+    // HTTPS and WSS on the port: a certificate and key given, or one made for this machine.
+    bool tlsSelfSigned = false;
+    QString tlsCertificateFile;
+    QString tlsKeyFile;
+    // Map tiles served on /tiles: an MBTiles file, else an XYZ upstream ("none": no upstream)
+    // through a disk cache (empty: a folder in the data dir).
+    QString tilesFile;
+    QString tileUrl = defaultTileUrl();
+    QString tileCache;
+
+    bool usesTls() const { return tlsSelfSigned || !tlsCertificateFile.isEmpty(); }
+    static QString defaultTileUrl()
+    {
+        return QStringLiteral("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+    }
 };
 
 /// Adds the hub's flags to a parser shared by depot and depot-hub.

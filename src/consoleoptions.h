@@ -8,24 +8,22 @@ class QCommandLineParser;
 
 namespace depot {
 
+class Hub;
 class TileSource;
 
-/// The console's own flags, beside the hub's: where the map's tiles come from.
+/// The console's own flags, beside the hub's (which include the map's tile source).
 struct ConsoleOptions
 {
-    QString tileUrl;         // XYZ template; empty or "none": no tiles
-    QString tilesFile;       // an MBTiles file; wins over tileUrl
     QString tileAttribution; // overrides the source's own
-    QString tileCache;       // the XYZ disk cache folder
     bool selfTest = false;   // load the whole UI offscreen on a throwaway hub, then quit
 };
 
-/// Adds --tile-url, --tiles, --tile-attribution, --tile-cache and --self-test; call before
-/// parsing.
+/// Adds --tile-attribution and --self-test; call before parsing.
 void addConsoleOptions(QCommandLineParser &parser);
-/// Reads them after parsing, with defaults filled in (OpenStreetMap, the user cache folder).
+/// Reads them after parsing.
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser);
-/// The tile source the options ask for; null for none. A broken MBTiles file sets `error`.
-std::unique_ptr<TileSource> makeTileSource(const ConsoleOptions &options, QString *error);
+/// The map's tile source on the started hub's tiles (its MBTiles file or its downloader, whose
+/// cache the hub's /tiles shares); null for none.
+std::unique_ptr<TileSource> makeTileSource(const ConsoleOptions &options, const Hub &hub);
 
 } // namespace depot

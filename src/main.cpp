@@ -54,25 +54,21 @@ int main(int argc, char *argv[])
         config.port = 0;
         config.osmandPort = 0;
         config.dataDir = selfTestDir.path();
-        options.tileUrl = QStringLiteral("none");
-        options.tilesFile.clear();
+        config.tileUrl = QStringLiteral("none");
+        config.tilesFile.clear();
     }
 
     QGuiApplication app(argc, argv);
     // Fusion draws with the palette, so the theme's light and dark colours reach every control.
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(QStringLiteral("Fusion"));
-    QString tileError;
-    const auto tileSource = depot::makeTileSource(options, &tileError);
-    if (!tileError.isEmpty()) {
-        std::fprintf(stderr, "depot: %s\n", qPrintable(tileError));
-        return 2;
-    }
-    depot::MapSettings::setTileSource(tileSource.get());
 
     depot::Hub hub(std::move(config));
     if (const int exitCode = depot::startAndAnnounce(hub, QStringLiteral("depot")))
         return exitCode;
+    // The map reads the hub's tile source (a bad --tiles file stopped the start already).
+    const auto tileSource = depot::makeTileSource(options, hub);
+    depot::MapSettings::setTileSource(tileSource.get());
     std::unique_ptr<depot::DemoSimulator> demo;
     if (hub.config().demo) {
         demo = std::make_unique<depot::DemoSimulator>(hub, depot::DemoSimulator::Options{});

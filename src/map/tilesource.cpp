@@ -1,17 +1,10 @@
 #include "tilesource.h"
 
-#include <QDir>
-#include <QFileInfo>
-#include <QLocale>
+#include "hubconfig.h"
+#include "tiles/mbtilesreader.h"
+#include "tiles/tilefetcher.h"
+
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
-#include <QNetworkDiskCache>
-#include <QNetworkReply>
-#include <QNetworkRequest>
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QTimeZone>
 #include <QTimer>
 
 #include <algorithm>
@@ -19,25 +12,6 @@
 Q_LOGGING_CATEGORY(lcTiles, "depot.map.tiles")
 
 namespace depot {
-
-namespace {
-
-// A failed tile is not asked for again this soon, so an offline console stays quiet.
-constexpr int kRetryAfterSeconds = 60;
-// OpenStreetMap's tile policy: cache for at least seven days whatever the headers say.
-constexpr qint64 kMinimumLifetimeSeconds = 7 * 24 * 3600;
-constexpr qint64 kDiskCacheBytes = 256ll * 1024 * 1024;
-
-QByteArray headerValue(const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &name)
-{
-    for (const auto &[key, value] : headers) {
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
-            return value;
-    }
-    return {};
-}
-
-} // namespace
 
 TileSource::TileSource(QObject *parent)
     : QObject(parent)
@@ -66,32 +40,48 @@ void TileSource::setZoomRange(int minimumZoom, int maximumZoom)
 
 XyzTileSource::XyzTileSource(const QString &urlTemplate, QObject *parent)
     : TileSource(parent)
-    , m_urlTemplate(urlTemplate)
-    , m_network(new QNetworkAccessManager(this))
-    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+    , m_ownFetcher(std::make_unique<TileFetcher>(urlTemplate))
+    , m_fetcher(m_ownFetcher.get())
 {
-    if (m_urlTemplate.contains(QLatin1String("{s}")))
-        m_subdomains = {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")};
-    setAttribution(defaultAttribution(urlTemplate));
+    connectFetcher();
+}
+
+XyzTileSource::XyzTileSource(TileFetcher &fetcher, QObject *parent)
+    : TileSource(parent)
+    , m_fetcher(&fetcher)
+{
+    connectFetcher();
 }
 
 XyzTileSource::~XyzTileSource()
 {
-    // Replies outlive nothing: abort them before the manager goes, without signals to us.
-    for (QNetworkReply *reply : std::as_const(m_inFlight)) {
-        reply->disconnect(this);
-        reply->abort();
-    }
+    if (!m_ownFetcher)
+        m_fetcher->cancelQueued(this); // a shared fetcher need not fetch for us any more
+}
+
+void XyzTileSource::connectFetcher()
+{
+    setAttribution(defaultAttribution(m_fetcher->urlTemplate()));
+    connect(m_fetcher, &TileFetcher::tileFetched, this,
+            [this](int z, int x, int y, const QByteArray &bytes) {
+                const TileKey key{z, x, y};
+                if (m_wanted.remove(key))
+                    answer(key, bytes);
+            });
+    connect(m_fetcher, &TileFetcher::tileFailed, this, [this](int z, int x, int y) {
+        if (m_wanted.remove(TileKey{z, x, y}))
+            Q_EMIT tileFailed(z, x, y);
+    });
 }
 
 QString XyzTileSource::defaultUrlTemplate()
 {
-    return QStringLiteral("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+    return HubConfig::defaultTileUrl();
 }
 
 QByteArray XyzTileSource::userAgent()
 {
-    return QByteArrayLiteral("Depot/" DEPOT_VERSION " (courier dispatch console)");
+    return TileFetcher::userAgent();
 }
 
 QString XyzTileSource::defaultAttribution(const QString &urlTemplate)
@@ -104,222 +94,127 @@ QString XyzTileSource::defaultAttribution(const QString &urlTemplate)
 QDateTime XyzTileSource::expiryFor(const QList<QPair<QByteArray, QByteArray>> &headers,
                                    const QDateTime &now)
 {
-    QDateTime expiry;
-    const QByteArray cacheControl = headerValue(headers, "Cache-Control");
-    for (const QByteArray &directive : cacheControl.split(',')) {
-        const QByteArray trimmed = directive.trimmed();
-        if (trimmed.startsWith("max-age=")) {
-            bool ok = false;
-            const qint64 seconds = trimmed.mid(8).toLongLong(&ok);
-            if (ok)
-                expiry = now.addSecs(seconds);
-        }
-    }
-    if (!expiry.isValid()) {
-        const QByteArray expires = headerValue(headers, "Expires");
-        if (!expires.isEmpty()) {
-            // HTTP dates are RFC 1123 in GMT ("Sun, 06 Nov 1994 08:49:37 GMT").
-            QString text = QString::fromLatin1(expires).trimmed();
-            if (text.endsWith(QLatin1String(" GMT")))
-                text.chop(4);
-            expiry = QLocale::c().toDateTime(text, QStringLiteral("ddd, dd MMM yyyy hh:mm:ss"));
-            if (expiry.isValid())
-                expiry.setTimeZone(QTimeZone::utc());
-        }
-    }
-    const QDateTime minimum = now.addSecs(kMinimumLifetimeSeconds);
-    return expiry.isValid() && expiry > minimum ? expiry : minimum;
+    return TileFetcher::expiryFor(headers, now);
+}
+
+QString XyzTileSource::urlTemplate() const
+{
+    return m_fetcher->urlTemplate();
 }
 
 QUrl XyzTileSource::tileUrl(int z, int x, int y) const
 {
-    QString url = m_urlTemplate;
-    url.replace(QLatin1String("{z}"), QString::number(z));
-    url.replace(QLatin1String("{x}"), QString::number(x));
-    url.replace(QLatin1String("{y}"), QString::number(y));
-    if (!m_subdomains.isEmpty())
-        url.replace(QLatin1String("{s}"), m_subdomains.at((x + y) % m_subdomains.size()));
-    return QUrl(url);
+    return m_fetcher->tileUrl(TileKey{z, x, y});
 }
 
 void XyzTileSource::setCacheDirectory(const QString &directory)
 {
-    if (directory.isEmpty()) {
-        m_network->setCache(nullptr); // the manager deletes the old cache
-        m_cache = nullptr;
-        return;
-    }
-    QDir().mkpath(directory);
-    auto *cache = new QNetworkDiskCache(m_network);
-    cache->setCacheDirectory(directory);
-    cache->setMaximumCacheSize(kDiskCacheBytes);
-    m_network->setCache(cache);
-    m_cache = cache;
+    m_fetcher->setCacheDirectory(directory);
 }
 
 QString XyzTileSource::cacheDirectory() const
 {
-    return m_cache ? m_cache->cacheDirectory() : QString();
+    return m_fetcher->cacheDirectory();
 }
 
 void XyzTileSource::setMaximumConcurrentRequests(int count)
 {
-    m_maximumConcurrent = std::clamp(count, 1, 4);
+    m_fetcher->setMaximumConcurrentRequests(count);
 }
 
 void XyzTileSource::setClock(std::function<QDateTime()> clock)
 {
-    m_clock = std::move(clock);
+    m_fetcher->setClock(std::move(clock));
+}
+
+int XyzTileSource::pendingCount() const
+{
+    return m_fetcher->pendingCount();
+}
+
+int XyzTileSource::inFlightCount() const
+{
+    return m_fetcher->inFlightCount();
 }
 
 void XyzTileSource::requestTile(int z, int x, int y)
 {
     const TileKey key{z, x, y};
-    if (m_inFlight.contains(key) || m_queued.contains(key))
+    if (m_wanted.contains(key) || !key.isOnGrid())
         return;
-    const QDateTime now = m_clock();
-    if (const auto failed = m_failedAt.constFind(key); failed != m_failedAt.cend()) {
-        if (failed->secsTo(now) < kRetryAfterSeconds)
+    if (const auto cached = m_fetcher->cachedTile(key)) {
+        const QImage image = QImage::fromData(cached->bytes);
+        if (!image.isNull()) {
+            QMetaObject::invokeMethod(
+                this, [this, key, image] { Q_EMIT tileReady(key.z, key.x, key.y, image); },
+                Qt::QueuedConnection);
             return;
-        m_failedAt.erase(failed);
+        }
     }
-    if (answerFromCache(key, tileUrl(z, x, y)))
-        return;
-    m_queue.push_back(key);
-    m_queued.insert(key);
-    startRequests();
+    switch (m_fetcher->fetch(key, this)) {
+    case TileFetcher::Fetch::Queued:
+        m_wanted.insert(key);
+        break;
+    case TileFetcher::Fetch::RecentlyFailed:
+        break; // an offline console stays quiet; the map asks again later
+    case TileFetcher::Fetch::QueueFull:
+        QMetaObject::invokeMethod(
+            this, [this, key] { Q_EMIT tileFailed(key.z, key.x, key.y); }, Qt::QueuedConnection);
+        break;
+    }
 }
 
 void XyzTileSource::cancelPending()
 {
-    m_queue.clear();
-    m_queued.clear();
+    m_fetcher->cancelQueued(this);
+    // What is still on its way (downloading, or wanted by the hub too) is still answered.
+    for (auto it = m_wanted.begin(); it != m_wanted.end();)
+        it = m_fetcher->isFetching(*it) ? std::next(it) : m_wanted.erase(it);
 }
 
-bool XyzTileSource::answerFromCache(TileKey key, const QUrl &url)
+void XyzTileSource::answer(const TileKey &key, const QByteArray &bytes)
 {
-    if (!m_cache)
-        return false;
-    const QNetworkCacheMetaData meta = m_cache->metaData(url);
-    if (!meta.isValid() || !meta.expirationDate().isValid() || meta.expirationDate() <= m_clock())
-        return false; // stale: the network revalidates it with its ETag
-    std::unique_ptr<QIODevice> device(m_cache->data(url));
-    if (!device)
-        return false;
-    QImage image = QImage::fromData(device->readAll());
-    if (image.isNull())
-        return false;
-    QMetaObject::invokeMethod(
-        this, [this, key, image] { Q_EMIT tileReady(key.z, key.x, key.y, image); },
-        Qt::QueuedConnection);
-    return true;
-}
-
-void XyzTileSource::startRequests()
-{
-    while (m_inFlight.size() < m_maximumConcurrent && !m_queue.empty()) {
-        const TileKey key = m_queue.front();
-        m_queue.pop_front();
-        m_queued.remove(key);
-        QNetworkRequest request(tileUrl(key.z, key.x, key.y));
-        request.setHeader(QNetworkRequest::UserAgentHeader, userAgent());
-        request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                             QNetworkRequest::PreferNetwork);
-        QNetworkReply *reply = m_network->get(request);
-        m_inFlight.insert(key, reply);
-        connect(reply, &QNetworkReply::finished, this,
-                [this, reply, key] { handleReply(reply, key); });
-    }
-}
-
-void XyzTileSource::handleReply(QNetworkReply *reply, TileKey key)
-{
-    reply->deleteLater();
-    m_inFlight.remove(key);
-    const QDateTime now = m_clock();
-    QImage image;
-    if (reply->error() == QNetworkReply::NoError)
-        image = QImage::fromData(reply->readAll());
+    const QImage image = QImage::fromData(bytes);
     if (image.isNull()) {
-        qCDebug(lcTiles) << "tile" << reply->url().toString() << "failed:" << reply->errorString();
-        m_failedAt.insert(key, now);
+        qCDebug(lcTiles) << "tile" << key.z << key.x << key.y << "cannot be decoded";
         Q_EMIT tileFailed(key.z, key.x, key.y);
     } else {
-        if (m_cache) {
-            QNetworkCacheMetaData meta = m_cache->metaData(reply->url());
-            if (meta.isValid()) {
-                meta.setExpirationDate(expiryFor(reply->rawHeaderPairs(), now));
-                m_cache->updateMetaData(meta);
-            }
-        }
         Q_EMIT tileReady(key.z, key.x, key.y, image);
     }
-    startRequests();
 }
 
 // --- MbTilesSource ---
 
 MbTilesSource::MbTilesSource(const QString &path, QObject *parent)
     : TileSource(parent)
-    , m_connectionName(QStringLiteral("depot-mbtiles-%1").arg(quintptr(this), 0, 16))
+    , m_reader(std::make_unique<MbTilesReader>(path))
 {
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-    if (!QFileInfo::exists(path)) {
-        m_error = tr("no such file: %1").arg(path);
+    if (!m_reader->isValid())
         return;
-    }
-    if (!db.open()) {
-        m_error = db.lastError().text();
-        return;
-    }
-    if (!db.tables().contains(QStringLiteral("tiles"))) {
-        m_error = tr("%1 is not an MBTiles file: it has no tiles table").arg(path);
-        return;
-    }
-    m_valid = true;
-    if (db.tables().contains(QStringLiteral("metadata"))) {
-        QSqlQuery query(db);
-        if (query.exec(QStringLiteral("SELECT name, value FROM metadata"))) {
-            while (query.next())
-                m_metadata.insert(query.value(0).toString(), query.value(1).toString());
-        }
-    }
-    bool minOk = false;
-    bool maxOk = false;
-    const int minZoom = m_metadata.value(QStringLiteral("minzoom")).toInt(&minOk);
-    const int maxZoom = m_metadata.value(QStringLiteral("maxzoom")).toInt(&maxOk);
-    setZoomRange(minOk ? minZoom : 0, maxOk ? maxZoom : 19);
-    setAttribution(m_metadata.value(QStringLiteral("attribution")));
-    const QString format = m_metadata.value(QStringLiteral("format"));
-    if (format == QLatin1String("pbf"))
-        qCWarning(lcTiles) << path << "holds vector tiles; only raster tiles are drawn";
+    setZoomRange(m_reader->minimumZoom(), m_reader->maximumZoom());
+    setAttribution(m_reader->metadata().value(QStringLiteral("attribution")));
 }
 
-MbTilesSource::~MbTilesSource()
+MbTilesSource::~MbTilesSource() = default;
+
+bool MbTilesSource::isValid() const
 {
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connectionName);
+    return m_reader->isValid();
+}
+
+QString MbTilesSource::errorString() const
+{
+    return m_reader->errorString();
+}
+
+QHash<QString, QString> MbTilesSource::metadata() const
+{
+    return m_reader->metadata();
 }
 
 QImage MbTilesSource::tile(int z, int x, int y) const
 {
-    if (!m_valid || z < 0 || z > 30)
-        return {};
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-    query.prepare(QStringLiteral("SELECT tile_data FROM tiles WHERE zoom_level = ? AND "
-                                 "tile_column = ? AND tile_row = ?"));
-    query.addBindValue(z);
-    query.addBindValue(x);
-    // MBTiles rows count up from the south (TMS); XYZ counts down from the north.
-    query.addBindValue((1 << z) - 1 - y);
-    if (!query.exec() || !query.next())
-        return {};
-    return QImage::fromData(query.value(0).toByteArray());
+    return QImage::fromData(m_reader->tileData(TileKey{z, x, y}));
 }
 
 void MbTilesSource::requestTile(int z, int x, int y)

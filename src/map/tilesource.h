@@ -1,5 +1,7 @@
 #pragma once
 
+#include "tiles/tilekey.h"
+
 #include <QDateTime>
 #include <QHash>
 #include <QImage>
@@ -10,25 +12,12 @@
 
 #include <deque>
 #include <functional>
-
-class QNetworkAccessManager;
-class QNetworkDiskCache;
-class QNetworkReply;
+#include <memory>
 
 namespace depot {
 
-/// One XYZ tile address; y counts down from the north like the XYZ URL scheme.
-struct TileKey
-{
-    int z = 0;
-    int x = 0;
-    int y = 0;
-    friend bool operator==(const TileKey &, const TileKey &) = default;
-    friend size_t qHash(const TileKey &key, size_t seed = 0) noexcept
-    {
-        return qHashMulti(seed, key.z, key.x, key.y);
-    }
-};
+class MbTilesReader;
+class TileFetcher;
 
 /// Where map tiles come from: requestTile() is answered later by tileReady() or tileFailed().
 class TileSource : public QObject
@@ -66,15 +55,18 @@ private:
     int m_maximumZoom = 19;
 };
 
-/// Tiles from an XYZ URL template ({z} {x} {y}, optional {s}), politely: an identifying
-/// User-Agent, a disk cache kept at least a week, a few requests at a time.
+/// Tiles from an XYZ URL template ({z} {x} {y}, optional {s}) through a TileFetcher, which
+/// keeps to the tile servers' rules (User-Agent, disk cache, few requests); this only decodes.
 class XyzTileSource : public TileSource
 {
     Q_OBJECT
 
 public:
+    /// With a fetcher of its own.
     explicit XyzTileSource(const QString &urlTemplate = defaultUrlTemplate(),
                            QObject *parent = nullptr);
+    /// With the hub's fetcher, so the console and the hub's /tiles share one cache and its limits.
+    explicit XyzTileSource(TileFetcher &fetcher, QObject *parent = nullptr);
     ~XyzTileSource() override;
 
     static QString defaultUrlTemplate();
@@ -85,7 +77,7 @@ public:
     static QDateTime expiryFor(const QList<QPair<QByteArray, QByteArray>> &headers,
                                const QDateTime &now);
 
-    QString urlTemplate() const { return m_urlTemplate; }
+    QString urlTemplate() const;
     QUrl tileUrl(int z, int x, int y) const;
 
     /// Keeps tiles under `directory`; an empty path turns the disk cache off.
@@ -99,24 +91,16 @@ public:
     void requestTile(int z, int x, int y) override;
     void cancelPending() override;
 
-    int pendingCount() const { return int(m_queue.size()); }
-    int inFlightCount() const { return int(m_inFlight.size()); }
+    int pendingCount() const;
+    int inFlightCount() const;
 
 private:
-    void startRequests();
-    void handleReply(QNetworkReply *reply, TileKey key);
-    bool answerFromCache(TileKey key, const QUrl &url);
+    void connectFetcher();
+    void answer(const TileKey &key, const QByteArray &bytes);
 
-    QString m_urlTemplate;
-    QStringList m_subdomains;
-    QNetworkAccessManager *m_network = nullptr;
-    QNetworkDiskCache *m_cache = nullptr;
-    std::function<QDateTime()> m_clock;
-    std::deque<TileKey> m_queue;
-    QSet<TileKey> m_queued;
-    QHash<TileKey, QNetworkReply *> m_inFlight;
-    QHash<TileKey, QDateTime> m_failedAt;
-    int m_maximumConcurrent = 2;
+    std::unique_ptr<TileFetcher> m_ownFetcher;
+    TileFetcher *m_fetcher = nullptr;
+    QSet<TileKey> m_wanted; // asked of the fetcher and not answered yet
 };
 
 /// Tiles from an MBTiles file (SQLite), read-only: for depots without a network, and tests.
@@ -128,10 +112,10 @@ public:
     explicit MbTilesSource(const QString &path, QObject *parent = nullptr);
     ~MbTilesSource() override;
 
-    bool isValid() const { return m_valid; }
-    QString errorString() const { return m_error; }
+    bool isValid() const;
+    QString errorString() const;
     /// The metadata table's values (name, format, attribution, minzoom, maxzoom, bounds, ...).
-    QHash<QString, QString> metadata() const { return m_metadata; }
+    QHash<QString, QString> metadata() const;
 
     /// Reads one tile now; a null image when the file has none there.
     QImage tile(int z, int x, int y) const;
@@ -142,12 +126,9 @@ public:
 private:
     void answerQueued();
 
-    QString m_connectionName;
-    QString m_error;
-    QHash<QString, QString> m_metadata;
+    std::unique_ptr<MbTilesReader> m_reader;
     std::deque<TileKey> m_queue;
     QSet<TileKey> m_queued;
-    bool m_valid = false;
     bool m_answerScheduled = false;
 };
 
