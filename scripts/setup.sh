@@ -8,7 +8,7 @@ with_tests=0
 [ "${1:-}" = "--tests" ] && with_tests=1
 
 packages=(
-    build-essential cmake pkg-config
+    build-essential cmake pkg-config openssl
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-positioning-dev qt6-declarative-dev
     qt6-l10n-tools qt6-tools-dev libqt6sql6-sqlite libqrencode-dev libssl-dev
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
