@@ -2,6 +2,7 @@
 // writes, and from a tiny XYZ server on 127.0.0.1 through the hub's disk cache.
 #include "hub.h"
 #include "hubconfig.h"
+#include "tilefixtures.h"
 #include "tiles/tileendpoint.h"
 #include "tiles/tilefetcher.h"
 #include "transport/httpserver.h"
@@ -11,10 +12,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -68,118 +66,30 @@ Reply get(QNetworkAccessManager &network, const QUrl &url, const QByteArray &met
                  reply->readAll()};
 }
 
-/// An XYZ tile server on 127.0.0.1 that counts requests and answers when told to.
-class UpstreamServer : public QObject
+/// The XYZ upstream: a different PNG tile for every path.
+class UpstreamServer : public depot::test::FakeTileServer
 {
 public:
-    struct Request
-    {
-        QByteArray path;
-        QHash<QByteArray, QByteArray> headers; // lower-case names
-        QPointer<QTcpSocket> socket;
-    };
-
     UpstreamServer()
-    {
-        m_listening = m_server.listen(QHostAddress::LocalHost, 0);
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { read(socket); });
-            }
-        });
-    }
-    bool isListening() const { return m_listening; }
-    QString urlTemplate() const
-    {
-        return QStringLiteral("http://127.0.0.1:%1/{z}/{x}/{y}.png").arg(m_server.serverPort());
-    }
-    void answerAll()
-    {
-        while (!pending.isEmpty())
-            answer(pending.takeFirst());
-    }
-    /// A different tile for every path.
+        : FakeTileServer(
+              [this](const QByteArray &path) { return body.isEmpty() ? tileFor(path) : body; })
+    {}
     static QByteArray tileFor(const QByteArray &path) { return pngTile('u') + path; }
 
-    QList<Request> requests;
-    QList<Request> pending;
-    bool holdAnswers = false;
-    QByteArray body; // empty: the tile of the path
-    QByteArray etag = "\"v1\"";
-
-private:
-    void read(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        qsizetype end;
-        while ((end = buffer.indexOf("\r\n\r\n")) >= 0) {
-            const QList<QByteArray> lines = buffer.left(end).split('\n');
-            buffer.remove(0, end + 4);
-            Request request{lines.value(0).split(' ').value(1), {}, socket};
-            for (qsizetype i = 1; i < lines.size(); ++i) {
-                const auto colon = lines.at(i).indexOf(':');
-                if (colon > 0)
-                    request.headers.insert(lines.at(i).left(colon).trimmed().toLower(),
-                                           lines.at(i).mid(colon + 1).trimmed());
-            }
-            requests.append(request);
-            if (holdAnswers)
-                pending.append(request);
-            else
-                answer(request);
-        }
-    }
-    void answer(const Request &request)
-    {
-        if (!request.socket)
-            return;
-        if (request.headers.value("if-none-match") == etag) {
-            request.socket->write("HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\n"
-                                  "ETag: " +
-                                  etag + "\r\nContent-Length: 0\r\n\r\n");
-            return;
-        }
-        const QByteArray tile = body.isEmpty() ? tileFor(request.path) : body;
-        request.socket->write("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
-                              "Cache-Control: max-age=60\r\nETag: " +
-                              etag + "\r\nContent-Length: " + QByteArray::number(tile.size()) +
-                              "\r\n\r\n" + tile);
-    }
-
-    QTcpServer m_server;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
-    bool m_listening = false;
+    QByteArray body; // when set, the answer to every path (e.g. an error page)
 };
 
 /// Writes an MBTiles file with tiles stored the TMS way (rows counted from the south).
 void makeMbTiles(const QString &path)
 {
-    const QString connection = QStringLiteral("maker");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE tiles (zoom_level integer, tile_column "
-                                      "integer, tile_row integer, tile_data blob)")));
-        auto put = [&](int z, int x, int tmsRow, const QByteArray &bytes) {
-            QSqlQuery insert(db);
-            insert.prepare(QStringLiteral("INSERT INTO tiles VALUES (?, ?, ?, ?)"));
-            insert.addBindValue(z);
-            insert.addBindValue(x);
-            insert.addBindValue(tmsRow);
-            insert.addBindValue(bytes);
-            QVERIFY(insert.exec());
-        };
-        put(0, 0, 0, pngTile('0'));
-        put(1, 0, 1, pngTile('N')); // TMS row 1 at zoom 1 is the north: XYZ y 0
-        put(1, 0, 0, pngTile('S'));
-        put(2, 3, 0, jpegTile()); // XYZ (2, 3, 3)
-        put(2, 0, 3, webpTile()); // XYZ (2, 0, 0)
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(connection);
+    QVERIFY(depot::test::writeMbTiles(
+        path, {
+                  {0, 0, 0, pngTile('0')},
+                  {1, 0, 1, pngTile('N')}, // TMS row 1 at zoom 1 is the north: XYZ y 0
+                  {1, 0, 0, pngTile('S')},
+                  {2, 3, 0, jpegTile()}, // XYZ (2, 3, 3)
+                  {2, 0, 3, webpTile()}, // XYZ (2, 0, 0)
+              }));
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+#include "tilefixtures.h"
 #include "tilesource.h"
 
 #include <QBuffer>
@@ -25,45 +26,21 @@ QByteArray png(const QColor &color)
 // Writes an MBTiles file: one colour per tile, rows stored the TMS way (counted from south).
 void makeMbTiles(const QString &path, bool withMetadata)
 {
-    const QString connection = QStringLiteral("maker");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE tiles (zoom_level integer, tile_column "
-                                      "integer, tile_row integer, tile_data blob)")));
-        QVERIFY(q.exec(QStringLiteral("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, "
-                                      "tile_column, tile_row)")));
-        auto put = [&](int z, int x, int tmsRow, const QColor &color) {
-            QSqlQuery insert(db);
-            insert.prepare(QStringLiteral("INSERT INTO tiles VALUES (?, ?, ?, ?)"));
-            insert.addBindValue(z);
-            insert.addBindValue(x);
-            insert.addBindValue(tmsRow);
-            insert.addBindValue(png(color));
-            QVERIFY(insert.exec());
-        };
-        put(0, 0, 0, Qt::red);
+    const QList<depot::test::StoredTile> tiles{
+        {0, 0, 0, png(Qt::red)},
         // At zoom 1, TMS row 1 is the northern half: XYZ y 0.
-        put(1, 0, 1, Qt::green);
-        put(1, 0, 0, Qt::blue);
-        put(2, 3, 0, Qt::yellow); // XYZ (2, 3, 3): the south-east corner
-        if (withMetadata) {
-            QVERIFY(q.exec(QStringLiteral("CREATE TABLE metadata (name text, value text)")));
-            for (const auto &[name, value] :
-                 {std::pair{"name", "test"}, std::pair{"format", "png"}, std::pair{"minzoom", "0"},
-                  std::pair{"maxzoom", "2"}, std::pair{"attribution", "© Test Tiles"}}) {
-                QSqlQuery insert(db);
-                insert.prepare(QStringLiteral("INSERT INTO metadata VALUES (?, ?)"));
-                insert.addBindValue(QString::fromUtf8(name));
-                insert.addBindValue(QString::fromUtf8(value));
-                QVERIFY(insert.exec());
-            }
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(connection);
+        {1, 0, 1, png(Qt::green)},
+        {1, 0, 0, png(Qt::blue)},
+        {2, 3, 0, png(Qt::yellow)}, // XYZ (2, 3, 3): the south-east corner
+    };
+    QList<std::pair<QString, QString>> metadata;
+    if (withMetadata)
+        metadata = {{QStringLiteral("name"), QStringLiteral("test")},
+                    {QStringLiteral("format"), QStringLiteral("png")},
+                    {QStringLiteral("minzoom"), QStringLiteral("0")},
+                    {QStringLiteral("maxzoom"), QStringLiteral("2")},
+                    {QStringLiteral("attribution"), QStringLiteral("© Test Tiles")}};
+    QVERIFY(depot::test::writeMbTiles(path, tiles, metadata));
 }
 
 } // namespace

@@ -1,10 +1,9 @@
+#include "tilefixtures.h"
 #include "tilesource.h"
 
 #include <QBuffer>
 #include <QNetworkDiskCache>
 #include <QSignalSpy>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,80 +22,13 @@ QByteArray png()
     return bytes;
 }
 
-/// A tile server on 127.0.0.1 that records requests and answers when told to.
-class TileServer : public QObject
+/// A tile server whose every tile is the same 256-pixel PNG.
+class TileServer : public depot::test::FakeTileServer
 {
 public:
-    struct Request
-    {
-        QByteArray path;
-        QHash<QByteArray, QByteArray> headers; // lower-case names
-        QTcpSocket *socket;
-    };
-
     TileServer()
-    {
-        QVERIFY(m_server.listen(QHostAddress::LocalHost, 0));
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { read(socket); });
-            }
-        });
-    }
-
-    QString urlTemplate() const
-    {
-        return QStringLiteral("http://127.0.0.1:%1/{z}/{x}/{y}.png").arg(m_server.serverPort());
-    }
-
-    void answerAll()
-    {
-        while (!pending.isEmpty())
-            answer(pending.takeFirst());
-    }
-
-    QList<Request> requests;
-    QList<Request> pending;
-    bool holdAnswers = false;
-    int status = 200;
-    QByteArray cacheControl = "max-age=60";
-
-private:
-    void read(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        int end;
-        while ((end = buffer.indexOf("\r\n\r\n")) >= 0) {
-            const QList<QByteArray> lines = buffer.left(end).split('\n');
-            buffer.remove(0, end + 4);
-            Request request{lines.value(0).split(' ').value(1), {}, socket};
-            for (qsizetype i = 1; i < lines.size(); ++i) {
-                const int colon = lines.at(i).indexOf(':');
-                if (colon > 0)
-                    request.headers.insert(lines.at(i).left(colon).trimmed().toLower(),
-                                           lines.at(i).mid(colon + 1).trimmed());
-            }
-            requests.append(request);
-            if (holdAnswers)
-                pending.append(request);
-            else
-                answer(request);
-        }
-    }
-
-    void answer(const Request &request)
-    {
-        QByteArray body = status == 200 ? png() : QByteArray("no");
-        QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + " X\r\n" +
-                          "Content-Type: image/png\r\nCache-Control: " + cacheControl +
-                          "\r\nETag: \"v1\"\r\nContent-Length: " + QByteArray::number(body.size()) +
-                          "\r\n\r\n";
-        request.socket->write(head + body);
-    }
-
-    QTcpServer m_server;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
+        : FakeTileServer([](const QByteArray &) { return png(); })
+    {}
 };
 
 } // namespace
