@@ -97,6 +97,7 @@ function logOut(message) {
     socket?.close();
     socket = null;
     session = null;
+    lastKeptFix = null;
     packages.clear();
     cardState.clear();
     localStorage.removeItem(SESSION_KEY);
