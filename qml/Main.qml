@@ -318,6 +318,7 @@ ApplicationWindow {
     CourierLinkDialog {
         id: linkDialog
         objectName: "linkDialog"
+        fingerprint: window.controller.tlsFingerprint
     }
 
     Shortcut {

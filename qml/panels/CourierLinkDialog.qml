@@ -11,6 +11,8 @@ Dialog {
     property string url: ""
     // Shown only right after the courier was added: it is not stored in clear anywhere.
     property string password: ""
+    // The SHA-256 fingerprint of the hub's certificate when it serves HTTPS, else empty.
+    property string fingerprint: ""
 
     function show(courierName, pageUrl, firstPassword) {
         name = courierName;
@@ -53,6 +55,22 @@ Dialog {
             readOnly: true
             selectByMouse: true
             text: dialog.url
+            font.family: "monospace"
+        }
+        Label {
+            visible: dialog.fingerprint.length > 0
+            Layout.fillWidth: true
+            Layout.maximumWidth: Theme.qrSize + 80
+            text: qsTr("Phones will warn once about this certificate. Accept it only if the SHA-256 fingerprint the phone shows matches:")
+            wrapMode: Text.WordWrap
+        }
+        TextField {
+            objectName: "fingerprintField"
+            visible: dialog.fingerprint.length > 0
+            Layout.fillWidth: true
+            readOnly: true
+            selectByMouse: true
+            text: dialog.fingerprint
             font.family: "monospace"
         }
         Label {

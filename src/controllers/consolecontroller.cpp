@@ -76,6 +76,16 @@ void ConsoleController::setPort(quint16 port)
     refreshNetwork();
 }
 
+QString ConsoleController::tlsFingerprint() const
+{
+    return m_hub ? m_hub->tlsFingerprint() : QString();
+}
+
+QString ConsoleController::scheme() const
+{
+    return m_hub && m_hub->usesTls() ? QStringLiteral("https") : QStringLiteral("http");
+}
+
 void ConsoleController::refreshNetwork()
 {
     QList<QHostAddress> addresses;
@@ -99,7 +109,7 @@ void ConsoleController::refreshNetwork()
         addresses << QHostAddress(QHostAddress::LocalHost);
     QStringList urls;
     for (const QHostAddress &a : std::as_const(addresses))
-        urls << QStringLiteral("http://%1:%2").arg(a.toString()).arg(m_port);
+        urls << QStringLiteral("%1://%2:%3").arg(scheme(), a.toString()).arg(m_port);
     if (urls == m_lanAddresses)
         return;
     m_lanAddresses = urls;
@@ -274,7 +284,8 @@ QString ConsoleController::courierName(const QString &courierId) const
 
 QString ConsoleController::courierPageUrl(const QString &username) const
 {
-    QUrl url(m_lanAddresses.value(0, QStringLiteral("http://127.0.0.1:%1").arg(m_port)));
+    QUrl url(
+        m_lanAddresses.value(0, QStringLiteral("%1://127.0.0.1:%2").arg(scheme()).arg(m_port)));
     url.setPath(QStringLiteral("/courier"));
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("u"), username);

@@ -37,6 +37,7 @@ class ConsoleController : public QObject
     Q_PROPERTY(depot::EventFeedModel *events READ events CONSTANT)
     Q_PROPERTY(QStringList lanAddresses READ lanAddresses NOTIFY networkChanged)
     Q_PROPERTY(int port READ port NOTIFY networkChanged)
+    Q_PROPERTY(QString tlsFingerprint READ tlsFingerprint NOTIFY networkChanged)
     Q_PROPERTY(int connectedClients READ connectedClients NOTIFY connectedClientsChanged)
     Q_PROPERTY(int eventsPerMinute READ eventsPerMinute NOTIFY eventsPerMinuteChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY errorOccurred)
@@ -54,8 +55,12 @@ public:
     PackageFilterModel *packageFilter() const { return m_packageFilter; }
     CourierModel *couriers() const { return m_couriers; }
     EventFeedModel *events() const { return m_events; }
-    /// http://ADDRESS:PORT for every address phones on the LAN may reach the hub at.
+    /// http://ADDRESS:PORT (https:// with TLS) for every address phones on the LAN may reach the
+    /// hub at.
     QStringList lanAddresses() const { return m_lanAddresses; }
+    /// The SHA-256 fingerprint of the hub's certificate, which phones warn about once; empty
+    /// without TLS.
+    QString tlsFingerprint() const;
     int port() const { return m_port; }
     int connectedClients() const { return m_connectedClients; }
     /// Events the hub announced (status changes, online changes, positions) in the last minute.
@@ -101,6 +106,7 @@ private:
     QString refused(const QString &message);
     void countEvents(int events);
     void tick();
+    QString scheme() const;
 
     DispatchService &m_dispatch;
     QPointer<Hub> m_hub;

@@ -3,10 +3,12 @@
 #include "consolecontroller.h"
 #include "couriermodel.h"
 #include "dispatchfixture.h"
+#include "hub.h"
 #include "packagefiltermodel.h"
 #include "packagemodel.h"
 
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QUrlQuery>
 
 using namespace depot;
@@ -23,6 +25,7 @@ private Q_SLOTS:
     void failNeedsAReason();
     void createPackageChecksItsFields();
     void createCourierAndTheirPhoneLink();
+    void phoneLinksUseHttpsWithTls();
     void duplicateLoginIsRefused();
     void suggestsTheNearestFreeCourier();
     void eventsPerMinute();
@@ -155,6 +158,34 @@ void tst_ConsoleController::createCourierAndTheirPhoneLink()
     QCOMPARE(QUrlQuery(url).queryItemValue(u"u"_s), u"ada"_s);
     QCOMPARE(url.toString(QUrl::RemovePath | QUrl::RemoveQuery),
              controller.lanAddresses().constFirst());
+}
+
+void tst_ConsoleController::phoneLinksUseHttpsWithTls()
+{
+    QTemporaryDir dataDir;
+    HubConfig config;
+    config.host = QHostAddress(QHostAddress::LocalHost);
+    config.hostText = u"127.0.0.1"_s;
+    config.port = 0;
+    config.osmandPort = 0;
+    config.dataDir = dataDir.path();
+    config.adminPassword = u"console-tls"_s;
+    config.tileUrl = u"none"_s;
+    config.tlsSelfSigned = true; // made with the openssl command
+    Hub hub(config);
+    const auto error = hub.start();
+    QVERIFY2(!error, qPrintable(error ? error->message : QString()));
+    ConsoleController controller(hub.dispatch());
+    QCOMPARE(controller.tlsFingerprint(), QString());
+    controller.setHub(&hub);
+
+    QCOMPARE(controller.lanAddresses(), QStringList{u"https://127.0.0.1:%1"_s.arg(hub.port())});
+    const QUrl url(controller.courierPageUrl(u"ada"_s));
+    QCOMPARE(url.scheme(), u"https"_s);
+    QCOMPARE(url.port(), int(hub.port()));
+    // What the console shows beside the link is the certificate the port presents.
+    QCOMPARE(controller.tlsFingerprint(), hub.tlsFingerprint());
+    QCOMPARE(controller.tlsFingerprint().size(), 32 * 3 - 1);
 }
 
 void tst_ConsoleController::duplicateLoginIsRefused()
