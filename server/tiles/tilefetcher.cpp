@@ -2,7 +2,6 @@
 
 #include "tileformat.h"
 
-#include <QDir>
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -112,7 +111,7 @@ void TileFetcher::setCacheDirectory(const QString &directory)
         m_cache = nullptr;
         return;
     }
-    QDir().mkpath(directory);
+    // The cache makes its folder when it keeps the first tile, not before.
     auto *cache = new QNetworkDiskCache(m_network);
     cache->setCacheDirectory(directory);
     cache->setMaximumCacheSize(kDiskCacheBytes);

@@ -153,8 +153,11 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
     if (m_tls) {
         auto *ssl = new QSslServer(this);
         ssl->setSslConfiguration(*m_tls);
-        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl,
-                [limit](QSslSocket *socket) { installRequestGuard(socket, limit); });
+        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl, [limit](QSslSocket *socket) {
+            // As on the plain port: small frames leave at once, not after a delayed ACK.
+            socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            installRequestGuard(socket, limit);
+        });
         server = ssl;
     } else {
         server = new GuardedTcpServer(limit, this);

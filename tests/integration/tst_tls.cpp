@@ -162,6 +162,7 @@ private Q_SLOTS:
     void restAndSocketIoOverTls();
     void untrustedClientsAreRefused();
     void plainHttpToTheTlsPortFailsCleanly();
+    void oversizedRequestIsRefusedOverTls();
     void selfSignedIsMadeOnceAndKept();
     void selfSignedIsRemadeWhenAddressesChangeOrItExpires();
     void badFilesExitWithCode2_data();
@@ -342,6 +343,29 @@ void tst_Tls::plainHttpToTheTlsPortFailsCleanly()
     const Reply health = request(network, "GET", url(QStringLiteral("/healthz")));
     QCOMPARE(health.status, 200);
     QCOMPARE(health.body.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+}
+
+void tst_Tls::oversizedRequestIsRefusedOverTls()
+{
+    m_hub = startHub();
+    QVERIFY(m_hub);
+    // The guard that bounds what one request may buffer counts the decrypted bytes too.
+    QSslSocket socket;
+    QSslConfiguration trusting = m_defaultTls;
+    trusting.addCaCertificates(m_certificate);
+    socket.setSslConfiguration(trusting);
+    QSignalSpy encrypted(&socket, &QSslSocket::encrypted); // the hub runs in this thread
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_hub->port());
+    QVERIFY2(encrypted.wait(kWaitMs), qPrintable(socket.errorString()));
+    const QByteArray body(1'200'000, 'x');
+    socket.write("POST /api/packages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Content-Type: application/json\r\nContent-Length: " +
+                 QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray answer;
+    connect(&socket, &QSslSocket::readyRead, this, [&] { answer += socket.readAll(); });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.contains("\r\n\r\n") && answer.endsWith('}'), kWaitMs);
+    QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(100).constData());
+    QVERIFY(answer.contains("payload_too_large"));
 }
 
 void tst_Tls::selfSignedIsMadeOnceAndKept()
