@@ -11,6 +11,8 @@ ApplicationWindow {
     required property string listeningUrl
     required property string generatedPassword
     required property ConsoleController controller
+    // Where the chosen theme is kept across restarts; without it the theme follows the system.
+    property ConsoleSettings settings: null
 
     // While true, a click on the map sets the new package's destination.
     property bool pickingDestination: false
@@ -56,6 +58,11 @@ ApplicationWindow {
     palette.toolTipBase: Theme.panel
     palette.toolTipText: Theme.text
 
+    Component.onCompleted: {
+        if (window.settings)
+            Theme.setModeName(window.settings.theme);
+    }
+
     Connections {
         target: window.controller
         function onErrorOccurred(message) { window.showError(message); }
@@ -97,7 +104,11 @@ ApplicationWindow {
             ToolButton {
                 objectName: "themeButton"
                 text: qsTr("Theme: %1").arg(Theme.modeLabel())
-                onClicked: Theme.cycleMode()
+                onClicked: {
+                    Theme.cycleMode();
+                    if (window.settings)
+                        window.settings.theme = Theme.modeName();
+                }
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Follow the system, or always light or dark")
             }

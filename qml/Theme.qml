@@ -14,6 +14,17 @@ QtObject {
     readonly property bool dark: mode === Theme.Mode.Dark
                                  || (mode === Theme.Mode.System && systemIsDark)
 
+    // The names the console's settings store the mode by.
+    readonly property var modeNames: ["system", "light", "dark"]
+    function modeName() {
+        return modeNames[mode];
+    }
+    function setModeName(name) {
+        const found = modeNames.indexOf(name);
+        if (found >= 0)
+            mode = found;
+    }
+
     function cycleMode() {
         mode = mode === Theme.Mode.System ? Theme.Mode.Light
              : mode === Theme.Mode.Light ? Theme.Mode.Dark : Theme.Mode.System;

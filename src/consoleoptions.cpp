@@ -1,5 +1,6 @@
 #include "consoleoptions.h"
 
+#include "consolelanguage.h"
 #include "hub.h"
 #include "tiles/mbtilesreader.h"
 #include "tiles/tilefetcher.h"
@@ -13,24 +14,32 @@ namespace depot {
 namespace {
 const QString kTileAttribution = QStringLiteral("tile-attribution");
 const QString kSelfTest = QStringLiteral("self-test");
+const QString kLang = QStringLiteral("lang");
 } // namespace
 
-void addConsoleOptions(QCommandLineParser &parser)
+void addConsoleOptions(QCommandLineParser &parser, const ConsoleLanguage &language)
 {
+    // The help texts are translated before the application exists, so through `language`.
+    auto text = [&language](const char *source) { return language.translated("depot", source); };
     parser.addOption(
         {kTileAttribution,
-         QCoreApplication::translate("depot", "The attribution the tiles' licence asks for."),
-         QStringLiteral("text")});
-    parser.addOption({kSelfTest, QCoreApplication::translate(
+         text(QT_TRANSLATE_NOOP("depot", "The attribution the tiles' licence asks for.")),
+         text(QT_TRANSLATE_NOOP("depot", "text"))});
+    parser.addOption({kLang,
+                      text(QT_TRANSLATE_NOOP("depot", "The console's language: en, de, es or fr. "
+                                                      "Default: the system's language.")),
+                      text(QT_TRANSLATE_NOOP("depot", "code"))});
+    parser.addOption({kSelfTest, text(QT_TRANSLATE_NOOP(
                                      "depot", "Load the whole window offscreen on a throwaway hub "
                                               "(port 0, a temporary data dir) and quit: 0 when "
-                                              "it loaded without QML errors.")});
+                                              "it loaded without QML errors."))});
 }
 
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser)
 {
     ConsoleOptions options;
     options.tileAttribution = parser.value(kTileAttribution);
+    options.language = parser.value(kLang);
     options.selfTest = parser.isSet(kSelfTest);
     return options;
 }

@@ -8,6 +8,7 @@ class QCommandLineParser;
 
 namespace depot {
 
+class ConsoleLanguage;
 class Hub;
 class TileSource;
 
@@ -15,11 +16,13 @@ class TileSource;
 struct ConsoleOptions
 {
     QString tileAttribution; // overrides the source's own
+    QString language;        // --lang: "en", "de", "es", "fr"; empty: the system's
     bool selfTest = false;   // load the whole UI offscreen on a throwaway hub, then quit
 };
 
-/// Adds --tile-attribution and --self-test; call before parsing.
-void addConsoleOptions(QCommandLineParser &parser);
+/// Adds --tile-attribution, --lang and --self-test, with
+/// their help in `language`; call before parsing.
+void addConsoleOptions(QCommandLineParser &parser, const ConsoleLanguage &language);
 /// Reads them after parsing.
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser);
 /// The map's tile source on the started hub's tiles (its MBTiles file or its downloader, whose

@@ -1,7 +1,9 @@
 // depot: the dispatcher console, with the hub in the same process.
 #include "commandline.h"
 #include "consolecontroller.h"
+#include "consolelanguage.h"
 #include "consoleoptions.h"
+#include "consolesettings.h"
 #include "demosimulator.h"
 #include "hub.h"
 #include "logging.h"
@@ -10,6 +12,7 @@
 #include "tilesource.h"
 
 #include <QCommandLineParser>
+#include <QDir>
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
@@ -30,15 +33,30 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(DEPOT_VERSION));
     depot::installLogHandler();
 
-    // Flags are read before the window system is touched, so --help works without a display.
+    // Flags are read before the window system is touched, so --help works without a display;
+    // the language is loaded first, so --help speaks it too.
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
+    depot::ConsoleLanguage language;
+    const QString requestedLanguage = depot::ConsoleLanguage::requestedCode(arguments);
+    if (!language.load(requestedLanguage)) {
+        std::fprintf(
+            stderr, "depot: %s\n",
+            qPrintable(
+                language
+                    .translated("depot", QT_TRANSLATE_NOOP("depot", "--lang: '%1' is not one of "
+                                                                    "the console's languages (%2)"))
+                    .arg(requestedLanguage, depot::ConsoleLanguage::codes().join(u", "))));
+        return 2;
+    }
     QCommandLineParser parser;
-    depot::addConsoleOptions(parser);
+    depot::addConsoleOptions(parser, language);
     auto parsed = depot::parseCommandLine(
         parser, arguments, QStringLiteral("depot"),
-        QStringLiteral("Depot: the courier dispatch console, with its hub embedded."));
+        language.translated("depot",
+                            QT_TRANSLATE_NOOP("depot", "Depot: the courier dispatch console, with "
+                                                       "its hub embedded.")));
     if (const int *exitCode = std::get_if<int>(&parsed))
         return *exitCode;
     auto options = depot::consoleOptionsFrom(parser);
@@ -59,6 +77,7 @@ int main(int argc, char *argv[])
     }
 
     QGuiApplication app(argc, argv);
+    language.install(&app);
     // Fusion draws with the palette, so the theme's light and dark colours reach every control.
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(QStringLiteral("Fusion"));
@@ -77,6 +96,9 @@ int main(int argc, char *argv[])
 
     depot::ConsoleController controller(hub.dispatch());
     controller.setHub(&hub);
+    // The dispatcher's choices (the theme) live beside the database.
+    depot::ConsoleSettings settings(
+        QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
@@ -92,7 +114,8 @@ int main(int argc, char *argv[])
     engine.setInitialProperties(
         {{QStringLiteral("listeningUrl"), hub.listeningUrl()},
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
-         {QStringLiteral("controller"), QVariant::fromValue(&controller)}});
+         {QStringLiteral("controller"), QVariant::fromValue(&controller)},
+         {QStringLiteral("settings"), QVariant::fromValue(&settings)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
@@ -102,13 +125,17 @@ int main(int argc, char *argv[])
     // Done once a frame is drawn; a window that never draws fails after a generous wait.
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
     if (!window) {
-        std::fprintf(stderr, "depot: the root object is not a window\n");
+        std::fprintf(stderr, "depot: %s\n",
+                     qPrintable(QCoreApplication::translate(
+                         "depot", "self-test: the root object is not a window")));
         return 1;
     }
     QObject::connect(window, &QQuickWindow::frameSwapped, &app,
                      [] { QTimer::singleShot(0, qApp, [] { qApp->exit(0); }); });
     QTimer::singleShot(20000, &app, [] {
-        std::fprintf(stderr, "depot: self-test: no frame within 20 s\n");
+        std::fprintf(
+            stderr, "depot: %s\n",
+            qPrintable(QCoreApplication::translate("depot", "self-test: no frame within 20 s")));
         qApp->exit(1);
     });
     int exitCode = app.exec();
@@ -117,6 +144,6 @@ int main(int argc, char *argv[])
     if (exitCode == 0 && !qmlWarnings.isEmpty())
         exitCode = 1;
     if (exitCode == 0)
-        std::printf("self-test passed\n");
+        std::printf("%s\n", qPrintable(QCoreApplication::translate("depot", "self-test passed")));
     return exitCode;
 }

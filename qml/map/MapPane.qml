@@ -53,6 +53,7 @@ Item {
         tileSource: MapSettings.tileSource
         backgroundColor: MapTheme.background
         graticuleColor: MapTheme.graticule
+        darkTiles: MapTheme.dark
 
         onClicked: point => {
             if (courierLayer.markerAt(point) < 0 && packageLayer.markerAt(point) < 0)

@@ -5,6 +5,7 @@
 #include <QSGImageNode>
 #include <QSGRectangleNode>
 #include <QSGTexture>
+#include <QSGTransformNode>
 #include <QStyleHints>
 
 #include <algorithm>
@@ -40,10 +41,15 @@ public:
     };
 
     QSGRectangleNode *background = nullptr;
-    QSGNode *graticule = nullptr;
-    QSGNode *tiles = nullptr;
+    // Transform nodes, not plain ones: the software renderer places children added later
+    // (tiles as they load) by their parent's recorded transform, which plain nodes lack.
+    QSGTransformNode *graticule = nullptr;
+    QSGTransformNode *tiles = nullptr;
     QHash<TileKey, TextureEntry> textures;
     quint64 frame = 0;
+    // What the textures were made from: a new source or look makes them all stale.
+    bool darkTiles = false;
+    quint64 tileGeneration = 0;
 };
 
 /// Keeps exactly `count` children of `parent`, reusing what is there; `set(node, i)` sets
@@ -89,6 +95,24 @@ std::optional<tilemath::LatLon> latLonFrom(const QVariant &value)
             return tilemath::LatLon{latitude, longitude};
     }
     return std::nullopt;
+}
+
+QImage darkTile(const QImage &tile)
+{
+    QImage image = tile.convertToFormat(QImage::Format_ARGB32);
+    for (int y = 0; y < image.height(); ++y) {
+        auto *line = reinterpret_cast<QRgb *>(image.scanLine(y));
+        for (int x = 0; x < image.width(); ++x) {
+            const QRgb p = line[x];
+            const int r = qRed(p), g = qGreen(p), b = qBlue(p);
+            // HSL lightness inverted with hue and chroma kept: c + 255 - (max + min); then
+            // squeezed into 24..208 so the darkest parts are not pure black.
+            const int shift = 255 - std::max({r, g, b}) - std::min({r, g, b});
+            auto dim = [shift](int c) { return 24 + (c + shift) * 184 / 255; };
+            line[x] = qRgba(dim(r), dim(g), dim(b), qAlpha(p));
+        }
+    }
+    return image;
 }
 
 double niceGraticuleStep(double degreesPerPixel)
@@ -181,6 +205,7 @@ void MapView::setTileSource(TileSource *source)
         m_tileSource->cancelPending();
     }
     m_tileSource = source;
+    ++m_tileGeneration;
     m_images.clear();
     m_imageOrder.clear();
     if (source) {
@@ -246,6 +271,15 @@ void MapView::setGraticuleColor(const QColor &color)
     if (color == m_graticuleColor)
         return;
     m_graticuleColor = color;
+    Q_EMIT colorsChanged();
+    update();
+}
+
+void MapView::setDarkTiles(bool dark)
+{
+    if (dark == m_darkTiles)
+        return;
+    m_darkTiles = dark;
     Q_EMIT colorsChanged();
     update();
 }
@@ -424,11 +458,19 @@ QSGNode *MapView::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
     if (!root) {
         root = new MapNode;
         root->background = win->createRectangleNode();
-        root->graticule = new QSGNode;
-        root->tiles = new QSGNode;
+        root->graticule = new QSGTransformNode;
+        root->tiles = new QSGTransformNode;
         root->appendChildNode(root->background);
         root->appendChildNode(root->graticule);
         root->appendChildNode(root->tiles);
+    }
+    if (root->darkTiles != m_darkTiles || root->tileGeneration != m_tileGeneration) {
+        // Textures of another source or look; nodes get new ones below.
+        for (const auto &entry : std::as_const(root->textures))
+            delete entry.texture;
+        root->textures.clear();
+        root->darkTiles = m_darkTiles;
+        root->tileGeneration = m_tileGeneration;
     }
     ++root->frame;
     const QRectF bounds = boundingRect();
@@ -480,7 +522,7 @@ QSGNode *MapView::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
         const QImage *image = cachedImage(key);
         if (!image)
             return nullptr;
-        QSGTexture *texture = win->createTextureFromImage(*image);
+        QSGTexture *texture = win->createTextureFromImage(m_darkTiles ? darkTile(*image) : *image);
         texture->setFiltering(QSGTexture::Linear);
         root->textures.insert(key, {texture, root->frame});
         return texture;

@@ -40,6 +40,7 @@ class MapView : public QQuickItem
         QColor backgroundColor READ backgroundColor WRITE setBackgroundColor NOTIFY colorsChanged)
     Q_PROPERTY(
         QColor graticuleColor READ graticuleColor WRITE setGraticuleColor NOTIFY colorsChanged)
+    Q_PROPERTY(bool darkTiles READ darkTiles WRITE setDarkTiles NOTIFY colorsChanged)
     Q_PROPERTY(int loadedTileCount READ loadedTileCount NOTIFY tilesChanged)
 
 public:
@@ -68,6 +69,10 @@ public:
     void setBackgroundColor(const QColor &color);
     QColor graticuleColor() const { return m_graticuleColor; }
     void setGraticuleColor(const QColor &color);
+    /// Tiles drawn for a dark theme: lightness inverted (hue kept) and dimmed, so land turns
+    /// dark, water dark blue and the tiles' dark label text light.
+    bool darkTiles() const { return m_darkTiles; }
+    void setDarkTiles(bool dark);
     int loadedTileCount() const { return int(m_images.size()); }
 
     /// The coordinate under a point of this item.
@@ -139,6 +144,8 @@ private:
     bool m_interactive = true;
     QColor m_backgroundColor{0xe8, 0xec, 0xef};
     QColor m_graticuleColor{0xcf, 0xd6, 0xdc};
+    bool m_darkTiles = false;
+    quint64 m_tileGeneration = 0; // counts tile sources, so textures of an old one are dropped
 
     // Decoded tiles, least recently used first out; textures live in the paint node.
     QHash<TileKey, std::pair<QImage, std::list<TileKey>::iterator>> m_images;

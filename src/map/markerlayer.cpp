@@ -12,6 +12,7 @@
 #include <QQuickWindow>
 #include <QSGImageNode>
 #include <QSGTexture>
+#include <QSGTransformNode>
 
 #include <algorithm>
 #include <cmath>
@@ -59,9 +60,12 @@ public:
         labels.clear();
     }
 
-    QSGNode *trail = new QSGNode;
-    QSGNode *markers = new QSGNode;
-    QSGNode *labelNodes = new QSGNode;
+    // Groups are transform nodes (identity) rather than plain nodes: the software renderer
+    // places a child added later by its parent's recorded transform, and records none for a
+    // plain node, so a marker added after the first frame would be drawn at the window's origin.
+    QSGTransformNode *trail = new QSGTransformNode;
+    QSGTransformNode *markers = new QSGTransformNode;
+    QSGTransformNode *labelNodes = new QSGTransformNode;
     QHash<quint64, Sprite> sprites;
     QHash<QString, std::pair<Sprite, quint64>> labels; // with the frame it was last used
     quint64 generation = 0;

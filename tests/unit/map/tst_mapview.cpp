@@ -1,5 +1,6 @@
 #include "mapview.h"
 #include "markerlayer.h"
+#include "tilefixtures.h"
 #include "tilesource.h"
 
 #include <QBuffer>
@@ -65,6 +66,20 @@ QByteArray png(const QColor &color)
     return bytes;
 }
 
+bool writeSolidMbTiles(const QString &path, const QColor &color)
+{
+    // Every tile of zooms 0 to 3 in one colour.
+    const QByteArray tile = png(color);
+    QList<test::StoredTile> tiles;
+    for (int z = 0; z <= 3; ++z) {
+        for (int x = 0; x < (1 << z); ++x) {
+            for (int y = 0; y < (1 << z); ++y)
+                tiles.append({z, x, y, tile});
+        }
+    }
+    return test::writeMbTiles(path, tiles, {{QStringLiteral("maxzoom"), QStringLiteral("3")}});
+}
+
 } // namespace
 
 class TestMapView : public QObject
@@ -89,6 +104,7 @@ private Q_SLOTS:
     void filterHidesRows();
     void rowsInsertedAndRemovedKeepSelection();
     void drawsTilesFromMbTiles();
+    void darkTilesInvertLightnessAndKeepHue();
     void registeredInQml();
     void twoThousandMarkersMove();
 
@@ -358,31 +374,7 @@ void TestMapView::drawsTilesFromMbTiles()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("solid.mbtiles"));
     const QColor tileColor(0xaa, 0x33, 0x66);
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "solid");
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE tiles (zoom_level integer, tile_column "
-                                      "integer, tile_row integer, tile_data blob)")));
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE metadata (name text, value text)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO metadata VALUES ('maxzoom', '3')")));
-        for (int z = 0; z <= 3; ++z) {
-            for (int x = 0; x < (1 << z); ++x) {
-                for (int y = 0; y < (1 << z); ++y) {
-                    QSqlQuery insert(db);
-                    insert.prepare(QStringLiteral("INSERT INTO tiles VALUES (?, ?, ?, ?)"));
-                    insert.addBindValue(z);
-                    insert.addBindValue(x);
-                    insert.addBindValue(y);
-                    insert.addBindValue(png(tileColor));
-                    QVERIFY(insert.exec());
-                }
-            }
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("solid"));
+    QVERIFY(writeSolidMbTiles(path, tileColor));
 
     MbTilesSource source(path);
     QVERIFY(source.isValid());
@@ -393,6 +385,37 @@ void TestMapView::drawsTilesFromMbTiles()
     // Markers stay on top of the tiles.
     QVERIFY(near(grab().pixelColor(m_map->pointAt(QGeoCoordinate(52.52, 13.40)).toPoint()), kFree));
     m_map->setTileSource(nullptr);
+}
+
+void TestMapView::darkTilesInvertLightnessAndKeepHue()
+{
+    // A light land colour turns dark, a light water blue turns dark blue, markers stay as they
+    // are; switching back restores the tiles' own colours.
+    QTemporaryDir dir;
+    for (const auto &[light, darkMaximum] :
+         {std::pair{QColor(0xf2, 0xef, 0xe9), 60}, std::pair{QColor(0xaa, 0xd3, 0xdf), 110}}) {
+        const QString path = dir.filePath(light.name().mid(1) + QStringLiteral(".mbtiles"));
+        QVERIFY(writeSolidMbTiles(path, light));
+        MbTilesSource source(path);
+        QVERIFY(source.isValid());
+        m_map->setTileSource(&source);
+        QTRY_VERIFY(near(grab().pixelColor(10, 290), light));
+
+        m_map->setDarkTiles(true);
+        QTRY_VERIFY(grab().pixelColor(10, 290).lightness() < darkMaximum);
+        const QColor dark = grab().pixelColor(10, 290);
+        if (light.hslSaturation() > 40) {
+            // Same hue family: blue stays blue.
+            QVERIFY2(std::abs(dark.hslHue() - light.hslHue()) < 20,
+                     qPrintable(describe(dark) + QStringLiteral(" from ") + describe(light)));
+        }
+        QVERIFY(
+            near(grab().pixelColor(m_map->pointAt(QGeoCoordinate(52.52, 13.40)).toPoint()), kFree));
+
+        m_map->setDarkTiles(false);
+        QTRY_VERIFY(near(grab().pixelColor(10, 290), light));
+        m_map->setTileSource(nullptr);
+    }
 }
 
 void TestMapView::registeredInQml()

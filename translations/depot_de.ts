@@ -1,0 +1,681 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>AddCourierDialog</name>
+    <message>
+        <source>Add a courier</source>
+        <translation>Kurier hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>No spaces</source>
+        <translation>Ohne Leerzeichen</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Telefon</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Optional</translation>
+    </message>
+    <message>
+        <source>Device id</source>
+        <translation>Geräte-ID</translation>
+    </message>
+    <message>
+        <source>Optional: the id a GPS app such as Traccar Client sends</source>
+        <translation>Optional: die ID, die eine GPS-App wie Traccar Client sendet</translation>
+    </message>
+</context>
+<context>
+    <name>CourierLinkDialog</name>
+    <message>
+        <source>Phone link for %1</source>
+        <translation>Handy-Link für %1</translation>
+    </message>
+    <message>
+        <source>Scan with the courier&apos;s phone on the same network:</source>
+        <translation>Mit dem Handy des Kuriers im selben Netz scannen:</translation>
+    </message>
+    <message>
+        <source>First password: %1</source>
+        <translation>Erstes Passwort: %1</translation>
+    </message>
+    <message>
+        <source>Phones will warn once about this certificate. Accept it only if the SHA-256 fingerprint the phone shows matches:</source>
+        <translation>Handys warnen einmal vor diesem Zertifikat. Akzeptieren Sie es nur, wenn der SHA-256-Fingerabdruck auf dem Handy hiermit übereinstimmt:</translation>
+    </message>
+</context>
+<context>
+    <name>CouriersPanel</name>
+    <message>
+        <source>Couriers</source>
+        <translation>Kuriere</translation>
+    </message>
+    <message>
+        <source>%1 of %2 online</source>
+        <translation>%1 von %2 online</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Add a courier and show the link for their phone</source>
+        <translation>Kurier hinzufügen und den Link für sein Handy zeigen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 and %n more</source>
+        <translation>
+            <numerusform>%1 und %n weiteres</numerusform>
+            <numerusform>%1 und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No package</source>
+        <translation>Kein Paket</translation>
+    </message>
+    <message>
+        <source>@%1 · seen %2</source>
+        <translation>@%1 · gesehen %2</translation>
+    </message>
+    <message>
+        <source>@%1 · last seen %2</source>
+        <translation>@%1 · zuletzt: %2</translation>
+    </message>
+    <message>
+        <source>QR</source>
+        <translation>QR</translation>
+    </message>
+    <message>
+        <source>Show the link for this courier&apos;s phone</source>
+        <translation>Link für das Handy dieses Kuriers zeigen</translation>
+    </message>
+    <message>
+        <source>Phone link for %1</source>
+        <translation>Handy-Link für %1</translation>
+    </message>
+    <message>
+        <source>No couriers yet</source>
+        <translation>Noch keine Kuriere</translation>
+    </message>
+</context>
+<context>
+    <name>EventFeed</name>
+    <message>
+        <source>Live events</source>
+        <translation>Live-Ereignisse</translation>
+    </message>
+    <message>
+        <source>latest %1</source>
+        <translation>die letzten %1</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <source>Nothing has happened yet</source>
+        <translation>Noch ist nichts passiert</translation>
+    </message>
+</context>
+<context>
+    <name>FilterChip</name>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>Depot dispatch</source>
+        <translation>Depot – Disposition</translation>
+    </message>
+    <message>
+        <source>Depot</source>
+        <translation>Depot</translation>
+    </message>
+    <message>
+        <source>Hub %1</source>
+        <translation>Hub %1</translation>
+    </message>
+    <message>
+        <source>Dispatcher password (shown once): %1</source>
+        <translation>Disponenten-Passwort (wird nur einmal gezeigt): %1</translation>
+    </message>
+    <message>
+        <source>Theme: %1</source>
+        <translation>Design: %1</translation>
+    </message>
+    <message>
+        <source>Follow the system, or always light or dark</source>
+        <translation>Dem System folgen oder immer hell oder dunkel</translation>
+    </message>
+    <message>
+        <source>Click the map where the package goes.</source>
+        <translation>Klicken Sie auf der Karte, wohin das Paket geht.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Zurück</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>MapPane</name>
+    <message>
+        <source>Depot</source>
+        <translation>Depot</translation>
+    </message>
+    <message>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Vergrößern</translation>
+    </message>
+    <message>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Verkleinern</translation>
+    </message>
+    <message>
+        <source>⤢</source>
+        <translation>⤢</translation>
+    </message>
+    <message>
+        <source>Show all couriers and packages</source>
+        <translation>Alle Kuriere und Pakete zeigen</translation>
+    </message>
+    <message>
+        <source>Fit all</source>
+        <translation>Alles zeigen</translation>
+    </message>
+    <message>
+        <source>◎</source>
+        <translation>◎</translation>
+    </message>
+    <message>
+        <source>Follow the selected courier</source>
+        <translation>Dem ausgewählten Kurier folgen</translation>
+    </message>
+    <message>
+        <source>Follow</source>
+        <translation>Folgen</translation>
+    </message>
+    <message>
+        <source>%1 km</source>
+        <translation>%1 km</translation>
+    </message>
+    <message>
+        <source>%1 m</source>
+        <translation>%1 m</translation>
+    </message>
+</context>
+<context>
+    <name>NewPackageDialog</name>
+    <message>
+        <source>New package</source>
+        <translation>Neues Paket</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Anlegen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Empfänger</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>Street, number, city</source>
+        <translation>Straße, Hausnummer, Ort</translation>
+    </message>
+    <message>
+        <source>Latitude</source>
+        <translation>Breitengrad</translation>
+    </message>
+    <message>
+        <source>e.g. 52.520008</source>
+        <translation>z. B. 52.520008</translation>
+    </message>
+    <message>
+        <source>Longitude</source>
+        <translation>Längengrad</translation>
+    </message>
+    <message>
+        <source>e.g. 13.404954</source>
+        <translation>z. B. 13.404954</translation>
+    </message>
+    <message>
+        <source>Pick on the map</source>
+        <translation>Auf der Karte wählen</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notizen</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Optional</translation>
+    </message>
+</context>
+<context>
+    <name>PackageDelegate</name>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Grund: %1</translation>
+    </message>
+    <message>
+        <source>Courier: %1</source>
+        <translation>Kurier: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PackageDetails</name>
+    <message>
+        <source>Select a package to act on it, or drag it onto a courier.</source>
+        <translation>Wählen Sie ein Paket, um es zu bearbeiten, oder ziehen Sie es auf einen Kurier.</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>Courier: %1</source>
+        <translation>Kurier: %1</translation>
+    </message>
+    <message>
+        <source>Notes: %1</source>
+        <translation>Notizen: %1</translation>
+    </message>
+    <message>
+        <source>Choose a courier</source>
+        <translation>Kurier wählen</translation>
+    </message>
+    <message>
+        <source>Courier</source>
+        <translation>Kurier</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>Neu zuweisen</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>Zuweisen</translation>
+    </message>
+    <message>
+        <source>Nearest free courier: %1</source>
+        <translation>Nächster freier Kurier: %1</translation>
+    </message>
+    <message>
+        <source>No free courier with a known position</source>
+        <translation>Kein freier Kurier mit bekannter Position</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>Abschließen</translation>
+    </message>
+    <message>
+        <source>Fail…</source>
+        <translation>Fehlgeschlagen…</translation>
+    </message>
+    <message>
+        <source>Cancel…</source>
+        <translation>Stornieren…</translation>
+    </message>
+    <message>
+        <source>This package is closed.</source>
+        <translation>Dieses Paket ist abgeschlossen.</translation>
+    </message>
+</context>
+<context>
+    <name>PackagesPanel</name>
+    <message>
+        <source>Packages</source>
+        <translation>Pakete</translation>
+    </message>
+    <message>
+        <source>%1 shown</source>
+        <translation>%1 angezeigt</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>Neu…</translation>
+    </message>
+    <message>
+        <source>Create a package</source>
+        <translation>Paket anlegen</translation>
+    </message>
+    <message>
+        <source>Search recipient, address or tracking code</source>
+        <translation>Empfänger, Adresse oder Sendungsnummer suchen</translation>
+    </message>
+    <message>
+        <source>No package matches</source>
+        <translation>Kein Paket passt</translation>
+    </message>
+    <message>
+        <source>No packages</source>
+        <translation>Keine Pakete</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Delivery of %1 failed</source>
+        <translation>Zustellung von %1 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancel %1</source>
+        <translation>%1 stornieren</translation>
+    </message>
+    <message>
+        <source>Mark as failed</source>
+        <translation>Als fehlgeschlagen markieren</translation>
+    </message>
+    <message>
+        <source>Cancel package</source>
+        <translation>Paket stornieren</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Zurück</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>Grund (erforderlich)</translation>
+    </message>
+    <message>
+        <source>Reason (optional)</source>
+        <translation>Grund (optional)</translation>
+    </message>
+    <message>
+        <source>e.g. nobody at home</source>
+        <translation>z. B. niemand zu Hause</translation>
+    </message>
+    <message>
+        <source>e.g. the customer called</source>
+        <translation>z. B. Kunde hat angerufen</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Phones on the LAN: %1</source>
+        <translation>Handys im LAN: %1</translation>
+    </message>
+    <message>
+        <source>No LAN address</source>
+        <translation>Keine LAN-Adresse</translation>
+    </message>
+    <message>
+        <source>Couriers online: %1/%2</source>
+        <translation>Kuriere online: %1/%2</translation>
+    </message>
+    <message>
+        <source>Connected clients: %1</source>
+        <translation>Verbundene Clients: %1</translation>
+    </message>
+    <message>
+        <source>Events/min: %1</source>
+        <translation>Ereignisse/Min.: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Theme</name>
+    <message>
+        <source>Light</source>
+        <translation>Hell</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Dunkel</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>Offen</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>Zugewiesen</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>In Zustellung</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Storniert</translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation>Frei</translation>
+    </message>
+    <message>
+        <source>Delivering</source>
+        <translation>Liefert aus</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>just now</source>
+        <translation>gerade eben</translation>
+    </message>
+    <message>
+        <source>%1 min ago</source>
+        <translation>vor %1 Min.</translation>
+    </message>
+    <message>
+        <source>%1 h ago</source>
+        <translation>vor %1 Std.</translation>
+    </message>
+</context>
+<context>
+    <name>depot</name>
+    <message>
+        <source>The attribution the tiles&apos; licence asks for.</source>
+        <translation>Der Quellenhinweis, den die Lizenz der Kacheln verlangt.</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>text</translation>
+    </message>
+    <message>
+        <source>The console&apos;s language: en, de, es or fr. Default: the system&apos;s language.</source>
+        <translation>Sprache der Konsole: en, de, es oder fr. Standard: die Sprache des Systems.</translation>
+    </message>
+    <message>
+        <source>code</source>
+        <translation>code</translation>
+    </message>
+    <message>
+        <source>Load the whole window offscreen on a throwaway hub (port 0, a temporary data dir) and quit: 0 when it loaded without QML errors.</source>
+        <translation>Das ganze Fenster unsichtbar auf einem Wegwerf-Hub laden (Port 0, ein temporärer Datenordner) und beenden: 0, wenn es ohne QML-Fehler geladen wurde.</translation>
+    </message>
+    <message>
+        <source>self-test: the root object is not a window</source>
+        <translation>Selbsttest: das Wurzelobjekt ist kein Fenster</translation>
+    </message>
+    <message>
+        <source>self-test: no frame within 20 s</source>
+        <translation>Selbsttest: kein Bild innerhalb von 20 s</translation>
+    </message>
+    <message>
+        <source>self-test passed</source>
+        <translation>Selbsttest bestanden</translation>
+    </message>
+    <message>
+        <source>--lang: &apos;%1&apos; is not one of the console&apos;s languages (%2)</source>
+        <translation>--lang: „%1“ ist keine Sprache der Konsole (%2)</translation>
+    </message>
+    <message>
+        <source>Depot: the courier dispatch console, with its hub embedded.</source>
+        <translation>Depot: die Dispositionskonsole für Kuriere, mit eingebautem Hub.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::ConsoleController</name>
+    <message>
+        <source>The recipient&apos;s name is missing.</source>
+        <translation>Der Name des Empfängers fehlt.</translation>
+    </message>
+    <message>
+        <source>The address is missing.</source>
+        <translation>Die Adresse fehlt.</translation>
+    </message>
+    <message>
+        <source>The name or the address is too long.</source>
+        <translation>Der Name oder die Adresse ist zu lang.</translation>
+    </message>
+    <message>
+        <source>Say why the delivery failed.</source>
+        <translation>Geben Sie an, warum die Zustellung fehlschlug.</translation>
+    </message>
+    <message>
+        <source>The reason is too long.</source>
+        <translation>Der Grund ist zu lang.</translation>
+    </message>
+    <message>
+        <source>A courier needs a name and a login.</source>
+        <translation>Ein Kurier braucht einen Namen und einen Benutzernamen.</translation>
+    </message>
+    <message>
+        <source>The name or the login is too long.</source>
+        <translation>Der Name oder der Benutzername ist zu lang.</translation>
+    </message>
+    <message>
+        <source>The login must not contain spaces.</source>
+        <translation>Der Benutzername darf keine Leerzeichen enthalten.</translation>
+    </message>
+    <message>
+        <source>A courier needs a password of at most %1 characters.</source>
+        <translation>Ein Kurier braucht ein Passwort mit höchstens %1 Zeichen.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::EventFeedModel</name>
+    <message>
+        <source>an unknown courier</source>
+        <translation>ein unbekannter Kurier</translation>
+    </message>
+    <message>
+        <source>%1 assigned to %2</source>
+        <translation>%1 an %2 zugewiesen</translation>
+    </message>
+    <message>
+        <source>%1 reassigned from %2 to %3</source>
+        <translation>%1 von %2 an %3 umverteilt</translation>
+    </message>
+    <message>
+        <source>%1 started delivering %2</source>
+        <translation>%1 liefert %2 aus</translation>
+    </message>
+    <message>
+        <source>%1 delivered %2</source>
+        <translation>%1 hat %2 zugestellt</translation>
+    </message>
+    <message>
+        <source>%1 could not deliver %2</source>
+        <translation>%1 konnte %2 nicht zustellen</translation>
+    </message>
+    <message>
+        <source>%1 could not deliver %2: %3</source>
+        <translation>%1 konnte %2 nicht zustellen: %3</translation>
+    </message>
+    <message>
+        <source>%1 cancelled</source>
+        <translation>%1 storniert</translation>
+    </message>
+    <message>
+        <source>%1 cancelled: %2</source>
+        <translation>%1 storniert: %2</translation>
+    </message>
+    <message>
+        <source>New package %1 for %2</source>
+        <translation>Neues Paket %1 für %2</translation>
+    </message>
+    <message>
+        <source>%1 came online</source>
+        <translation>%1 ist online</translation>
+    </message>
+    <message>
+        <source>%1 went offline</source>
+        <translation>%1 ist offline</translation>
+    </message>
+</context>
+<context>
+    <name>depot::XyzTileSource</name>
+    <message>
+        <source>© OpenStreetMap contributors</source>
+        <translation>© OpenStreetMap-Mitwirkende</translation>
+    </message>
+</context>
+</TS>

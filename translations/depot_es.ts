@@ -1,0 +1,681 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="es_ES">
+<context>
+    <name>AddCourierDialog</name>
+    <message>
+        <source>Add a courier</source>
+        <translation>Añadir repartidor</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Añadir</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>Usuario</translation>
+    </message>
+    <message>
+        <source>No spaces</source>
+        <translation>Sin espacios</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Contraseña</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Teléfono</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Opcional</translation>
+    </message>
+    <message>
+        <source>Device id</source>
+        <translation>ID del dispositivo</translation>
+    </message>
+    <message>
+        <source>Optional: the id a GPS app such as Traccar Client sends</source>
+        <translation>Opcional: el ID que envía una app GPS como Traccar Client</translation>
+    </message>
+</context>
+<context>
+    <name>CourierLinkDialog</name>
+    <message>
+        <source>Phone link for %1</source>
+        <translation>Enlace para el móvil de %1</translation>
+    </message>
+    <message>
+        <source>Scan with the courier&apos;s phone on the same network:</source>
+        <translation>Escanéalo con el móvil del repartidor en la misma red:</translation>
+    </message>
+    <message>
+        <source>First password: %1</source>
+        <translation>Primera contraseña: %1</translation>
+    </message>
+    <message>
+        <source>Phones will warn once about this certificate. Accept it only if the SHA-256 fingerprint the phone shows matches:</source>
+        <translation>Los móviles avisarán una vez sobre este certificado. Acéptalo solo si la huella SHA-256 que muestra el móvil coincide con esta:</translation>
+    </message>
+</context>
+<context>
+    <name>CouriersPanel</name>
+    <message>
+        <source>Couriers</source>
+        <translation>Repartidores</translation>
+    </message>
+    <message>
+        <source>%1 of %2 online</source>
+        <translation>%1 de %2 conectados</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Añadir…</translation>
+    </message>
+    <message>
+        <source>Add a courier and show the link for their phone</source>
+        <translation>Añadir un repartidor y mostrar el enlace para su móvil</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 and %n more</source>
+        <translation>
+            <numerusform>%1 y %n más</numerusform>
+            <numerusform>%1 y %n más</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No package</source>
+        <translation>Sin paquete</translation>
+    </message>
+    <message>
+        <source>@%1 · seen %2</source>
+        <translation>@%1 · visto %2</translation>
+    </message>
+    <message>
+        <source>@%1 · last seen %2</source>
+        <translation>@%1 · última vez: %2</translation>
+    </message>
+    <message>
+        <source>QR</source>
+        <translation>QR</translation>
+    </message>
+    <message>
+        <source>Show the link for this courier&apos;s phone</source>
+        <translation>Mostrar el enlace para el móvil de este repartidor</translation>
+    </message>
+    <message>
+        <source>Phone link for %1</source>
+        <translation>Enlace para el móvil de %1</translation>
+    </message>
+    <message>
+        <source>No couriers yet</source>
+        <translation>Aún no hay repartidores</translation>
+    </message>
+</context>
+<context>
+    <name>EventFeed</name>
+    <message>
+        <source>Live events</source>
+        <translation>Eventos en directo</translation>
+    </message>
+    <message>
+        <source>latest %1</source>
+        <translation>últimos %1</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Vaciar</translation>
+    </message>
+    <message>
+        <source>Nothing has happened yet</source>
+        <translation>Todavía no ha pasado nada</translation>
+    </message>
+</context>
+<context>
+    <name>FilterChip</name>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>Depot dispatch</source>
+        <translation>Depot – Despacho</translation>
+    </message>
+    <message>
+        <source>Depot</source>
+        <translation>Depot</translation>
+    </message>
+    <message>
+        <source>Hub %1</source>
+        <translation>Hub %1</translation>
+    </message>
+    <message>
+        <source>Dispatcher password (shown once): %1</source>
+        <translation>Contraseña del despachador (solo se muestra una vez): %1</translation>
+    </message>
+    <message>
+        <source>Theme: %1</source>
+        <translation>Tema: %1</translation>
+    </message>
+    <message>
+        <source>Follow the system, or always light or dark</source>
+        <translation>Seguir al sistema, o siempre claro u oscuro</translation>
+    </message>
+    <message>
+        <source>Click the map where the package goes.</source>
+        <translation>Haz clic en el mapa donde va el paquete.</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Volver</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Descartar</translation>
+    </message>
+</context>
+<context>
+    <name>MapPane</name>
+    <message>
+        <source>Depot</source>
+        <translation>Almacén</translation>
+    </message>
+    <message>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Acercar</translation>
+    </message>
+    <message>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Alejar</translation>
+    </message>
+    <message>
+        <source>⤢</source>
+        <translation>⤢</translation>
+    </message>
+    <message>
+        <source>Show all couriers and packages</source>
+        <translation>Mostrar todos los repartidores y paquetes</translation>
+    </message>
+    <message>
+        <source>Fit all</source>
+        <translation>Ver todo</translation>
+    </message>
+    <message>
+        <source>◎</source>
+        <translation>◎</translation>
+    </message>
+    <message>
+        <source>Follow the selected courier</source>
+        <translation>Seguir al repartidor seleccionado</translation>
+    </message>
+    <message>
+        <source>Follow</source>
+        <translation>Seguir</translation>
+    </message>
+    <message>
+        <source>%1 km</source>
+        <translation>%1 km</translation>
+    </message>
+    <message>
+        <source>%1 m</source>
+        <translation>%1 m</translation>
+    </message>
+</context>
+<context>
+    <name>NewPackageDialog</name>
+    <message>
+        <source>New package</source>
+        <translation>Nuevo paquete</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Crear</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>Destinatario</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Dirección</translation>
+    </message>
+    <message>
+        <source>Street, number, city</source>
+        <translation>Calle, número, ciudad</translation>
+    </message>
+    <message>
+        <source>Latitude</source>
+        <translation>Latitud</translation>
+    </message>
+    <message>
+        <source>e.g. 52.520008</source>
+        <translation>p. ej. 52.520008</translation>
+    </message>
+    <message>
+        <source>Longitude</source>
+        <translation>Longitud</translation>
+    </message>
+    <message>
+        <source>e.g. 13.404954</source>
+        <translation>p. ej. 13.404954</translation>
+    </message>
+    <message>
+        <source>Pick on the map</source>
+        <translation>Elegir en el mapa</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notas</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Opcional</translation>
+    </message>
+</context>
+<context>
+    <name>PackageDelegate</name>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motivo: %1</translation>
+    </message>
+    <message>
+        <source>Courier: %1</source>
+        <translation>Repartidor: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PackageDetails</name>
+    <message>
+        <source>Select a package to act on it, or drag it onto a courier.</source>
+        <translation>Selecciona un paquete para gestionarlo o arrástralo sobre un repartidor.</translation>
+    </message>
+    <message>
+        <source>%1, %2</source>
+        <translation>%1, %2</translation>
+    </message>
+    <message>
+        <source>Courier: %1</source>
+        <translation>Repartidor: %1</translation>
+    </message>
+    <message>
+        <source>Notes: %1</source>
+        <translation>Notas: %1</translation>
+    </message>
+    <message>
+        <source>Choose a courier</source>
+        <translation>Elige un repartidor</translation>
+    </message>
+    <message>
+        <source>Courier</source>
+        <translation>Repartidor</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>Reasignar</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>Asignar</translation>
+    </message>
+    <message>
+        <source>Nearest free courier: %1</source>
+        <translation>Repartidor libre más cercano: %1</translation>
+    </message>
+    <message>
+        <source>No free courier with a known position</source>
+        <translation>Ningún repartidor libre con posición conocida</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>Iniciar</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>Completar</translation>
+    </message>
+    <message>
+        <source>Fail…</source>
+        <translation>Fallida…</translation>
+    </message>
+    <message>
+        <source>Cancel…</source>
+        <translation>Cancelar…</translation>
+    </message>
+    <message>
+        <source>This package is closed.</source>
+        <translation>Este paquete está cerrado.</translation>
+    </message>
+</context>
+<context>
+    <name>PackagesPanel</name>
+    <message>
+        <source>Packages</source>
+        <translation>Paquetes</translation>
+    </message>
+    <message>
+        <source>%1 shown</source>
+        <translation>%1 mostrados</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>Nuevo…</translation>
+    </message>
+    <message>
+        <source>Create a package</source>
+        <translation>Crear un paquete</translation>
+    </message>
+    <message>
+        <source>Search recipient, address or tracking code</source>
+        <translation>Buscar destinatario, dirección o código de seguimiento</translation>
+    </message>
+    <message>
+        <source>No package matches</source>
+        <translation>Ningún paquete coincide</translation>
+    </message>
+    <message>
+        <source>No packages</source>
+        <translation>No hay paquetes</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Delivery of %1 failed</source>
+        <translation>Entrega de %1 fallida</translation>
+    </message>
+    <message>
+        <source>Cancel %1</source>
+        <translation>Cancelar %1</translation>
+    </message>
+    <message>
+        <source>Mark as failed</source>
+        <translation>Marcar como fallida</translation>
+    </message>
+    <message>
+        <source>Cancel package</source>
+        <translation>Cancelar paquete</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Volver</translation>
+    </message>
+    <message>
+        <source>Reason (required)</source>
+        <translation>Motivo (obligatorio)</translation>
+    </message>
+    <message>
+        <source>Reason (optional)</source>
+        <translation>Motivo (opcional)</translation>
+    </message>
+    <message>
+        <source>e.g. nobody at home</source>
+        <translation>p. ej. no había nadie en casa</translation>
+    </message>
+    <message>
+        <source>e.g. the customer called</source>
+        <translation>p. ej. llamó el cliente</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>Phones on the LAN: %1</source>
+        <translation>Móviles en la LAN: %1</translation>
+    </message>
+    <message>
+        <source>No LAN address</source>
+        <translation>Sin dirección LAN</translation>
+    </message>
+    <message>
+        <source>Couriers online: %1/%2</source>
+        <translation>Repartidores conectados: %1/%2</translation>
+    </message>
+    <message>
+        <source>Connected clients: %1</source>
+        <translation>Clientes conectados: %1</translation>
+    </message>
+    <message>
+        <source>Events/min: %1</source>
+        <translation>Eventos/min: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Theme</name>
+    <message>
+        <source>Light</source>
+        <translation>Claro</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Oscuro</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>Sistema</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Todos</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>Pendiente</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>Asignado</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>En reparto</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Entregado</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fallido</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelado</translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation>Libre</translation>
+    </message>
+    <message>
+        <source>Delivering</source>
+        <translation>Repartiendo</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Desconectado</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nunca</translation>
+    </message>
+    <message>
+        <source>just now</source>
+        <translation>ahora mismo</translation>
+    </message>
+    <message>
+        <source>%1 min ago</source>
+        <translation>hace %1 min</translation>
+    </message>
+    <message>
+        <source>%1 h ago</source>
+        <translation>hace %1 h</translation>
+    </message>
+</context>
+<context>
+    <name>depot</name>
+    <message>
+        <source>The attribution the tiles&apos; licence asks for.</source>
+        <translation>La atribución que exige la licencia de las teselas.</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>texto</translation>
+    </message>
+    <message>
+        <source>The console&apos;s language: en, de, es or fr. Default: the system&apos;s language.</source>
+        <translation>Idioma de la consola: en, de, es o fr. Por defecto: el del sistema.</translation>
+    </message>
+    <message>
+        <source>code</source>
+        <translation>código</translation>
+    </message>
+    <message>
+        <source>Load the whole window offscreen on a throwaway hub (port 0, a temporary data dir) and quit: 0 when it loaded without QML errors.</source>
+        <translation>Carga toda la ventana fuera de pantalla sobre un hub desechable (puerto 0, una carpeta de datos temporal) y termina: 0 si cargó sin errores de QML.</translation>
+    </message>
+    <message>
+        <source>self-test: the root object is not a window</source>
+        <translation>autoprueba: el objeto raíz no es una ventana</translation>
+    </message>
+    <message>
+        <source>self-test: no frame within 20 s</source>
+        <translation>autoprueba: ningún fotograma en 20 s</translation>
+    </message>
+    <message>
+        <source>self-test passed</source>
+        <translation>autoprueba superada</translation>
+    </message>
+    <message>
+        <source>--lang: &apos;%1&apos; is not one of the console&apos;s languages (%2)</source>
+        <translation>--lang: «%1» no es un idioma de la consola (%2)</translation>
+    </message>
+    <message>
+        <source>Depot: the courier dispatch console, with its hub embedded.</source>
+        <translation>Depot: la consola de despacho de repartidores, con su hub integrado.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::ConsoleController</name>
+    <message>
+        <source>The recipient&apos;s name is missing.</source>
+        <translation>Falta el nombre del destinatario.</translation>
+    </message>
+    <message>
+        <source>The address is missing.</source>
+        <translation>Falta la dirección.</translation>
+    </message>
+    <message>
+        <source>The name or the address is too long.</source>
+        <translation>El nombre o la dirección es demasiado largo.</translation>
+    </message>
+    <message>
+        <source>Say why the delivery failed.</source>
+        <translation>Indica por qué falló la entrega.</translation>
+    </message>
+    <message>
+        <source>The reason is too long.</source>
+        <translation>El motivo es demasiado largo.</translation>
+    </message>
+    <message>
+        <source>A courier needs a name and a login.</source>
+        <translation>Un repartidor necesita un nombre y un usuario.</translation>
+    </message>
+    <message>
+        <source>The name or the login is too long.</source>
+        <translation>El nombre o el usuario es demasiado largo.</translation>
+    </message>
+    <message>
+        <source>The login must not contain spaces.</source>
+        <translation>El usuario no puede contener espacios.</translation>
+    </message>
+    <message>
+        <source>A courier needs a password of at most %1 characters.</source>
+        <translation>Un repartidor necesita una contraseña de %1 caracteres como máximo.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::EventFeedModel</name>
+    <message>
+        <source>an unknown courier</source>
+        <translation>un repartidor desconocido</translation>
+    </message>
+    <message>
+        <source>%1 assigned to %2</source>
+        <translation>%1 asignado a %2</translation>
+    </message>
+    <message>
+        <source>%1 reassigned from %2 to %3</source>
+        <translation>%1 reasignado de %2 a %3</translation>
+    </message>
+    <message>
+        <source>%1 started delivering %2</source>
+        <translation>%1 empezó a repartir %2</translation>
+    </message>
+    <message>
+        <source>%1 delivered %2</source>
+        <translation>%1 entregó %2</translation>
+    </message>
+    <message>
+        <source>%1 could not deliver %2</source>
+        <translation>%1 no pudo entregar %2</translation>
+    </message>
+    <message>
+        <source>%1 could not deliver %2: %3</source>
+        <translation>%1 no pudo entregar %2: %3</translation>
+    </message>
+    <message>
+        <source>%1 cancelled</source>
+        <translation>%1 cancelado</translation>
+    </message>
+    <message>
+        <source>%1 cancelled: %2</source>
+        <translation>%1 cancelado: %2</translation>
+    </message>
+    <message>
+        <source>New package %1 for %2</source>
+        <translation>Nuevo paquete %1 para %2</translation>
+    </message>
+    <message>
+        <source>%1 came online</source>
+        <translation>%1 se conectó</translation>
+    </message>
+    <message>
+        <source>%1 went offline</source>
+        <translation>%1 se desconectó</translation>
+    </message>
+</context>
+<context>
+    <name>depot::XyzTileSource</name>
+    <message>
+        <source>© OpenStreetMap contributors</source>
+        <translation>© colaboradores de OpenStreetMap</translation>
+    </message>
+</context>
+</TS>
