@@ -113,6 +113,7 @@ function startApp() {
     $('app-view').hidden = false;
     $('courier-name').textContent = session.user.name || session.user.username;
     queue = loadQueue();
+    lastKeptFix = queue.at(-1) ?? null;
     renderDeliveries();
     renderQueue();
     connect();

@@ -117,6 +117,19 @@ test('a courier logs in, shares a position the dispatcher sees, and works throug
         await page.locator(`#finished li[data-id="${later.id}"][data-status="CANCELLED"]`).waitFor({ state: 'attached' });
         assert.equal(await page.locator(`#deliveries li[data-id="${later.id}"]`).count(), 0);
 
+        // A change the page has not heard of yet: the hub's refusal is shown on the card.
+        const raced = await hub.createPackage({ recipientName: 'Eve Recipient' });
+        await hub.assign(raced.id, courier.id);
+        await card(page, raced.id).waitFor();
+        await page.route(`**/api/packages/${raced.id}/start`, async (route) => {
+            await hub.act(raced.id, 'cancel', { body: { reason: 'address unknown' } });
+            await route.continue();
+        });
+        await card(page, raced.id).locator('button[data-action="start"]').click();
+        await page.locator(`#finished li[data-id="${raced.id}"][data-status="CANCELLED"]`).waitFor({ state: 'attached' });
+        assert.match(await card(page, raced.id).locator('.error').textContent(), /CANCELLED/);
+        assert.equal((await hub.package(raced.id)).status, 'CANCELLED');
+
         // A package taken away from the courier leaves the page.
         const other = await hub.createCourier('Other Courier');
         const moved = await hub.createPackage({ recipientName: 'Dan Recipient' });
@@ -124,6 +137,12 @@ test('a courier logs in, shares a position the dispatcher sees, and works throug
         await card(page, moved.id).waitFor();
         await hub.assign(moved.id, other.id);
         await card(page, moved.id).waitFor({ state: 'detached' });
+
+        // The page opens logged in next time.
+        await page.reload();
+        await page.locator('#connection[data-state="connected"]').waitFor();
+        assert.equal(await page.isHidden('#login-view'), true);
+        await card(page, toFail.id).waitFor({ state: 'attached' });
 
         // Logging out forgets the token and ends it at the hub.
         const token = JSON.parse(await page.evaluate(() => localStorage.getItem('depot.courier.session'))).token;
@@ -165,6 +184,14 @@ test('fixes taken while the hub is down are kept and delivered in order', async 
             },
         });
         await page.locator('#connection[data-state="offline"]').waitFor();
+        // The queue outlives the page: reloaded from the restarted hub, it still holds the fixes.
+        await page.reload();
+        await page.locator('#app-view').waitFor();
+        const reloaded = await page.evaluate((id) => JSON.parse(localStorage.getItem(`depot.courier.fixes.${id}`)),
+                                             courier.id);
+        assert.deepEqual(reloaded.slice(0, 3).map((f) => [f.latitude, f.longitude]),
+                         route.map((f) => [f.latitude, f.longitude]));
+        assert.ok(Number(await page.getAttribute('#pending-fixes', 'data-count')) >= 3);
 
         const after = new Recorder(await hub.connect({ token: hub.token }), 'dispatcher after');
         await page.unroute('**/socket.io/**');
