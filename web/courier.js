@@ -130,6 +130,7 @@ async function loadDeliveries() {
         packages.clear();
         for (const p of list)
             packages.set(p.id, p);
+        showMessage($('app-error'), '');
         renderDeliveries();
     } catch (err) {
         handleApiError(err);
