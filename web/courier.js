@@ -38,6 +38,7 @@ let sending = false;
 let retryTimer = null;
 let watchId = null;
 let lastKeptFix = null;
+let positionsSeen = 0; // from the browser, kept or not
 
 // ---- session ----
 
@@ -374,6 +375,8 @@ function onPosition(position) {
         fix.speed = speed;
     if (Number.isFinite(heading) && heading >= 0 && heading <= 360)
         fix.heading = heading;
+    positionsSeen += 1;
+    $('sharing-status').dataset.positions = String(positionsSeen);
     renderSharing(`Sharing. Last position ${formatTime(fix.timestamp)}.`);
     if (!worthSending(fix))
         return;

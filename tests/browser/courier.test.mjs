@@ -156,6 +156,39 @@ test('a courier logs in, shares a position the dispatcher sees, and works throug
     }
 });
 
+test('the page sends no more fixes than the hub uses', async () => {
+    // Its own hub: a minute between fixes unless the courier moved 50 m.
+    const quiet = await Hub.start({ args: ['--location-interval', '60', '--location-distance', '50'] });
+    const { context, page } = await openPage(browser, { origin: quiet.url, geolocation: DEPOT });
+    try {
+        const { username, password } = { username: quiet.unique('courier'), password: COURIER_PASSWORD };
+        const courier = await quiet.call('POST', '/api/couriers', { expect: 201, body: { name: 'Quiet', username, password } });
+        const dispatcher = new Recorder(await quiet.connect({ token: quiet.token }), 'dispatcher');
+        await page.goto(`${quiet.url}/courier?u=${username}`);
+        await page.fill('#password', password);
+        await page.click('#login-button');
+        await page.locator('#connection[data-state="connected"]').waitFor();
+        await page.click('#share-toggle');
+        await waitForLocation(dispatcher, courier.id, DEPOT);
+
+        // 20 m and then 40 m from the last fix sent, within the minute: seen, not sent.
+        for (const [n, north] of [20, 40].entries()) {
+            await context.setGeolocation({ ...offset(DEPOT, north), accuracy: 10 });
+            await page.locator(`#sharing-status[data-positions="${n + 2}"]`).waitFor({ state: 'attached' });
+        }
+        assert.equal(await page.getAttribute('#pending-fixes', 'data-count'), '0');
+        // 60 m: sent, and it is the next fix the dispatcher gets.
+        const far = offset(DEPOT, 60);
+        await context.setGeolocation({ ...far, accuracy: 10 });
+        const next = await dispatcher.waitFor((e) => e.event === 'location:update', 'the next location:update');
+        assert.deepEqual([next.data.location.latitude, next.data.location.longitude], [far.latitude, far.longitude]);
+        assertNoProblems(page);
+    } finally {
+        await context.close();
+        await quiet.stop();
+    }
+});
+
 test('fixes taken while the hub is down are kept and delivered in order', async () => {
     const courier = await hub.createCourier('Outage Courier');
     const { context, page } = await openPage(browser, { origin: hub.url, geolocation: DEPOT });
