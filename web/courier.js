@@ -488,7 +488,15 @@ window.addEventListener('online', renderConnection);
 window.addEventListener('offline', renderConnection);
 
 session = loadSession();
-if (!session) {
+const linkedUsername = new URLSearchParams(location.search).get('u');
+if (session && linkedUsername && linkedUsername !== session.user.username) {
+    // Another courier's QR link on a shared phone: end this session and let them log in.
+    const previous = session.user.username;
+    localStorage.removeItem(SESSION_KEY);
+    await api('POST', '/api/auth/logout', { token: session.token }).catch(() => {});
+    session = null;
+    showLogin(`${previous} was logged in on this phone. Log in as ${linkedUsername}.`);
+} else if (!session) {
     showLogin();
 } else {
     startApp();

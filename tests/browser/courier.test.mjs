@@ -150,6 +150,17 @@ test('a courier logs in, shares a position the dispatcher sees, and works throug
         await page.locator('#login-view').waitFor();
         assert.equal(await page.evaluate(() => localStorage.getItem('depot.courier.session')), null);
         await assert.rejects(hub.call('GET', '/api/me', { token }), /expected 200, got 401/);
+
+        // Logged in again, then another courier's QR link on the same phone: that courier logs in.
+        await page.fill('#password', COURIER_PASSWORD);
+        await page.click('#login-button');
+        await page.locator('#connection[data-state="connected"]').waitFor();
+        const second = JSON.parse(await page.evaluate(() => localStorage.getItem('depot.courier.session'))).token;
+        await page.goto(`${hub.url}/courier?u=${other.username}`);
+        await page.locator('#login-error', { hasText: `${courier.username} was logged in on this phone` }).waitFor();
+        assert.equal(await page.inputValue('#username'), other.username);
+        assert.equal(await page.evaluate(() => localStorage.getItem('depot.courier.session')), null);
+        await assert.rejects(hub.call('GET', '/api/me', { token: second }), /expected 200, got 401/);
         assertNoProblems(page);
     } finally {
         await context.close();
