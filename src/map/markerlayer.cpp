@@ -29,8 +29,16 @@ constexpr int kHeadingBuckets = 36; // sprites every 10 degrees
 constexpr double kTrailDotSpacing = 3;
 constexpr int kMaximumTrailDots = 3000;
 constexpr int kMaximumLabelTextures = 256;
+constexpr double kCompactScale = 0.6; // a compact courier dot against the full marker
 
-enum SpriteKind : quint64 { CourierSprite, PinSprite, DepotSprite, HaloSprite, DotSprite };
+enum SpriteKind : quint64 {
+    CourierSprite,
+    PinSprite,
+    DepotSprite,
+    HaloSprite,
+    DotSprite,
+    CompactSprite
+};
 
 quint64 spriteKey(SpriteKind kind, QRgb rgba, int headingBucket)
 {
@@ -152,6 +160,17 @@ QImage drawDepot(double size, const QColor &fill, const QColor &outline, qreal d
     p.setPen(Qt::NoPen);
     p.setBrush(outline);
     p.drawPath(house);
+    return image;
+}
+
+QImage drawCompact(double diameter, const QColor &fill, const QColor &outline, qreal dpr)
+{
+    QImage image = newImage(QSizeF(diameter, diameter), dpr);
+    QPainter p(&image);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(QPen(outline, 1.5));
+    p.setBrush(fill);
+    p.drawEllipse(QRectF(0.75, 0.75, diameter - 1.5, diameter - 1.5));
     return image;
 }
 
@@ -652,6 +671,7 @@ DEPOT_APPEARANCE_SETTER(setLabelColor, m_labelColor, const QColor &)
 DEPOT_APPEARANCE_SETTER(setLabelHaloColor, m_labelHaloColor, const QColor &)
 DEPOT_APPEARANCE_SETTER(setMarkerSize, m_markerSize, double)
 DEPOT_APPEARANCE_SETTER(setLabelZoom, m_labelZoom, double)
+DEPOT_APPEARANCE_SETTER(setCompactZoom, m_compactZoom, double)
 DEPOT_APPEARANCE_SETTER(setMaximumLabels, m_maximumLabels, int)
 #undef DEPOT_APPEARANCE_SETTER
 
@@ -798,6 +818,10 @@ QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
             image = drawDisc(4, color, dpr);
             anchor = QPointF(2, 2);
             break;
+        case CompactSprite:
+            image = drawCompact(m_markerSize * kCompactScale, color, m_outlineColor, dpr);
+            anchor = QPointF(m_markerSize * kCompactScale / 2, m_markerSize * kCompactScale / 2);
+            break;
         }
         // Small sprites share the atlas, so the renderer draws all markers in one batch.
         QSGTexture *texture = win->createTextureFromImage(
@@ -860,6 +884,8 @@ QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
         const bool allLabels = m_map->zoom() >= m_labelZoom;
         const SpriteKind kind =
             m_shape == Pin ? PinSprite : (m_shape == Depot ? DepotSprite : CourierSprite);
+        // Zoomed out, couriers are dots: a whole fleet stays readable, and is cheap to draw.
+        const bool compact = kind == CourierSprite && m_map->zoom() < m_compactZoom;
         markerDraws.reserve(int(m_markers.size()) + 2);
         for (int row = 0; row < int(m_markers.size()); ++row) {
             if (row == m_selectedRow)
@@ -870,6 +896,10 @@ QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
             const QPointF at = m_map->unitToItem(positionOf(marker, t));
             if (!visible.contains(at))
                 continue;
+            if (compact) {
+                markerDraws.append(placed(sprite(CompactSprite, marker.color, -1), at));
+                continue;
+            }
             const int bucket = kind == CourierSprite ? headingBucket(headingOf(marker, t)) : -1;
             markerDraws.append(placed(sprite(kind, marker.color, bucket), at));
             if (allLabels && !marker.label.isEmpty() && labels.size() < m_maximumLabels)

@@ -56,6 +56,7 @@ class MarkerLayer : public QQuickItem
         QColor labelHaloColor READ labelHaloColor WRITE setLabelHaloColor NOTIFY appearanceChanged)
     Q_PROPERTY(double markerSize READ markerSize WRITE setMarkerSize NOTIFY appearanceChanged)
     Q_PROPERTY(double labelZoom READ labelZoom WRITE setLabelZoom NOTIFY appearanceChanged)
+    Q_PROPERTY(double compactZoom READ compactZoom WRITE setCompactZoom NOTIFY appearanceChanged)
     Q_PROPERTY(int maximumLabels READ maximumLabels WRITE setMaximumLabels NOTIFY appearanceChanged)
     Q_PROPERTY(int selectedRow READ selectedRow WRITE setSelectedRow NOTIFY selectedRowChanged)
     Q_PROPERTY(bool follow READ follow WRITE setFollow NOTIFY followChanged)
@@ -98,6 +99,10 @@ public:
     double markerSize() const { return m_markerSize; }
     void setMarkerSize(double size);
     double labelZoom() const { return m_labelZoom; }
+    /// Below this zoom, Courier markers are small dots without heading arrow (selected one
+    /// excepted); 0, the default: never.
+    double compactZoom() const { return m_compactZoom; }
+    void setCompactZoom(double zoom);
     void setLabelZoom(double zoom);
     int maximumLabels() const { return m_maximumLabels; }
     void setMaximumLabels(int count);
@@ -205,6 +210,7 @@ private:
     QColor m_labelHaloColor{Qt::white};
     double m_markerSize = 16;
     double m_labelZoom = 15;
+    double m_compactZoom = 0;
     int m_maximumLabels = 50;
     int m_selectedRow = -1;
     bool m_follow = false;

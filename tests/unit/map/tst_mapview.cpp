@@ -105,6 +105,7 @@ private Q_SLOTS:
     void rowsInsertedAndRemovedKeepSelection();
     void drawsTilesFromMbTiles();
     void darkTilesInvertLightnessAndKeepHue();
+    void couriersAreDotsBelowCompactZoom();
     void registeredInQml();
     void twoThousandMarkersMove();
 
@@ -416,6 +417,27 @@ void TestMapView::darkTilesInvertLightnessAndKeepHue()
         QTRY_VERIFY(near(grab().pixelColor(10, 290), light));
         m_map->setTileSource(nullptr);
     }
+}
+
+void TestMapView::couriersAreDotsBelowCompactZoom()
+{
+    // Ada heads east (90°): her arrow reaches about one marker size east of her spot.
+    const QPoint ada = m_map->pointAt(QGeoCoordinate(52.52, 13.40)).toPoint();
+    const QPoint arrow = ada + QPoint(int(m_layer->markerSize() * 0.7), 0);
+    QVERIFY(!near(grab().pixelColor(arrow), kBackground));
+
+    m_layer->setCompactZoom(12); // the map is at 11
+    QTRY_VERIFY(near(grab().pixelColor(arrow), kBackground));
+    QVERIFY(near(grab().pixelColor(ada), kFree));
+    // The selected courier keeps the full marker with its arrow.
+    m_layer->setSelectedRow(0);
+    QTRY_VERIFY(!near(grab().pixelColor(arrow), kBackground));
+    m_layer->setSelectedRow(-1);
+    // Zoomed in past it, every courier has its arrow again.
+    m_map->setZoom(12);
+    const QPoint arrowAt12 = m_map->pointAt(QGeoCoordinate(52.52, 13.40)).toPoint() +
+                             QPoint(int(m_layer->markerSize() * 0.7), 0);
+    QTRY_VERIFY(!near(grab().pixelColor(arrowAt12), kBackground));
 }
 
 void TestMapView::registeredInQml()
