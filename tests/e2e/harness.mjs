@@ -106,9 +106,9 @@ export class Hub {
         };
         const listening = new Promise((resolve, reject) => {
             lines(child.stdout, this.stdout, (line) => {
-                const m = /^listening on http:\/\/(\S+):(\d+)\s*$/.exec(line);
+                const m = /^listening on (https?):\/\/(\S+):(\d+)\s*$/.exec(line);
                 if (m)
-                    resolve(Number(m[2]));
+                    resolve({ scheme: m[1], port: Number(m[3]) });
             });
             lines(child.stderr, this.stderr);
             child.on('error', reject);
@@ -116,12 +116,15 @@ export class Hub {
                 `depot-hub exited (${code}) before listening: ${this.stderr.slice(-5).join(' | ')}`)));
         });
         try {
-            this.port = await withTimeout(listening, timeoutMs, 'depot-hub to print its port');
+            const { scheme, port } =
+                await withTimeout(listening, timeoutMs, 'depot-hub to print its port');
+            this.port = port;
+            this.scheme = scheme;
         } catch (err) {
             await this.stop();
             throw err;
         }
-        this.url = `http://127.0.0.1:${this.port}`;
+        this.url = `${this.scheme}://127.0.0.1:${this.port}`;
     }
 
     /** Closes every client, then SIGTERM (SIGKILL after 5 s); resolves with the exit code. */
