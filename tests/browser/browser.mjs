@@ -1,6 +1,8 @@
 // Headless Chromium for the page tests: Debian's chromium driven by playwright-core.
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { Hub } from '../e2e/harness.mjs';
 
 export const CHROMIUM = process.env.DEPOT_CHROMIUM || '/usr/bin/chromium';
 
@@ -10,6 +12,23 @@ export function launchBrowser() {
         args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
                '--disable-background-networking'],
     });
+}
+
+/**
+ * Starts a depot-hub with `args` and a browser before a file's tests and stops both after them.
+ * Returns `{ hub, browser }`, filled in once the tests run.
+ */
+export function useHubAndBrowser(args) {
+    const env = { hub: undefined, browser: undefined };
+    before(async () => {
+        env.hub = await Hub.start({ args });
+        env.browser = await launchBrowser();
+    });
+    after(async () => {
+        await env.browser?.close();
+        await env.hub?.stop();
+    });
+    return env;
 }
 
 /**
