@@ -5,6 +5,11 @@
 // drew such markers at the window's origin (one side panel too far left).
 #include "mapview.h"
 #include "markerlayer.h"
+#include "tilefixtures.h"
+#include "tilesource.h"
+
+#include <QBuffer>
+#include <QTemporaryDir>
 
 #include <QQuickView>
 #include <QSGRendererInterface>
@@ -72,6 +77,7 @@ class tst_SoftwareRenderer : public QObject
 private Q_SLOTS:
     void initTestCase();
     void selectedPinAndNewMarkerAreWhereTheModelSays();
+    void tilesLoadedLaterFillTheMapOnly();
 };
 
 void tst_SoftwareRenderer::initTestCase()
@@ -150,6 +156,57 @@ void tst_SoftwareRenderer::selectedPinAndNewMarkerAreWhereTheModelSays()
                             .arg(newSpot.y())));
     // Nothing of either is drawn outside the map.
     QVERIFY(kMapRect.contains(halo) && kMapRect.contains(added));
+}
+
+void tst_SoftwareRenderer::tilesLoadedLaterFillTheMapOnly()
+{
+    // Tiles arrive after the first frame, so their nodes join a drawn tree too.
+    const QColor tileColor(0x20, 0xa0, 0x60);
+    QImage tile(256, 256, QImage::Format_RGB32);
+    tile.fill(tileColor);
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    tile.save(&buffer, "PNG");
+    QList<test::StoredTile> tiles;
+    for (int z = 0; z <= 2; ++z) {
+        for (int x = 0; x < (1 << z); ++x) {
+            for (int y = 0; y < (1 << z); ++y)
+                tiles.append({z, x, y, png});
+        }
+    }
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"green.mbtiles"_s);
+    QVERIFY(test::writeMbTiles(path, tiles, {{u"maxzoom"_s, u"2"_s}}));
+    MbTilesSource source(path);
+    QVERIFY(source.isValid());
+
+    QQuickView view;
+    view.resize(800, 460);
+    view.setColor(Qt::white);
+    auto *frame = new QQuickItem(view.contentItem());
+    frame->setPosition(kMapRect.topLeft());
+    frame->setSize(kMapRect.size());
+    auto *map = new MapView(frame);
+    map->setSize(kMapRect.size());
+    map->setBackgroundColor(Qt::white);
+    map->setGraticuleColor(Qt::white);
+    map->setZoom(2);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.grabWindow();
+
+    map->setTileSource(&source);
+    QTRY_VERIFY(map->loadedTileCount() > 0);
+    QImage image;
+    const QPoint inside = (kMapRect.center() * view.devicePixelRatio()).toPoint();
+    QTRY_VERIFY(near((image = view.grabWindow()).pixelColor(inside), tileColor));
+    // Nothing of them left of the map, where the window's origin would put them.
+    const QPoint leftOfMap =
+        QPoint(int(kMapRect.left() / 2), int(kMapRect.center().y())) * view.devicePixelRatio();
+    QVERIFY(near(image.pixelColor(leftOfMap), Qt::white));
+    QVERIFY(near(image.pixelColor(QPoint(5, 5)), Qt::white));
+    map->setTileSource(nullptr);
 }
 
 QTEST_MAIN(tst_SoftwareRenderer)
