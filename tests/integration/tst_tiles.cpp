@@ -2,6 +2,7 @@
 // writes, and from a tiny XYZ server on 127.0.0.1 through the hub's disk cache.
 #include "hub.h"
 #include "hubconfig.h"
+#include "loopbackhub.h"
 #include "tilefixtures.h"
 #include "tiles/tileendpoint.h"
 #include "tiles/tilefetcher.h"
@@ -135,13 +136,8 @@ bool tst_Tiles::startHub(const QString &tilesFile, const QString &tileUrl)
 {
     if (!m_dir)
         m_dir = std::make_unique<QTemporaryDir>();
-    depot::HubConfig config;
-    config.host = QHostAddress(QHostAddress::LocalHost);
-    config.hostText = QStringLiteral("127.0.0.1");
-    config.port = 0;
-    config.osmandPort = 0;
-    config.dataDir = m_dir->filePath(QStringLiteral("data"));
-    config.adminPassword = QStringLiteral("tiles-admin");
+    depot::HubConfig config = depot::test::loopbackHubConfig(
+        m_dir->filePath(QStringLiteral("data")), QStringLiteral("tiles-admin"));
     config.tilesFile = tilesFile;
     config.tileUrl = tileUrl;
     config.tileCache = m_dir->filePath(QStringLiteral("cache"));

@@ -4,6 +4,7 @@
 #include "hub.h"
 #include "hubclient.h"
 #include "hubconfig.h"
+#include "loopbackhub.h"
 #include "tls/tlsidentity.h"
 
 #include <QJsonArray>
@@ -209,14 +210,8 @@ void tst_Tls::cleanup()
 std::unique_ptr<depot::Hub> tst_Tls::startHub()
 {
     m_dataDir = std::make_unique<QTemporaryDir>();
-    depot::HubConfig config;
-    config.host = QHostAddress(QHostAddress::LocalHost);
-    config.hostText = QStringLiteral("127.0.0.1");
-    config.port = 0;
-    config.osmandPort = 0;
-    config.dataDir = m_dataDir->path();
-    config.adminPassword = QString::fromLatin1(kAdminPassword);
-    config.tileUrl = QStringLiteral("none");
+    depot::HubConfig config =
+        depot::test::loopbackHubConfig(m_dataDir->path(), QString::fromLatin1(kAdminPassword));
     config.tlsCertificateFile = m_certificate;
     config.tlsKeyFile = m_key;
     auto hub = std::make_unique<depot::Hub>(config);

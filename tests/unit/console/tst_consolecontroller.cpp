@@ -4,6 +4,7 @@
 #include "couriermodel.h"
 #include "dispatchfixture.h"
 #include "hub.h"
+#include "loopbackhub.h"
 #include "packagefiltermodel.h"
 #include "packagemodel.h"
 
@@ -163,14 +164,7 @@ void tst_ConsoleController::createCourierAndTheirPhoneLink()
 void tst_ConsoleController::phoneLinksUseHttpsWithTls()
 {
     QTemporaryDir dataDir;
-    HubConfig config;
-    config.host = QHostAddress(QHostAddress::LocalHost);
-    config.hostText = u"127.0.0.1"_s;
-    config.port = 0;
-    config.osmandPort = 0;
-    config.dataDir = dataDir.path();
-    config.adminPassword = u"console-tls"_s;
-    config.tileUrl = u"none"_s;
+    HubConfig config = test::loopbackHubConfig(dataDir.path(), u"console-tls"_s);
     config.tlsSelfSigned = true; // made with the openssl command
     Hub hub(config);
     const auto error = hub.start();
