@@ -136,8 +136,11 @@ void tst_ConsoleLanguage::liveWindowSpeaksTheLanguage()
 void tst_ConsoleLanguage::commandLine()
 {
     const QString depot = QStringLiteral(DEPOT_EXECUTABLE);
-    auto run = [&depot](const QStringList &arguments) {
+    auto run = [&depot](const QStringList &arguments,
+                        const QProcessEnvironment &environment =
+                            QProcessEnvironment::systemEnvironment()) {
         QProcess process;
+        process.setProcessEnvironment(environment);
         process.start(depot, arguments);
         process.waitForFinished(30000);
         return std::tuple{process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
@@ -158,6 +161,20 @@ void tst_ConsoleLanguage::commandLine()
     QCOMPARE(germanExit, 0);
     QVERIFY2(germanHelp.contains(u"Sprache der Konsole"_s), qPrintable(germanHelp));
     QVERIFY(germanHelp.contains(u"Quellenhinweis"_s));
+
+    // Without --lang, the system's language: French here.
+    QProcessEnvironment french = QProcessEnvironment::systemEnvironment();
+    french.remove(u"LC_ALL"_s);
+    french.insert(u"LANG"_s, u"fr_FR.UTF-8"_s);
+    french.insert(u"LANGUAGE"_s, u"fr_FR:fr"_s);
+    const auto [frenchExit, frenchHelp, frenchError] = run({u"--help"_s}, french);
+    QCOMPARE(frenchExit, 0);
+    QVERIFY2(frenchHelp.contains(u"Langue de la console"_s), qPrintable(frenchHelp));
+    // --lang beats the system's language.
+    const auto [englishExit, englishHelp, englishError] =
+        run({u"--lang=en"_s, u"--help"_s}, french);
+    QCOMPARE(englishExit, 0);
+    QVERIFY(englishHelp.contains(u"The console's language"_s));
 }
 
 QTEST_MAIN(tst_ConsoleLanguage)
