@@ -33,7 +33,7 @@ QString ConsoleLanguage::requestedCode(const QStringList &arguments)
             break;
         if (argument.startsWith(flagWithValue))
             return argument.mid(flagWithValue.size());
-        if (argument == flag || argument == QLatin1String("-lang"))
+        if (argument == flag)
             return arguments.value(i + 1);
     }
     return {};
