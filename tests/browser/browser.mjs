@@ -33,11 +33,13 @@ export function useHubAndBrowser(args) {
 
 /**
  * A fresh browser context (its own localStorage) and page. `geolocation` grants the permission
- * for `origin` and sets the first position. Script errors on the page are collected in
+ * for `origin` and sets the first position; `acceptCertificate` accepts the hub's certificate, as
+ * a courier does once on the phone. Script errors on the page are collected in
  * `page.problems`; `assertNoProblems(page)` fails the test on any.
  */
-export async function openPage(browser, { origin, geolocation } = {}) {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+export async function openPage(browser, { origin, geolocation, acceptCertificate = false } = {}) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true,
+                                               ignoreHTTPSErrors: acceptCertificate });
     if (geolocation) {
         await context.grantPermissions(['geolocation'], { origin });
         await context.setGeolocation({ accuracy: 10, ...geolocation });
