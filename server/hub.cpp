@@ -152,8 +152,15 @@ std::optional<StartError> Hub::start()
     m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
     m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
 
-    m_webPages = std::make_unique<WebPages>(
-        WebPages::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres});
+    WebPages::Options pageOptions{m_config.locationIntervalSeconds,
+                                  m_config.locationDistanceMetres};
+    if (m_mbtiles) {
+        pageOptions.tileAttribution = m_mbtiles->metadata().value(QStringLiteral("attribution"));
+        pageOptions.tileMaximumZoom = m_mbtiles->maximumZoom();
+    } else if (m_tileFetcher && m_config.tileUrl.contains(QLatin1String("openstreetmap.org"))) {
+        pageOptions.tileAttribution = QStringLiteral("© OpenStreetMap contributors");
+    }
+    m_webPages = std::make_unique<WebPages>(pageOptions);
     for (const QString &prefix : WebPages::prefixes())
         m_http->addEndpoint(prefix, m_webPages.get());
 

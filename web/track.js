@@ -1,6 +1,7 @@
 // The public tracking page: one package's status history, live, and its courier on a map while
 // it is on its way. It holds that package's tracking token and shows nothing else.
-import { api, ApiError, el, FINAL_STATUSES, formatTime, showMessage, STATUS_LABELS } from './common.js';
+import { api, ApiError, el, FINAL_STATUSES, formatTime, metaNumber, showMessage, STATUS_LABELS }
+    from './common.js';
 
 const RETRY_LOOKUP_MS = 5000;
 const ON_ITS_WAY = new Set(['ASSIGNED', 'IN_PROGRESS']);
@@ -116,11 +117,15 @@ function renderTimeline() {
 
 function showMap() {
     const destination = [parcel.destination.latitude, parcel.destination.longitude];
-    map = L.map('map', { zoomControl: true }).setView(destination, 14);
-    // Tiles come through the hub, so the page works at a depot without internet.
+    const maxZoom = metaNumber('depot-tile-max-zoom', 19);
+    map = L.map('map', { zoomControl: true, maxZoom }).setView(destination, Math.min(14, maxZoom));
+    // Tiles come through the hub, so the page works at a depot without internet. The credit may
+    // be HTML (MBTiles files hold it so): only its text reaches Leaflet, which renders HTML.
+    const creditHtml = document.querySelector('meta[name="depot-tile-attribution"]')?.content ?? '';
+    const credit = new DOMParser().parseFromString(creditHtml, 'text/html').body.textContent;
     L.tileLayer('/tiles/{z}/{x}/{y}.png', {
-        maxZoom: 19,
-        attribution: '&copy; OpenStreetMap contributors',
+        maxZoom,
+        attribution: el('span', {}, credit).innerHTML,
     }).addTo(map);
     L.marker(destination, { title: 'Delivery address', alt: 'Delivery address' }).addTo(map);
 }

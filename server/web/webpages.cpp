@@ -80,6 +80,8 @@ WebPages::File WebPages::loadPage(const QString &name, const Options &options) c
     body.replace("{{locationIntervalSeconds}}",
                  QByteArray::number(options.locationIntervalSeconds));
     body.replace("{{locationDistanceMetres}}", QByteArray::number(options.locationDistanceMetres));
+    body.replace("{{tileAttribution}}", options.tileAttribution.toHtmlEscaped().toUtf8());
+    body.replace("{{tileMaximumZoom}}", QByteArray::number(options.tileMaximumZoom));
     const QByteArray etag =
         '"' + QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex().left(16) + '"';
     return File{contentTypeFor(name), body, etag};

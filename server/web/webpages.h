@@ -23,6 +23,9 @@ public:
         /// What the courier page needs to send no more fixes than the hub uses.
         int locationIntervalSeconds = 30;
         double locationDistanceMetres = 50;
+        /// The tracking page's map: the credit the tiles' licence asks for, and the deepest zoom.
+        QString tileAttribution;
+        int tileMaximumZoom = 19;
     };
 
     explicit WebPages(Options options);

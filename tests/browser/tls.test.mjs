@@ -11,7 +11,7 @@ const KEY = process.env.DEPOT_E2E_TLS_KEY;
 const SKIP = CERT && KEY ? false : 'needs NODE_EXTRA_CA_CERTS and DEPOT_E2E_TLS_KEY (a test certificate)';
 const DEPOT = { latitude: 53.5511, longitude: 9.9937 };
 
-const env = SKIP ? {} : useHubAndBrowser(['--tls-cert', CERT, '--tls-key', KEY]);
+const env = SKIP ? {} : useHubAndBrowser(['--tls-cert', CERT, '--tls-key', KEY, '--tile-url', 'none']);
 
 test('a courier shares a position over HTTPS and WSS, and the tracking page shows it', { skip: SKIP }, async () => {
     const { hub, browser } = env;

@@ -8,7 +8,8 @@ import { assertNoProblems, openPage, useHubAndBrowser } from './browser.mjs';
 const DEPOT = { latitude: 53.5511, longitude: 9.9937 };
 const DESTINATION = offset(DEPOT, 2000, 500);
 
-const env = useHubAndBrowser(['--location-interval', '1', '--location-distance', '20']);
+const env = useHubAndBrowser(['--location-interval', '1', '--location-distance', '20',
+                               '--tile-url', 'none']);
 
 /** Everything the page receives over Socket.IO, both transports, as text. */
 function recordSocketTraffic(page) {

@@ -27,7 +27,7 @@ private Q_SLOTS:
     void served_data();
     void served();
     void pagesLoadOnlyServedAssets();
-    void hubSettingsInCourierPage();
+    void hubSettingsInPages();
     void notModified();
     void refused_data();
     void refused();
@@ -157,11 +157,16 @@ void tst_WebPages::pagesLoadOnlyServedAssets()
     }
 }
 
-void tst_WebPages::hubSettingsInCourierPage()
+void tst_WebPages::hubSettingsInPages()
 {
     const QByteArray body = send("GET", QStringLiteral("/courier")).body;
     QVERIFY(body.contains(R"(<meta name="depot-location-interval" content="7">)"));
     QVERIFY(body.contains(R"(<meta name="depot-location-distance" content="35">)"));
+    // The default tile source is OpenStreetMap's: the tracking page's map credits it.
+    const QByteArray track = send("GET", QStringLiteral("/track/K3SBGMVN9V")).body;
+    QVERIFY(track.contains(
+        R"(<meta name="depot-tile-attribution" content="© OpenStreetMap contributors">)"));
+    QVERIFY(track.contains(R"(<meta name="depot-tile-max-zoom" content="19">)"));
 }
 
 void tst_WebPages::notModified()
