@@ -4,8 +4,8 @@
 #
 # Sizes (environment, defaults finish in a few minutes on a 2-core machine):
 #   BENCH_COURIERS=200 BENCH_DISPATCHERS=5 BENCH_PACKAGES=1 BENCH_DURATION=30 BENCH_RATE=1
-#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=2 BENCH_MAX_STEPS=6   (sustained-rate search)
-#   BENCH_CONNECTIONS=5000 BENCH_HOLD=30                          (capacity run)
+#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=16 (sustained-rate search)
+#   BENCH_CONNECTIONS=10000 BENCH_HOLD=60 BENCH_SAMPLE=10          (capacity hold)
 #   BENCH_BUILD_DIR=build   BENCH_ONLY=depot|reference (one server only)
 # Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -18,10 +18,11 @@ packages="${BENCH_PACKAGES:-1}"
 duration="${BENCH_DURATION:-30}"
 rate="${BENCH_RATE:-1}"
 step_seconds="${BENCH_STEP_SECONDS:-10}"
-step_factor="${BENCH_STEP_FACTOR:-2}"
-max_steps="${BENCH_MAX_STEPS:-6}"
-connections="${BENCH_CONNECTIONS:-5000}"
-hold="${BENCH_HOLD:-30}"
+step_factor="${BENCH_STEP_FACTOR:-1.25}"
+max_steps="${BENCH_MAX_STEPS:-16}"
+connections="${BENCH_CONNECTIONS:-10000}"
+hold="${BENCH_HOLD:-60}"
+sample="${BENCH_SAMPLE:-10}"
 password="bench-$RANDOM-$RANDOM"
 
 hub="$build/server/depot-hub"
@@ -88,7 +89,8 @@ bench() {
     echo "== $name: capacity ($connections idle connections, held ${hold} s)" >&2
     start_server "$name"
     "$loadgen" --url "$server_url" --admin-password "$password" --server-pid "$server_pid" \
-        --mode capacity --connections "$connections" --hold "$hold" >"$work/$name.capacity.json"
+        --mode capacity --connections "$connections" --hold "$hold" --sample-every "$sample" \
+        >"$work/$name.capacity.json"
     stop_server
 }
 
@@ -111,6 +113,10 @@ const [work, qtVersion, root] = process.argv.slice(2);
 const read = (f) => { try { return JSON.parse(fs.readFileSync(`${work}/${f}`, 'utf8').trim().split('\n').pop()); } catch { return {}; } };
 const d = { rush: read('depot.rush.json'), cap: read('depot.capacity.json') };
 const r = { rush: read('reference.rush.json'), cap: read('reference.capacity.json') };
+// The load generator's CPU in the step that ended the search: near 100 means it set the pace.
+for (const o of [d, r]) {
+  if (o.rush.steps?.length) o.rush.lastStepLoadgenCpuPercent = o.rush.steps.at(-1).loadgenCpuPercent;
+}
 const get = (o, path) => path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);
 const rows = [
   ['accepted fixes/s (rush hour)', 'rush', 'acceptedFixesPerSec'],
@@ -123,9 +129,12 @@ const rows = [
   ['server RSS MiB (after rush hour)', 'rush', 'serverRssMiB'],
   ['load generator CPU % (rush hour)', 'rush', 'loadgenCpuPercent'],
   ['sustained fixes/s at p99 < 50 ms', 'rush', 'sustainedFixesPerSec'],
+  ['load generator CPU % (last step)', 'rush', 'lastStepLoadgenCpuPercent'],
   ['idle connections held', 'cap', 'held'],
+  ['disconnects during the hold', 'cap', 'disconnects'],
   ['memory per idle connection KiB', 'cap', 'kibPerConnection'],
   ['server RSS MiB with idle conns', 'cap', 'serverRssAfterMiB'],
+  ['RSS growth MiB during the hold', 'cap', 'rssGrowthMiB'],
 ];
 const fmt = (v) => (v == null ? '-' : String(v));
 const lines = [['figure', 'Depot', 'reference', 'Depot / reference']];
@@ -150,13 +159,16 @@ console.log();
 const rush = d.rush.couriers ? d.rush : r.rush;
 console.log(`Loads: ${rush.couriers} couriers x ${rush.ratePerCourier} fixes/s, ${rush.dispatchers} dispatchers, ` +
   `${rush.trackers} trackers, ${rush.seconds} s; sustained rate found by raising fixes/s per courier ` +
-  `in ${process.env.BENCH_STEP_SECONDS || 10} s steps; capacity: ${d.cap.connections ?? r.cap.connections} idle ` +
+  `by x${process.env.BENCH_STEP_FACTOR || 1.25} every ${process.env.BENCH_STEP_SECONDS || 10} s; capacity: ${d.cap.connections ?? r.cap.connections} idle ` +
   `tracker connections held ${d.cap.holdSeconds ?? r.cap.holdSeconds} s.`);
 console.log('Depot persists every fix and event to SQLite before acking; the reference keeps everything in memory.');
 console.log('Load generator and server share the machine; its CPU use is in the table.');
 for (const [name, o] of [['Depot', d], ['reference', r]]) {
   if (!o.rush.steps) continue;
-  console.log(`${name} steps: ` + o.rush.steps.map((s) => `${s.acceptedFixesPerSec}/s p99 ${s.fixToDispatcherMs.p99} ms`).join('; '));
+  console.log(`${name} steps: ` + o.rush.steps.map((s) => `${s.acceptedFixesPerSec}/s p99 ${s.fixToDispatcherMs.p99} ms ` +
+    `(server ${s.serverCpuPercent}%, load generator ${s.loadgenCpuPercent}% CPU)`).join('; '));
+  console.log(`${name} search ended by: ${o.rush.sustainedLimitedBy} ` +
+    '(server: it missed the target; loadgen: the load generator could not send the rate; steps: none missed)');
 }
 const cpus = os.cpus();
 console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QTcpSocket>
 
 #include <algorithm>
 #include <cmath>
@@ -231,6 +232,12 @@ HubClient *LoadGenerator::newClient(bool dispatcher)
         });
     }
     connect(client, &HubClient::disconnected, this, [this] { ++m_disconnects; });
+    // Fixes leave at once, as a phone's would: with Nagle's algorithm a fix written while the
+    // previous frame is unacknowledged waits for the server's delayed ACK, up to 40 ms.
+    connect(client, &HubClient::connected, client, [client] {
+        if (auto *tcp = client->findChild<QAbstractSocket *>())
+            tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    });
     return client;
 }
 
@@ -485,13 +492,19 @@ double LoadGenerator::Window::p(const std::vector<qint32> &v, double q) const
     return double(sorted[k]);
 }
 
+bool LoadGenerator::Window::loadgenLimited(int couriers) const
+{
+    const double requested = rate * double(couriers) * seconds;
+    return double(fixesSent) < 0.97 * requested || ProcStats::cpuPercent(selfFrom, selfTo) >= 95;
+}
+
 double LoadGenerator::Window::delivered(int dispatchers) const
 {
     const double expected = double(fixesSent) * dispatchers;
     return expected > 0 ? double(dispatcherMatches) / expected : 0;
 }
 
-QJsonObject LoadGenerator::Window::toJson(int dispatchers) const
+QJsonObject LoadGenerator::Window::toJson(int dispatchers, int couriers) const
 {
     auto ms = [this](const std::vector<qint32> &v) {
         const double max = v.empty() ? -1 : double(*std::max_element(v.begin(), v.end()));
@@ -502,7 +515,9 @@ QJsonObject LoadGenerator::Window::toJson(int dispatchers) const
     return QJsonObject{
         {QStringLiteral("ratePerCourier"), rate},
         {QStringLiteral("seconds"), seconds},
+        {QStringLiteral("requestedFixesPerSec"), round1(rate * double(couriers))},
         {QStringLiteral("fixesSentPerSec"), round1(double(fixesSent) / seconds)},
+        {QStringLiteral("loadgenLimited"), loadgenLimited(couriers)},
         {QStringLiteral("acceptedFixesPerSec"), round1(double(acksOkInWindow) / seconds)},
         {QStringLiteral("eventsPerSec"), round1(double(events) / seconds)},
         {QStringLiteral("fixToDispatcherMs"), ms(latencyUs)},
@@ -520,7 +535,7 @@ QJsonObject LoadGenerator::Window::toJson(int dispatchers) const
 void LoadGenerator::finishRush()
 {
     const Window &rush = m_results.front();
-    QJsonObject out = rush.toJson(m_options.dispatchers);
+    QJsonObject out = rush.toJson(m_options.dispatchers, int(m_couriers.size()));
     out.insert(QStringLiteral("mode"), QStringLiteral("rush"));
     out.insert(QStringLiteral("couriers"), int(m_couriers.size()));
     out.insert(QStringLiteral("dispatchers"), m_options.dispatchers);
@@ -532,15 +547,23 @@ void LoadGenerator::finishRush()
         QJsonArray steps;
         double sustained = 0;
         for (const Window &w : m_results) {
-            steps.append(w.toJson(m_options.dispatchers));
+            steps.append(w.toJson(m_options.dispatchers, int(m_couriers.size())));
             if (meetsTarget(w))
                 sustained = std::max(sustained, double(w.acksOkInWindow) / w.seconds);
         }
         out.insert(QStringLiteral("steps"), steps);
         out.insert(QStringLiteral("sustainedFixesPerSec"), round1(sustained));
         // Still under target at the last step: the server can do more than was asked.
-        out.insert(QStringLiteral("sustainedIsLowerBound"),
-                   m_stepUpward && meetsTarget(m_results.back()));
+        // What ended the search: the last step still met the target ("steps"), the step that
+        // missed it was paced by this process ("loadgen"), or the server missed it ("server").
+        // In the first two cases the server can do more than was measured.
+        const Window &last = m_results.back();
+        const QString limitedBy = m_stepUpward && meetsTarget(last) ? QStringLiteral("steps")
+                                  : last.loadgenLimited(int(m_couriers.size()))
+                                      ? QStringLiteral("loadgen")
+                                      : QStringLiteral("server");
+        out.insert(QStringLiteral("sustainedLimitedBy"), limitedBy);
+        out.insert(QStringLiteral("sustainedIsLowerBound"), limitedBy != QLatin1String("server"));
         out.insert(QStringLiteral("p99TargetMs"), m_options.p99TargetMs);
     }
 
@@ -582,73 +605,109 @@ void LoadGenerator::runCapacity()
 {
     // One package gives the tracker token every idle connection uses: trackers are the
     // connections a hub holds most of, one per customer waiting for a parcel.
-    m_rest.call(
-        "POST", QStringLiteral("/api/packages"), m_adminToken,
-        QJsonObject{
-            {QStringLiteral("recipientName"), QStringLiteral("Capacity")},
-            {QStringLiteral("address"), QStringLiteral("Bench street 1")},
-            {QStringLiteral("destination"),
-             QJsonObject{{QStringLiteral("latitude"), 52.5}, {QStringLiteral("longitude"), 13.4}}}},
-        [this](int status, const QJsonValue &body) {
-            const QString token = body[QStringLiteral("trackingToken")].toString();
-            if (status != 201 || token.isEmpty()) {
-                fail(QStringLiteral("could not create a package (HTTP %1)").arg(status));
-                return;
-            }
-            QTimer::singleShot(1000, this, [this, token] {
-                const ProcStats::Sample before = m_server.sample();
-                std::vector<std::pair<HubClient *, QString>> clients;
-                for (int i = 0; i < m_options.connections; ++i) {
-                    m_trackerClients.push_back(newClient(false));
-                    clients.emplace_back(m_trackerClients.back(), token);
-                }
-                say(QStringLiteral("opening %1 idle tracker connections")
-                        .arg(m_options.connections));
-                const qint64 started = nowNs();
-                openClients(std::move(clients), [=, this](int failures) {
-                    const double openSeconds = double(nowNs() - started) / 1e9;
-                    const int opened = m_options.connections - failures;
-                    say(QStringLiteral("%1 connected in %2 s; holding for %3 s")
-                            .arg(opened)
-                            .arg(round1(openSeconds))
-                            .arg(m_options.holdSeconds));
-                    m_disconnects = 0;
-                    QTimer::singleShot(int(m_options.holdSeconds * 1000), this, [=, this] {
-                        const ProcStats::Sample after = m_server.sample();
-                        int held = 0;
-                        for (HubClient *c : m_trackerClients)
-                            held += c->isConnected() ? 1 : 0;
-                        const double perConnKiB =
-                            opened > 0 ? double(after.rssKiB - before.rssKiB) / opened : -1;
-                        const QJsonObject out{
-                            {QStringLiteral("mode"), QStringLiteral("capacity")},
-                            {QStringLiteral("connections"), m_options.connections},
-                            {QStringLiteral("opened"), opened},
-                            {QStringLiteral("held"), held},
-                            {QStringLiteral("holdSeconds"), m_options.holdSeconds},
-                            {QStringLiteral("openSeconds"), round1(openSeconds)},
-                            {QStringLiteral("serverRssBeforeMiB"),
-                             round1(double(before.rssKiB) / 1024)},
-                            {QStringLiteral("serverRssAfterMiB"),
-                             round1(double(after.rssKiB) / 1024)},
-                            {QStringLiteral("kibPerConnection"), round1(perConnKiB)},
-                        };
-                        say(QStringLiteral("capacity: %1 of %2 connections held for %3 s; server "
-                                           "RSS %4 -> %5 MiB, %6 KiB per connection")
-                                .arg(held)
-                                .arg(m_options.connections)
-                                .arg(m_options.holdSeconds)
-                                .arg(round1(double(before.rssKiB) / 1024))
-                                .arg(round1(double(after.rssKiB) / 1024))
-                                .arg(round1(perConnKiB)));
-                        std::printf("%s\n",
-                                    QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
-                        std::fflush(stdout);
-                        Q_EMIT finished(0);
+    m_rest.call("POST", QStringLiteral("/api/packages"), m_adminToken,
+                QJsonObject{{QStringLiteral("recipientName"), QStringLiteral("Capacity")},
+                            {QStringLiteral("address"), QStringLiteral("Bench street 1")},
+                            {QStringLiteral("destination"),
+                             QJsonObject{{QStringLiteral("latitude"), 52.5},
+                                         {QStringLiteral("longitude"), 13.4}}}},
+                [this](int status, const QJsonValue &body) {
+                    const QString token = body[QStringLiteral("trackingToken")].toString();
+                    if (status != 201 || token.isEmpty()) {
+                        fail(QStringLiteral("could not create a package (HTTP %1)").arg(status));
+                        return;
+                    }
+                    QTimer::singleShot(1000, this, [this, token] {
+                        const ProcStats::Sample before = m_server.sample();
+                        std::vector<std::pair<HubClient *, QString>> clients;
+                        for (int i = 0; i < m_options.connections; ++i) {
+                            m_trackerClients.push_back(newClient(false));
+                            clients.emplace_back(m_trackerClients.back(), token);
+                        }
+                        say(QStringLiteral("opening %1 idle tracker connections")
+                                .arg(m_options.connections));
+                        const qint64 started = nowNs();
+                        openClients(std::move(clients), [=, this](int failures) {
+                            const double openSeconds = double(nowNs() - started) / 1e9;
+                            holdCapacity(before, m_options.connections - failures, openSeconds);
+                        });
                     });
                 });
-            });
-        });
+}
+
+void LoadGenerator::holdCapacity(ProcStats::Sample before, int opened, double openSeconds)
+{
+    say(QStringLiteral("%1 connected in %2 s; holding for %3 s")
+            .arg(opened)
+            .arg(round1(openSeconds))
+            .arg(m_options.holdSeconds));
+    m_disconnects = 0;
+    // The server's memory is sampled through the hold: the first heartbeat round (after the
+    // 25 s ping interval) settles what every session keeps, and after it nothing should grow.
+    struct Hold
+    {
+        qint64 startedNs = 0;
+        QJsonArray samples; // [seconds, MiB]
+        qint64 settledKiB = -1;
+        qint64 maxKiB = 0;
+        QTimer timer;
+    };
+    auto hold = std::make_shared<Hold>();
+    hold->startedNs = nowNs();
+    const double settleSeconds = m_options.holdSeconds >= 60 ? 30 : 0;
+    auto sample = [this, hold, settleSeconds] {
+        const double at = double(nowNs() - hold->startedNs) / 1e9;
+        const qint64 rss = m_server.sample().rssKiB;
+        hold->samples.append(QJsonArray{round1(at), round1(double(rss) / 1024)});
+        hold->maxKiB = std::max(hold->maxKiB, rss);
+        if (hold->settledKiB < 0 && at >= settleSeconds)
+            hold->settledKiB = rss;
+    };
+    sample();
+    hold->timer.setInterval(int(m_options.sampleSeconds * 1000));
+    connect(&hold->timer, &QTimer::timeout, this, sample);
+    hold->timer.start();
+    QTimer::singleShot(int(m_options.holdSeconds * 1000), this, [=, this] {
+        hold->timer.stop();
+        QObject::disconnect(&hold->timer, nullptr, this, nullptr); // the sampler owns `hold`
+        sample();
+        const ProcStats::Sample after = m_server.sample();
+        int held = 0;
+        for (HubClient *c : m_trackerClients)
+            held += c->isConnected() ? 1 : 0;
+        const double perConnKiB = opened > 0 ? double(after.rssKiB - before.rssKiB) / opened : -1;
+        const double growthMiB = double(after.rssKiB - hold->settledKiB) / 1024;
+        const QJsonObject out{
+            {QStringLiteral("mode"), QStringLiteral("capacity")},
+            {QStringLiteral("connections"), m_options.connections},
+            {QStringLiteral("opened"), opened},
+            {QStringLiteral("held"), held},
+            {QStringLiteral("disconnects"), m_disconnects},
+            {QStringLiteral("holdSeconds"), m_options.holdSeconds},
+            {QStringLiteral("openSeconds"), round1(openSeconds)},
+            {QStringLiteral("serverRssBeforeMiB"), round1(double(before.rssKiB) / 1024)},
+            {QStringLiteral("serverRssAfterMiB"), round1(double(after.rssKiB) / 1024)},
+            {QStringLiteral("serverRssMaxMiB"), round1(double(hold->maxKiB) / 1024)},
+            {QStringLiteral("settleSeconds"), settleSeconds},
+            {QStringLiteral("rssGrowthMiB"), round1(growthMiB)},
+            {QStringLiteral("rssSamples"), hold->samples},
+            {QStringLiteral("kibPerConnection"), round1(perConnKiB)},
+        };
+        say(QStringLiteral("capacity: %1 of %2 connections held for %3 s, %4 disconnects; server "
+                           "RSS %5 -> %6 MiB, %7 KiB per connection, %8 MiB growth after %9 s")
+                .arg(held)
+                .arg(m_options.connections)
+                .arg(m_options.holdSeconds)
+                .arg(m_disconnects)
+                .arg(round1(double(before.rssKiB) / 1024))
+                .arg(round1(double(after.rssKiB) / 1024))
+                .arg(round1(perConnKiB))
+                .arg(round1(growthMiB))
+                .arg(settleSeconds));
+        std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+        Q_EMIT finished(0);
+    });
 }
 
 } // namespace depot::bench

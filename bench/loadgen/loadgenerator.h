@@ -42,11 +42,12 @@ public:
         double holdSeconds = 30;
         bool step = false;
         double stepSeconds = 10;
-        double stepFactor = 1.5;
+        double stepFactor = 1.25;
         int maxSteps = 8;
         double p99TargetMs = 50;
-        int connectBatch = 200; // connections opening at once
-        int setupParallel = 8;  // REST requests in flight during setup
+        double sampleSeconds = 10; // capacity mode: server memory sampled this often
+        int connectBatch = 200;    // connections opening at once
+        int setupParallel = 8;     // REST requests in flight during setup
     };
 
     explicit LoadGenerator(Options options, QObject *parent = nullptr);
@@ -76,8 +77,11 @@ private:
         qint64 serverRssEndKiB = -1;
 
         double p(const std::vector<qint32> &v, double q) const;
+        /// True when this process, not the server, set the pace: it could not send what was
+        /// asked or used a whole core.
+        bool loadgenLimited(int couriers) const;
         double delivered(int dispatchers) const;
-        QJsonObject toJson(int dispatchers) const;
+        QJsonObject toJson(int dispatchers, int couriers) const;
     };
 
     struct SentFix
@@ -128,6 +132,7 @@ private:
     void finishRush();
 
     void runCapacity();
+    void holdCapacity(ProcStats::Sample before, int opened, double openSeconds);
 
     Options m_options;
     RestClient m_rest;

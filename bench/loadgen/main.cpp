@@ -73,17 +73,22 @@ int main(int argc, char *argv[])
                                          QStringLiteral("10"));
     const QCommandLineOption stepFactor(QStringLiteral("step-factor"),
                                         QStringLiteral("Rate multiplier per step."),
-                                        QStringLiteral("f"), QStringLiteral("1.5"));
+                                        QStringLiteral("f"), QStringLiteral("1.25"));
     const QCommandLineOption maxSteps(QStringLiteral("max-steps"), QStringLiteral("Step limit."),
                                       QStringLiteral("n"), QStringLiteral("8"));
     const QCommandLineOption target(QStringLiteral("p99-target"),
                                     QStringLiteral("p99 fix-to-dispatcher target in ms."),
                                     QStringLiteral("ms"), QStringLiteral("50"));
+    const QCommandLineOption sample(QStringLiteral("sample-every"),
+                                    QStringLiteral("Seconds between server memory samples while "
+                                                   "holding idle connections."),
+                                    QStringLiteral("s"), QStringLiteral("10"));
     const QCommandLineOption batch(QStringLiteral("connect-batch"),
                                    QStringLiteral("Connections opening at once."),
                                    QStringLiteral("n"), QStringLiteral("200"));
     parser.addOptions({url, password, mode, couriers, dispatchers, packages, duration, rate, pid,
-                       connections, hold, step, stepSeconds, stepFactor, maxSteps, target, batch});
+                       connections, hold, step, stepSeconds, stepFactor, maxSteps, target, sample,
+                       batch});
     parser.process(app);
 
     LoadGenerator::Options o;
@@ -104,16 +109,17 @@ int main(int argc, char *argv[])
     o.maxSteps = parser.value(maxSteps).toInt();
     o.p99TargetMs = parser.value(target).toDouble();
     o.connectBatch = std::max(1, parser.value(batch).toInt());
+    o.sampleSeconds = parser.value(sample).toDouble();
 
     // Every loop is bounded: counts and durations must be positive and finite.
     if (!o.url.isValid() || o.adminPassword.isEmpty() ||
         (o.mode != QLatin1String("rush") && o.mode != QLatin1String("capacity")) ||
         o.couriers < 1 || o.couriers > 100000 || o.dispatchers < 0 || o.dispatchers > 1000 ||
         o.packagesPerCourier < 1 || o.packagesPerCourier > 100 || !(o.durationSeconds > 0) ||
-        o.durationSeconds > 3600 || !(o.rate > 0) || o.rate > 100 || o.connections < 1 ||
+        o.durationSeconds > 3600 || !(o.rate > 0) || o.rate > 1000 || o.connections < 1 ||
         o.connections > 200000 || !(o.holdSeconds >= 0) || o.holdSeconds > 3600 ||
-        !(o.stepSeconds > 0) || o.stepSeconds > 600 || !(o.stepFactor > 1) || o.maxSteps < 0 ||
-        o.maxSteps > 50) {
+        !(o.stepSeconds > 0) || o.stepSeconds > 600 || !(o.stepFactor > 1) ||
+        !(o.sampleSeconds >= 1) || o.sampleSeconds > 600 || o.maxSteps < 0 || o.maxSteps > 50) {
         std::fprintf(stderr, "depot-loadgen: invalid options (see --help)\n");
         return 2;
     }

@@ -143,6 +143,74 @@ Result<Session> AuthService::login(const QString &username, const QString &passw
     return Session{*token, *user};
 }
 
+template <class Work, class Answer> void AuthService::inBackground(Work work, Answer answer)
+{
+    m_workers.start([this, work = std::move(work), answer = std::move(answer)]() mutable {
+        auto result = work();
+        // m_answers outlives the pool, which waits for this task before it goes.
+        QMetaObject::invokeMethod(
+            &m_answers,
+            [answer = std::move(answer), result = std::move(result)]() mutable {
+                answer(std::move(result));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void AuthService::loginInBackground(const QString &username, const QString &password,
+                                    const QHostAddress &from,
+                                    std::function<void(const Result<Session> &)> done)
+{
+    const qint64 nowMs = m_clock.nowMs();
+    if (rateLimited(from, nowMs)) {
+        done(makeError(ErrorCode::RateLimited,
+                       QStringLiteral("too many failed logins; try again in a minute")));
+        return;
+    }
+    const QString address = from.toString();
+    const int failures = int(m_failures.value(address).size());
+    if (failures + m_checking.value(address) >= kMaxFailedLogins) {
+        m_waiting[address].push_back([this, username, password, from, done = std::move(done)] {
+            loginInBackground(username, password, from, done);
+        });
+        return;
+    }
+    ++m_checking[address];
+    const auto user = m_store.userByUsername(username);
+    const QString encoded = user ? user->passwordHash : QString();
+    inBackground(
+        [password, encoded, known = user.has_value()] {
+            // Hash even for unknown users so the answer takes as long either way.
+            return known ? verifyPassword(password, encoded)
+                         : (verifyPassword(password, hashPassword(QString(), 1000)), false);
+        },
+        [this, user, from, address, done = std::move(done)](bool valid) {
+            if (--m_checking[address] <= 0)
+                m_checking.remove(address);
+            if (!valid) {
+                recordFailure(from, m_clock.nowMs());
+                done(makeError(ErrorCode::Unauthorized,
+                               QStringLiteral("wrong username or password")));
+            } else {
+                m_failures.remove(address);
+                const auto token = issueToken(user->id);
+                if (token)
+                    done(Session{*token, *user});
+                else
+                    done(token.error());
+            }
+            // Attempts held back for this check go now, or are refused if it used up the limit.
+            for (const auto &retry : m_waiting.take(address))
+                retry();
+        });
+}
+
+void AuthService::hashInBackground(const QString &password,
+                                   std::function<void(const QString &)> done)
+{
+    inBackground([password] { return hashPassword(password); }, std::move(done));
+}
+
 Result<QString> AuthService::issueToken(const QString &userId)
 {
     if (!m_store.userById(userId))

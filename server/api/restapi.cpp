@@ -199,7 +199,7 @@ std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
     if (n == 3 && parts[1] == QLatin1String("auth") && parts[2] == QLatin1String("login")) {
         if (method != "POST")
             return methodNotAllowed("POST");
-        return login(request);
+        return login(request, exchange);
     }
     if (n == 3 && parts[1] == QLatin1String("track")) {
         if (method != "GET")
@@ -274,9 +274,13 @@ std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
         return HttpResponse::empty(204);
     }
     case Route::Couriers:
-        return method == "GET" ? listCouriers(*caller) : createCourier(*caller, request);
+        if (method == "GET")
+            return listCouriers(*caller);
+        return createCourier(*caller, request, exchange);
     case Route::Courier:
-        return method == "GET" ? getCourier(*caller, id) : patchCourier(*caller, id, request);
+        if (method == "GET")
+            return getCourier(*caller, id);
+        return patchCourier(*caller, id, request, exchange);
     case Route::CourierLocation:
         return postLocation(*caller, id, request, exchange);
     case Route::Packages:
@@ -293,7 +297,8 @@ std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
     return notFound();
 }
 
-HttpResponse RestApi::login(const HttpRequest &request)
+std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
+                                           const std::shared_ptr<HttpExchange> &exchange)
 {
     const auto body = json::parseObject(request.body, false);
     if (!body)
@@ -303,11 +308,23 @@ HttpResponse RestApi::login(const HttpRequest &request)
     const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
     if (!f.ok())
         return errorResponse(f.error());
-    const auto session = m_auth.login(username, password, request.remoteAddress);
-    if (!session)
-        return errorResponse(session.error());
-    return HttpResponse::json(200, QJsonObject{{QStringLiteral("token"), session->token},
-                                               {QStringLiteral("user"), session->user.toJson()}});
+    // The password check takes a fifth of a second: the loop serves others meanwhile.
+    m_auth.loginInBackground(
+        username, password, request.remoteAddress,
+        [this, exchange](const Result<Session> &session) {
+            answer(exchange,
+                   session ? HttpResponse::json(
+                                 200, QJsonObject{{QStringLiteral("token"), session->token},
+                                                  {QStringLiteral("user"), session->user.toJson()}})
+                           : errorResponse(session.error()));
+        });
+    return std::nullopt;
+}
+
+void RestApi::answer(const std::shared_ptr<HttpExchange> &exchange, HttpResponse response) const
+{
+    finish(response);
+    exchange->respond(response);
 }
 
 HttpResponse RestApi::me(const Principal &caller)
@@ -328,7 +345,9 @@ HttpResponse RestApi::me(const Principal &caller)
     return HttpResponse::json(200, u.toJson());
 }
 
-HttpResponse RestApi::createCourier(const Principal &caller, const HttpRequest &request)
+std::optional<HttpResponse> RestApi::createCourier(const Principal &caller,
+                                                   const HttpRequest &request,
+                                                   const std::shared_ptr<HttpExchange> &exchange)
 {
     if (!caller.isDispatcher())
         return forbidden();
@@ -348,15 +367,19 @@ HttpResponse RestApi::createCourier(const Principal &caller, const HttpRequest &
     if (fields.username.contains(QLatin1Char(' ')))
         return errorResponse(makeError(ErrorCode::ValidationFailed,
                                        QStringLiteral("username must not contain spaces")));
-    fields.passwordHash = AuthService::hashPassword(password);
-    const auto courier = m_dispatch.createCourier(fields);
-    if (!courier)
-        return errorResponse(courier.error());
-    return HttpResponse::json(201, courier->toJson());
+    // Hashed on a worker; the courier is created back on the loop, where the store is used.
+    m_auth.hashInBackground(password, [this, exchange, fields](const QString &hash) mutable {
+        fields.passwordHash = hash;
+        const auto courier = m_dispatch.createCourier(fields);
+        answer(exchange, courier ? HttpResponse::json(201, courier->toJson())
+                                 : errorResponse(courier.error()));
+    });
+    return std::nullopt;
 }
 
-HttpResponse RestApi::patchCourier(const Principal &caller, const QString &id,
-                                   const HttpRequest &request)
+std::optional<HttpResponse> RestApi::patchCourier(const Principal &caller, const QString &id,
+                                                  const HttpRequest &request,
+                                                  const std::shared_ptr<HttpExchange> &exchange)
 {
     if (!caller.isDispatcher())
         return forbidden();
@@ -377,12 +400,18 @@ HttpResponse RestApi::patchCourier(const Principal &caller, const QString &id,
                                  : QString();
     if (!f.ok())
         return errorResponse(f.error());
-    if (!password.isEmpty())
-        patch.passwordHash = AuthService::hashPassword(password);
-    const auto courier = m_dispatch.updateCourier(id, patch);
-    if (!courier)
-        return errorResponse(courier.error());
-    return HttpResponse::json(200, courier->toJson());
+    auto apply = [this, id](CourierPatch &patch) {
+        const auto courier = m_dispatch.updateCourier(id, patch);
+        return courier ? HttpResponse::json(200, courier->toJson())
+                       : errorResponse(courier.error());
+    };
+    if (password.isEmpty())
+        return apply(patch);
+    m_auth.hashInBackground(password, [this, exchange, patch, apply](const QString &hash) mutable {
+        patch.passwordHash = hash;
+        answer(exchange, apply(patch));
+    });
+    return std::nullopt;
 }
 
 HttpResponse RestApi::listCouriers(const Principal &caller)
@@ -443,8 +472,7 @@ std::optional<HttpResponse> RestApi::postLocation(const Principal &caller, const
             HttpResponse response =
                 r ? HttpResponse::json(202, QJsonObject{{QStringLiteral("accepted"), true}})
                   : errorResponse(r.error());
-            finish(response);
-            exchange->respond(response);
+            answer(exchange, response);
         });
     return std::nullopt;
 }

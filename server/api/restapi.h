@@ -40,11 +40,16 @@ private:
     void finish(HttpResponse &response) const;
     std::optional<Principal> principalOf(const HttpRequest &request);
 
-    HttpResponse login(const HttpRequest &request);
+    std::optional<HttpResponse> login(const HttpRequest &request,
+                                      const std::shared_ptr<HttpExchange> &exchange);
     HttpResponse me(const Principal &caller);
-    HttpResponse createCourier(const Principal &caller, const HttpRequest &request);
-    HttpResponse patchCourier(const Principal &caller, const QString &id,
-                              const HttpRequest &request);
+    std::optional<HttpResponse> createCourier(const Principal &caller, const HttpRequest &request,
+                                              const std::shared_ptr<HttpExchange> &exchange);
+    std::optional<HttpResponse> patchCourier(const Principal &caller, const QString &id,
+                                             const HttpRequest &request,
+                                             const std::shared_ptr<HttpExchange> &exchange);
+    /// Answers an exchange whose handler returned nothing.
+    void answer(const std::shared_ptr<HttpExchange> &exchange, HttpResponse response) const;
     HttpResponse listCouriers(const Principal &caller);
     HttpResponse getCourier(const Principal &caller, const QString &id);
     std::optional<HttpResponse> postLocation(const Principal &caller, const QString &id,

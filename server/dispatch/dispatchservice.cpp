@@ -8,6 +8,7 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 
+#include <algorithm>
 #include <cmath>
 
 Q_LOGGING_CATEGORY(lcDispatch, "depot.dispatch")
@@ -85,6 +86,8 @@ void DispatchService::load()
     m_courierByDevice.clear();
     m_packages.clear();
     m_packageOrder.clear();
+    m_packagePosition.clear();
+    m_carried.clear();
     m_packageByCode.clear();
     m_packageByToken.clear();
     for (Courier &c : m_store.loadCouriers()) {
@@ -95,7 +98,9 @@ void DispatchService::load()
     for (Package &p : m_store.loadPackages()) {
         m_packageByCode.insert(p.trackingCode, p.id);
         m_packageByToken.insert(p.trackingToken, p.id);
+        m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
         m_packageOrder.push_back(p.id);
+        indexCarried(nullptr, p);
         m_packages.insert(p.id, std::move(p));
     }
     qCInfo(lcDispatch) << "loaded" << m_couriers.size() << "couriers and" << m_packages.size()
@@ -251,7 +256,9 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
     if (!m_store.savePackage(p, events, true))
         return storeFailed();
     m_packages.insert(p.id, p);
+    m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
     m_packageOrder.push_back(p.id);
+    indexCarried(nullptr, p);
     m_packageByCode.insert(p.trackingCode, p.id);
     m_packageByToken.insert(p.trackingToken, p.id);
     Q_EMIT packageChanged(p, events, QString());
@@ -326,17 +333,39 @@ const Package *DispatchService::findPackageByTrackingToken(const QString &token)
 std::vector<const Package *> DispatchService::carriedBy(const QString &courierId) const
 {
     std::vector<const Package *> inProgress, assigned;
-    for (const QString &id : m_packageOrder) {
+    const auto carried = m_carried.constFind(courierId);
+    if (carried == m_carried.cend())
+        return inProgress;
+    for (const QString &id : *carried) {
         const Package &p = *m_packages.constFind(id);
-        if (p.deliveryPersonId != courierId)
-            continue;
-        if (p.status == PackageStatus::InProgress)
-            inProgress.push_back(&p);
-        else if (p.status == PackageStatus::Assigned)
-            assigned.push_back(&p);
+        (p.status == PackageStatus::InProgress ? inProgress : assigned).push_back(&p);
     }
     inProgress.insert(inProgress.end(), assigned.begin(), assigned.end());
     return inProgress;
+}
+
+void DispatchService::indexCarried(const Package *before, const Package &after)
+{
+    auto isCarried = [](const Package &p) {
+        return !p.deliveryPersonId.isEmpty() &&
+               (p.status == PackageStatus::InProgress || p.status == PackageStatus::Assigned);
+    };
+    if (before && isCarried(*before)) {
+        auto it = m_carried.find(before->deliveryPersonId);
+        if (it != m_carried.end()) {
+            std::erase(*it, before->id);
+            if (it->empty())
+                m_carried.erase(it);
+        }
+    }
+    if (!isCarried(after))
+        return;
+    std::vector<QString> &ids = m_carried[after.deliveryPersonId];
+    const qsizetype position = m_packagePosition.value(after.id);
+    const auto at = std::find_if(ids.begin(), ids.end(), [&](const QString &id) {
+        return m_packagePosition.value(id) > position;
+    });
+    ids.insert(at, after.id);
 }
 
 Result<Package> DispatchService::assign(const Principal &caller, const QString &packageId,
@@ -448,6 +477,7 @@ Result<Package> DispatchService::transition(const Principal &caller, const QStri
     if (!m_store.savePackage(after, events, false))
         return storeFailed();
     *it = after;
+    indexCarried(&before, after);
     const QString previousCourier =
         before.deliveryPersonId != after.deliveryPersonId ? before.deliveryPersonId : QString();
     Q_EMIT packageChanged(after, events, previousCourier);

@@ -114,13 +114,19 @@ private:
                                const QString &reason);
     Result<Package *> visiblePackage(const Principal &caller, const QString &id);
     QString uniqueTrackingCode() const;
+    /// Keeps m_carried in step with a package that was `before` (null when new) and is `after`.
+    void indexCarried(const Package *before, const Package &after);
 
     Store &m_store;
     const Clock &m_clock;
     QHash<QString, Courier> m_couriers;
     QHash<QString, QString> m_courierByDevice;
     QHash<QString, Package> m_packages;
-    std::vector<QString> m_packageOrder; // creation order, for stable listings
+    std::vector<QString> m_packageOrder;         // creation order, for stable listings
+    QHash<QString, qsizetype> m_packagePosition; // package id -> index in m_packageOrder
+    // Courier id -> ids of the packages they carry (ASSIGNED or IN_PROGRESS) in creation order:
+    // every fix asks for them, so they are not searched for among all packages of the day.
+    QHash<QString, std::vector<QString>> m_carried;
     QHash<QString, QString> m_packageByCode;
     QHash<QString, QString> m_packageByToken;
 };

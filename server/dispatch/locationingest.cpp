@@ -104,14 +104,49 @@ void LocationIngest::submit(const Principal &caller, const QString &courierId, c
 void LocationIngest::flush()
 {
     m_flushTimer.stop();
-    if (m_queue.empty())
+    collect(true);
+    startWrite();
+    collect(true);
+}
+
+void LocationIngest::startWrite()
+{
+    if (m_writing || m_queue.empty())
         return;
     std::vector<Pending> batch = std::exchange(m_queue, {});
     std::vector<StoredFix> fixes;
     fixes.reserve(batch.size());
     for (const Pending &p : batch)
         fixes.push_back(p.fix);
-    if (!m_store.appendFixes(fixes)) {
+    // Runs on the writer's thread once the batch is written, just before the future is ready,
+    // so before this object can be gone (its destructor waits for the future). Waiting for the
+    // future in the posted call is then a matter of microseconds.
+    const quint64 number = ++m_batchNumber;
+    auto committed = [this, number] {
+        QMetaObject::invokeMethod(
+            this,
+            [this, number] {
+                if (m_writing && m_writing->number == number)
+                    collect(true);
+                startWrite();
+            },
+            Qt::QueuedConnection);
+    };
+    m_writing = Writing{std::move(batch), {}, number};
+    m_writing->written = m_store.appendFixesInBackground(std::move(fixes), committed);
+    collect(false); // a store that writes here and now has already answered
+}
+
+void LocationIngest::collect(bool wait)
+{
+    if (!m_writing)
+        return;
+    if (!wait && m_writing->written.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return;
+    const bool ok = m_writing->written.get();
+    const std::vector<Pending> batch = std::move(m_writing->batch);
+    m_writing.reset();
+    if (!ok) {
         // Nothing was written: forget what the filter learnt from these fixes and say so.
         m_tracks.clear();
         for (const Pending &p : batch)
@@ -133,9 +168,10 @@ void LocationIngest::prune()
 
 void LocationIngest::timerEvent(QTimerEvent *event)
 {
-    if (event->timerId() == m_flushTimer.timerId())
-        flush();
-    else if (event->timerId() == m_pruneTimer.timerId())
+    if (event->timerId() == m_flushTimer.timerId()) {
+        m_flushTimer.stop();
+        startWrite();
+    } else if (event->timerId() == m_pruneTimer.timerId())
         prune();
     else
         QObject::timerEvent(event);

@@ -9,6 +9,8 @@
 #include <QObject>
 
 #include <functional>
+#include <future>
+#include <optional>
 #include <vector>
 
 namespace depot {
@@ -43,12 +45,18 @@ public:
 
     /// Takes one fix. `done` runs once the fix is on disk (or refused), never before.
     void submit(const Principal &caller, const QString &courierId, const Location &fix, Done done);
-    /// Writes everything queued now; also runs on its own once the event loop is idle.
+    /// Writes everything queued now and answers it before returning. Without it, queued fixes
+    /// go to the store's writer once the event loop is idle, the next batch collecting whatever
+    /// arrived while the previous one was being committed (group commit).
     void flush();
     /// Deletes fix history beyond the limits.
     void prune();
 
-    qsizetype queued() const { return qsizetype(m_queue.size()); }
+    /// Fixes taken and not yet answered: queued, or being written.
+    qsizetype queued() const
+    {
+        return qsizetype(m_queue.size() + (m_writing ? m_writing->batch.size() : 0));
+    }
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -68,6 +76,18 @@ private:
         int rejectedStreak = 0;
     };
 
+    /// A batch handed to the store's writer.
+    struct Writing
+    {
+        std::vector<Pending> batch;
+        std::shared_future<bool> written;
+        quint64 number = 0; // tells a late notice of an earlier batch from this one's
+    };
+
+    /// Hands the queue to the store as one batch, unless a batch is still being written.
+    void startWrite();
+    /// Answers the batch being written once it is on disk; `wait` blocks until it is.
+    void collect(bool wait);
     Outcome classify(Track &track, const Location &fix) const;
     bool plausible(const Location &from, const Location &to) const;
 
@@ -76,6 +96,8 @@ private:
     const Clock &m_clock;
     Options m_options;
     std::vector<Pending> m_queue;
+    std::optional<Writing> m_writing;
+    quint64 m_batchNumber = 0;
     QHash<QString, Track> m_tracks;
     QBasicTimer m_flushTimer;
     QBasicTimer m_pruneTimer;

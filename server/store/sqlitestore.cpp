@@ -1,6 +1,7 @@
 #include "sqlitestore.h"
 
 #include "dispatch/clock.h"
+#include "fixwriter.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -158,6 +159,7 @@ SqliteStore::SqliteStore(QString path)
 
 SqliteStore::~SqliteStore()
 {
+    m_fixWriter.reset(); // finishes its batches first
     if (m_db.isValid()) {
         m_db.close();
         m_db = QSqlDatabase();
@@ -536,6 +538,14 @@ bool SqliteStore::appendFixes(const std::vector<StoredFix> &fixes)
         }
         return true;
     });
+}
+
+std::shared_future<bool> SqliteStore::appendFixesInBackground(std::vector<StoredFix> fixes,
+                                                              std::function<void()> committed)
+{
+    if (!m_fixWriter)
+        m_fixWriter = std::make_unique<FixWriter>(m_path);
+    return m_fixWriter->append(std::move(fixes), std::move(committed));
 }
 
 std::vector<Location> SqliteStore::loadTrail(const QString &courierId, int limit)

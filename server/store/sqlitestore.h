@@ -4,7 +4,11 @@
 
 #include <QSqlDatabase>
 
+#include <memory>
+
 namespace depot {
+
+class FixWriter;
 
 /// The Store on one SQLite file: WAL journal, full sync, a schema version table and migrations.
 class SqliteStore final : public Store
@@ -36,6 +40,9 @@ public:
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
 
     bool appendFixes(const std::vector<StoredFix> &fixes) override;
+    /// Written by a FixWriter: its own thread and connection, one batch after the other.
+    std::shared_future<bool> appendFixesInBackground(std::vector<StoredFix> fixes,
+                                                     std::function<void()> committed) override;
     std::vector<Location> loadTrail(const QString &courierId, int limit) override;
     bool pruneFixes(const QDateTime &olderThan, int keepPerCourier) override;
 
@@ -54,6 +61,7 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
     int m_schemaVersion = 0;
+    std::unique_ptr<FixWriter> m_fixWriter; // made on first use
 };
 
 } // namespace depot

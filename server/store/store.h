@@ -4,6 +4,8 @@
 
 #include <QString>
 
+#include <functional>
+#include <future>
 #include <optional>
 #include <vector>
 
@@ -54,6 +56,19 @@ public:
 
     /// Appends fixes and moves each courier's current position, all in one transaction.
     virtual bool appendFixes(const std::vector<StoredFix> &fixes) = 0;
+    /// The same as appendFixes, but a store may write on a thread of its own and return at once.
+    /// The future tells whether the fixes are on disk; `committed` runs (on any thread) just
+    /// before it becomes ready. This default writes here and now.
+    virtual std::shared_future<bool> appendFixesInBackground(std::vector<StoredFix> fixes,
+                                                             std::function<void()> committed)
+    {
+        std::promise<bool> written;
+        const bool ok = appendFixes(fixes);
+        if (committed)
+            committed();
+        written.set_value(ok);
+        return written.get_future().share();
+    }
     /// The courier's most recent current fixes, oldest first.
     virtual std::vector<Location> loadTrail(const QString &courierId, int limit) = 0;
     /// Deletes fixes received before `olderThan` and all but each courier's newest `keep`.

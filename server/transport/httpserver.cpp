@@ -56,6 +56,9 @@ protected:
             delete socket;
             return;
         }
+        // Small frames leave at once: with Nagle's algorithm one written while the previous is
+        // unacknowledged waits for the client's delayed ACK, up to 40 ms on Linux.
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         installRequestGuard(socket, m_limit);
         addPendingConnection(socket);
     }

@@ -1,0 +1,183 @@
+#include "fixwriter.h"
+
+#include "dispatch/clock.h"
+
+#include <QHash>
+#include <QLoggingCategory>
+
+#include <sqlite3.h>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+namespace depot {
+
+namespace {
+
+void bindText(sqlite3_stmt *statement, int index, const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    sqlite3_bind_text(statement, index, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
+}
+
+void bindOptional(sqlite3_stmt *statement, int index, const std::optional<double> &value)
+{
+    if (value)
+        sqlite3_bind_double(statement, index, *value);
+    else
+        sqlite3_bind_null(statement, index);
+}
+
+/// Binds latitude, longitude, accuracy, speed, heading and timestamp from `first` on: both
+/// statements take them in this order.
+void bindLocation(sqlite3_stmt *statement, int first, const Location &l)
+{
+    sqlite3_bind_double(statement, first, l.latitude);
+    sqlite3_bind_double(statement, first + 1, l.longitude);
+    bindOptional(statement, first + 2, l.accuracy);
+    bindOptional(statement, first + 3, l.speed);
+    bindOptional(statement, first + 4, l.heading);
+    bindText(statement, first + 5, isoTimestamp(l.timestamp));
+}
+
+} // namespace
+
+FixWriter::FixWriter(QString path)
+    : m_path(std::move(path))
+    , m_thread([this] { run(); })
+{}
+
+FixWriter::~FixWriter()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_one();
+    m_thread.join();
+}
+
+std::shared_future<bool> FixWriter::append(std::vector<StoredFix> fixes,
+                                           std::function<void()> committed)
+{
+    Job job{std::move(fixes), std::move(committed), {}};
+    std::shared_future<bool> written = job.written.get_future().share();
+    {
+        std::lock_guard lock(m_mutex);
+        m_jobs.push_back(std::move(job));
+    }
+    m_wake.notify_one();
+    return written;
+}
+
+void FixWriter::run()
+{
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+            if (m_jobs.empty())
+                break; // stopping, and everything handed over is written
+            job = std::move(m_jobs.front());
+            m_jobs.pop_front();
+        }
+        const bool ok = (m_db || open()) && write(job.fixes);
+        if (job.committed)
+            job.committed();
+        job.written.set_value(ok);
+    }
+    close();
+}
+
+bool FixWriter::open()
+{
+    const QByteArray path = m_path.toUtf8();
+    if (sqlite3_open_v2(path.constData(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+        qCWarning(lcStore) << "fix writer cannot open the database:"
+                           << (m_db ? sqlite3_errmsg(m_db) : "out of memory");
+        close();
+        return false;
+    }
+    // The same guarantees as the hub's main connection: WAL, and synced before COMMIT returns.
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=FULL") ||
+        !exec("PRAGMA busy_timeout=5000")) {
+        close();
+        return false;
+    }
+    const char *insert =
+        "INSERT INTO fixes (courier_id, latitude, longitude, accuracy, speed, heading, timestamp, "
+        "received_at, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    const char *move = "UPDATE couriers SET last_latitude = ?, last_longitude = ?, "
+                       "last_accuracy = ?, last_speed = ?, last_heading = ?, last_time = ? "
+                       "WHERE id = ?";
+    if (sqlite3_prepare_v2(m_db, insert, -1, &m_insert, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(m_db, move, -1, &m_move, nullptr) != SQLITE_OK) {
+        qCWarning(lcStore) << "fix writer cannot prepare its statements:" << sqlite3_errmsg(m_db);
+        close();
+        return false;
+    }
+    return true;
+}
+
+void FixWriter::close()
+{
+    sqlite3_finalize(m_insert);
+    sqlite3_finalize(m_move);
+    m_insert = m_move = nullptr;
+    sqlite3_close(m_db);
+    m_db = nullptr;
+}
+
+bool FixWriter::exec(const char *sql)
+{
+    char *message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) == SQLITE_OK)
+        return true;
+    qCWarning(lcStore) << "fix writer:" << sql << "failed:" << message;
+    sqlite3_free(message);
+    return false;
+}
+
+bool FixWriter::write(const std::vector<StoredFix> &fixes)
+{
+    if (fixes.empty())
+        return true;
+    // IMMEDIATE takes the write lock up front, so the main connection's writes queue behind the
+    // batch (busy_timeout) instead of failing it halfway.
+    if (!exec("BEGIN IMMEDIATE"))
+        return false;
+    auto step = [this](sqlite3_stmt *statement) {
+        const int rc = sqlite3_step(statement);
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+        if (rc == SQLITE_DONE)
+            return true;
+        qCWarning(lcStore) << "fix writer: query failed:" << sqlite3_errmsg(m_db);
+        return false;
+    };
+    // A courier's row only needs the newest of their current fixes in this batch.
+    QHash<QString, const StoredFix *> newest;
+    bool ok = true;
+    for (const StoredFix &f : fixes) {
+        bindText(m_insert, 1, f.courierId);
+        bindLocation(m_insert, 2, f.location);
+        bindText(m_insert, 8, isoTimestamp(f.receivedAt));
+        sqlite3_bind_int(m_insert, 9, f.current ? 1 : 0);
+        if (!(ok = step(m_insert)))
+            break;
+        if (f.current)
+            newest.insert(f.courierId, &f);
+    }
+    for (auto it = newest.cbegin(); ok && it != newest.cend(); ++it) {
+        bindLocation(m_move, 1, (*it)->location);
+        bindText(m_move, 7, it.key());
+        ok = step(m_move);
+    }
+    if (ok && exec("COMMIT"))
+        return true;
+    exec("ROLLBACK");
+    return false;
+}
+
+} // namespace depot
