@@ -36,9 +36,6 @@ private:
 };
 
 /// ISO 8601 in UTC with milliseconds, the one timestamp format on the wire.
-inline QString isoTimestamp(const QDateTime &t)
-{
-    return t.toUTC().toString(Qt::ISODateWithMs);
-}
+QString isoTimestamp(const QDateTime &t);
 
 } // namespace depot

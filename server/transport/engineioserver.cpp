@@ -114,6 +114,16 @@ void EngineIoServer::discard(std::unique_ptr<QWebSocket> socket)
     });
 }
 
+const QString &EngineIoServer::webSocketText(const QByteArray &bytes)
+{
+    if (bytes.constData() != m_lastTextBytes.constData() ||
+        bytes.size() != m_lastTextBytes.size()) {
+        m_lastTextBytes = bytes;
+        m_lastText = QString::fromUtf8(bytes);
+    }
+    return m_lastText;
+}
+
 HttpResponse EngineIoServer::corsResponse(int status) const
 {
     HttpResponse r = HttpResponse::empty(status);

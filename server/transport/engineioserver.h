@@ -32,6 +32,9 @@ public:
     const Options &options() const { return m_options; }
     /// Open sessions.
     int sessionCount() const { return m_openCount; }
+    /// A text frame as the QString QWebSocket takes. A broadcast hands the same bytes to every
+    /// recipient in turn, so they are converted once, not once per recipient.
+    const QString &webSocketText(const QByteArray &bytes);
     EngineIoSession *session(const QString &sid) const;
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
@@ -63,6 +66,8 @@ private:
     Options m_options;
     QHash<QString, EngineIoSession *> m_sessions;
     int m_openCount = 0;
+    QByteArray m_lastTextBytes; // held, so its buffer cannot be reused while it is cached
+    QString m_lastText;
 };
 
 } // namespace depot

@@ -152,11 +152,11 @@ void EngineIoSession::writeFrame(const Frame &frame)
 
 void EngineIoSession::writeToWebSocket(QWebSocket *socket, const Frame &frame)
 {
-    // QWebSocket takes text as QString only, so a text frame is converted here.
+    // QWebSocket takes text as QString only, so a text frame is converted (once per broadcast).
     if (frame.binary)
         socket->sendBinaryMessage(frame.bytes);
     else
-        socket->sendTextMessage(QString::fromUtf8(frame.bytes));
+        socket->sendTextMessage(m_server->webSocketText(frame.bytes));
     if (socket != m_ws.get())
         return;
     const qint64 n = frame.bytes.size();
