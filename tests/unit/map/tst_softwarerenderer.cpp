@@ -68,6 +68,21 @@ QPointF centreOf(const QImage &image, const QColor &color, int *count)
     return QPointF(sx / *count + 0.5, sy / *count + 0.5) / image.devicePixelRatio();
 }
 
+/// A white map at kMapRect in a white 800 × 460 view, as the console places its map.
+MapView *placeMap(QQuickView &view)
+{
+    view.resize(800, 460);
+    view.setColor(Qt::white);
+    auto *frame = new QQuickItem(view.contentItem());
+    frame->setPosition(kMapRect.topLeft());
+    frame->setSize(kMapRect.size());
+    auto *map = new MapView(frame);
+    map->setSize(kMapRect.size());
+    map->setBackgroundColor(Qt::white);
+    map->setGraticuleColor(Qt::white);
+    return map;
+}
+
 } // namespace
 
 class tst_SoftwareRenderer : public QObject
@@ -95,15 +110,7 @@ void tst_SoftwareRenderer::selectedPinAndNewMarkerAreWhereTheModelSays()
     model.appendRow(row(52.512, 13.395, u"PENDING"_s));
 
     QQuickView view;
-    view.resize(800, 460);
-    view.setColor(Qt::white);
-    auto *frame = new QQuickItem(view.contentItem());
-    frame->setPosition(kMapRect.topLeft());
-    frame->setSize(kMapRect.size());
-    auto *map = new MapView(frame);
-    map->setSize(kMapRect.size());
-    map->setBackgroundColor(Qt::white);
-    map->setGraticuleColor(Qt::white);
+    MapView *map = placeMap(view);
     map->setCenter(QGeoCoordinate(52.52, 13.40));
     map->setZoom(13);
     auto *pins = new MarkerLayer(map);
@@ -182,15 +189,7 @@ void tst_SoftwareRenderer::tilesLoadedLaterFillTheMapOnly()
     QVERIFY(source.isValid());
 
     QQuickView view;
-    view.resize(800, 460);
-    view.setColor(Qt::white);
-    auto *frame = new QQuickItem(view.contentItem());
-    frame->setPosition(kMapRect.topLeft());
-    frame->setSize(kMapRect.size());
-    auto *map = new MapView(frame);
-    map->setSize(kMapRect.size());
-    map->setBackgroundColor(Qt::white);
-    map->setGraticuleColor(Qt::white);
+    MapView *map = placeMap(view);
     map->setZoom(2);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
