@@ -11,12 +11,21 @@
 namespace depot {
 
 std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
-                                              const QString &program, const QString &description)
+                                              const QString &program, const QString &description,
+                                              const QTranslator *translator)
 {
     parser.setApplicationDescription(description);
-    parser.addHelpOption();
-    parser.addVersionOption();
-    addHubOptions(parser);
+    // Our own --help and --version rather than Qt's, whose texts cannot be translated before
+    // the application exists.
+    parser.addOption(
+        {{QStringLiteral("h"), QStringLiteral("help")},
+         hubOptionsText(QT_TRANSLATE_NOOP("depot::HubOptions", "Show this help and quit."),
+                        translator)});
+    parser.addOption(
+        {{QStringLiteral("v"), QStringLiteral("version")},
+         hubOptionsText(QT_TRANSLATE_NOOP("depot::HubOptions", "Show the version and quit."),
+                        translator)});
+    addHubOptions(parser, translator);
     if (!parser.parse(args)) {
         std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(parser.errorText()));
         return 2;
@@ -33,11 +42,14 @@ std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const 
         return 0;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "%s: unexpected argument '%s'\n", qPrintable(program),
-                     qPrintable(parser.positionalArguments().constFirst()));
+        const QString unexpected =
+            hubOptionsText(QT_TRANSLATE_NOOP("depot::HubOptions", "unexpected argument '%1'"),
+                           translator)
+                .arg(parser.positionalArguments().constFirst());
+        std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(unexpected));
         return 2;
     }
-    auto config = hubConfigFrom(parser, QProcessEnvironment::systemEnvironment());
+    auto config = hubConfigFrom(parser, QProcessEnvironment::systemEnvironment(), translator);
     if (!config) {
         std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(config.error().message));
         return 2;

@@ -14,9 +14,11 @@ class Hub;
 
 /// Parses the hub's flags for `program`. Gives the config, or the exit code when the program is
 /// done already (--help, --version: 0; a bad flag: 2, after a one-line message on stderr).
-/// `parser` may carry the program's own extra options, added before the call.
+/// `parser` may carry the program's own extra options, added before the call. Help and messages
+/// are in the language of `translator` (see hubOptionsText()).
 std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
-                                              const QString &program, const QString &description);
+                                              const QString &program, const QString &description,
+                                              const QTranslator *translator = nullptr);
 
 /// Starts the hub and prints the contract's start-up lines; returns 0 or the exit code to use.
 int startAndAnnounce(Hub &hub, const QString &program);

@@ -1,9 +1,11 @@
 #include "hubconfig.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
+#include <QTranslator>
 #include <QUrl>
 
 namespace depot {
@@ -35,111 +37,147 @@ Error invalid(const QString &flag, const QString &why)
 
 /// --tls self-signed|off, or --tls-cert with --tls-key; the files are read when the hub starts.
 std::optional<Error> readTls(const QCommandLineParser &parser, const QProcessEnvironment &env,
-                             HubConfig &c)
+                             const QTranslator *translator, HubConfig &c)
 {
+    auto text = [translator](const char *source) { return hubOptionsText(source, translator); };
     const QString mode = lookup(parser, env, QStringLiteral("tls")).value_or(QString()).toLower();
     if (mode == QLatin1String("self-signed"))
         c.tlsSelfSigned = true;
     else if (!mode.isEmpty() && mode != QLatin1String("off"))
-        return invalid(QStringLiteral("tls"),
-                       QStringLiteral("'%1' is neither self-signed nor off").arg(mode));
+        return invalid(
+            QStringLiteral("tls"),
+            text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is neither self-signed nor off"))
+                .arg(mode));
     c.tlsCertificateFile = lookup(parser, env, QStringLiteral("tls-cert")).value_or(QString());
     c.tlsKeyFile = lookup(parser, env, QStringLiteral("tls-key")).value_or(QString());
     if (c.tlsCertificateFile.isEmpty() != c.tlsKeyFile.isEmpty())
-        return invalid(c.tlsKeyFile.isEmpty() ? QStringLiteral("tls-key")
-                                              : QStringLiteral("tls-cert"),
-                       QStringLiteral("--tls-cert and --tls-key go together"));
+        return invalid(
+            c.tlsKeyFile.isEmpty() ? QStringLiteral("tls-key") : QStringLiteral("tls-cert"),
+            text(QT_TRANSLATE_NOOP("depot::HubOptions", "--tls-cert and --tls-key go together")));
     if (c.tlsSelfSigned && !c.tlsCertificateFile.isEmpty())
         return invalid(QStringLiteral("tls"),
-                       QStringLiteral("self-signed and --tls-cert exclude each other"));
+                       text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                              "self-signed and --tls-cert exclude each other")));
     return std::nullopt;
 }
 
 } // namespace
 
-void addHubOptions(QCommandLineParser &parser)
+QString hubOptionsText(const char *sourceText, const QTranslator *translator)
 {
+    if (translator) {
+        const QString text = translator->translate(kHubOptionsContext, sourceText);
+        if (!text.isEmpty())
+            return text;
+    }
+    return QCoreApplication::translate(kHubOptionsContext, sourceText);
+}
+
+void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
+{
+    auto text = [translator](const char *source) { return hubOptionsText(source, translator); };
     parser.addOptions({
-        {QStringLiteral("host"), QStringLiteral("Address to listen on [0.0.0.0]. Env: DEPOT_HOST."),
+        {QStringLiteral("host"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Address to listen on [0.0.0.0]. Env: DEPOT_HOST.")),
          QStringLiteral("addr")},
         {QStringLiteral("port"),
-         QStringLiteral("The HTTP and WebSocket port; 0 picks a free one [3000]. Env: DEPOT_PORT."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions", "The HTTP and WebSocket port; 0 picks a free "
+                                                     "one [3000]. Env: DEPOT_PORT.")),
          QStringLiteral("n")},
         {QStringLiteral("data-dir"),
-         QStringLiteral("Folder of the database and settings [the platform's app-data folder]. "
-                        "Env: DEPOT_DATA_DIR."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Folder of the database and settings [the platform's app-data "
+                                "folder]. Env: DEPOT_DATA_DIR.")),
          QStringLiteral("dir")},
         {QStringLiteral("admin-password"),
-         QStringLiteral("Password of the dispatcher account made on first start [random, printed "
-                        "once]. Env: DEPOT_ADMIN_PASSWORD."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Password of the dispatcher account made on first start [random, "
+                                "printed once]. Env: DEPOT_ADMIN_PASSWORD.")),
          QStringLiteral("pw")},
         {QStringLiteral("location-interval"),
-         QStringLiteral("Seconds between location updates to package subscribers per courier "
-                        "[30]. Env: DEPOT_LOCATION_INTERVAL."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Seconds between location updates to package subscribers per "
+                                "courier [30]. Env: DEPOT_LOCATION_INTERVAL.")),
          QStringLiteral("s")},
         {QStringLiteral("location-distance"),
-         QStringLiteral("Metres of movement that send a location update before the interval is "
-                        "up [50]. Env: DEPOT_LOCATION_DISTANCE."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Metres of movement that send a location update before the "
+                                "interval is up [50]. Env: DEPOT_LOCATION_DISTANCE.")),
          QStringLiteral("m")},
         {QStringLiteral("osmand-port"),
-         QStringLiteral("Extra port for GPS apps speaking the OsmAnd protocol; 0 turns it off "
-                        "[5055]. Env: DEPOT_OSMAND_PORT."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Extra port for GPS apps speaking the OsmAnd protocol; 0 turns it "
+                                "off [5055]. Env: DEPOT_OSMAND_PORT.")),
          QStringLiteral("n")},
         {QStringLiteral("cors-origin"),
-         QStringLiteral("Access-Control-Allow-Origin for web pages on other origins [*]. "
-                        "Env: DEPOT_CORS_ORIGIN."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Access-Control-Allow-Origin for web pages on other origins [*]. "
+                                "Env: DEPOT_CORS_ORIGIN.")),
          QStringLiteral("origin")},
         {QStringLiteral("demo"),
-         QStringLiteral("Seed demo couriers and packages and drive simulated couriers through "
-                        "the hub. Env: DEPOT_DEMO=1.")},
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Seed demo couriers and packages and drive simulated couriers "
+                                "through the hub. Env: DEPOT_DEMO=1."))},
         {QStringLiteral("tls"),
-         QStringLiteral("\"self-signed\": serve HTTPS and WSS with a certificate made for this "
-                        "machine's addresses and kept in the data dir; \"off\": plain HTTP [off]. "
-                        "Env: DEPOT_TLS."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "\"self-signed\": serve HTTPS and WSS with a certificate made for "
+                                "this machine's addresses and kept in the data dir; \"off\": "
+                                "plain HTTP [off]. Env: DEPOT_TLS.")),
          QStringLiteral("mode")},
         {QStringLiteral("tls-cert"),
-         QStringLiteral("Serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key. "
-                        "Env: DEPOT_TLS_CERT."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Serve HTTPS and WSS with this PEM certificate (chain); needs "
+                                "--tls-key. Env: DEPOT_TLS_CERT.")),
          QStringLiteral("file")},
         {QStringLiteral("tls-key"),
-         QStringLiteral("The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY."),
+         text(QT_TRANSLATE_NOOP(
+             "depot::HubOptions",
+             "The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY.")),
          QStringLiteral("file")},
         {QStringLiteral("tiles"),
-         QStringLiteral("Map tiles from this MBTiles file (offline), for the console and on "
-                        "/tiles. Env: DEPOT_TILES."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Map tiles from this MBTiles file (offline), for the console and "
+                                "on /tiles. Env: DEPOT_TILES.")),
          QStringLiteral("file")},
         {QStringLiteral("tile-url"),
-         QStringLiteral("Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); "
-                        "\"none\" for no download [OpenStreetMap]. Env: DEPOT_TILE_URL."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); "
+                                "\"none\" for no download [OpenStreetMap]. Env: DEPOT_TILE_URL.")),
          QStringLiteral("url")},
         {QStringLiteral("tile-cache"),
-         QStringLiteral("Where downloaded tiles are kept [the user's cache folder]. "
-                        "Env: DEPOT_TILE_CACHE."),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Where downloaded tiles are kept [the user's cache folder]. "
+                                "Env: DEPOT_TILE_CACHE.")),
          QStringLiteral("dir")},
     });
 }
 
-Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcessEnvironment &env)
+Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcessEnvironment &env,
+                                const QTranslator *translator)
 {
+    auto text = [translator](const char *source) { return hubOptionsText(source, translator); };
     HubConfig c;
     if (const auto host = lookup(parser, env, QStringLiteral("host"))) {
         if (*host == QLatin1String("localhost")) {
             c.host = QHostAddress::LocalHost;
         } else if (!c.host.setAddress(*host)) {
             return invalid(QStringLiteral("host"),
-                           QStringLiteral("'%1' is not an IP address").arg(*host));
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not an IP address"))
+                               .arg(*host));
         }
         c.hostText = *host;
     }
     auto integer = [&](const QString &flag, int min, int max, auto &out) -> std::optional<Error> {
-        const auto text = lookup(parser, env, flag);
-        if (!text)
+        const auto value = lookup(parser, env, flag);
+        if (!value)
             return std::nullopt;
         bool ok = false;
-        const int v = text->toInt(&ok);
+        const int v = value->toInt(&ok);
         if (!ok || v < min || v > max)
-            return invalid(flag, QStringLiteral("'%1' is not a whole number from %2 to %3")
-                                     .arg(*text)
+            return invalid(flag, text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                        "'%1' is not a whole number from %2 to %3"))
+                                     .arg(*value)
                                      .arg(min)
                                      .arg(max));
         out = static_cast<std::remove_reference_t<decltype(out)>>(v);
@@ -151,26 +189,30 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
         return *e;
     if (auto e = integer(QStringLiteral("location-interval"), 0, 86400, c.locationIntervalSeconds))
         return *e;
-    if (const auto text = lookup(parser, env, QStringLiteral("location-distance"))) {
+    if (const auto value = lookup(parser, env, QStringLiteral("location-distance"))) {
         bool ok = false;
-        c.locationDistanceMetres = text->toDouble(&ok);
+        c.locationDistanceMetres = value->toDouble(&ok);
         if (!ok || c.locationDistanceMetres < 0 || c.locationDistanceMetres > 1e6)
-            return invalid(QStringLiteral("location-distance"),
-                           QStringLiteral("'%1' is not a distance in metres").arg(*text));
+            return invalid(
+                QStringLiteral("location-distance"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not a distance in metres"))
+                    .arg(*value));
     }
     c.dataDir = lookup(parser, env, QStringLiteral("data-dir"))
                     .value_or(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));
     if (c.dataDir.isEmpty())
-        return invalid(QStringLiteral("data-dir"), QStringLiteral("no folder given"));
+        return invalid(QStringLiteral("data-dir"),
+                       text(QT_TRANSLATE_NOOP("depot::HubOptions", "no folder given")));
     c.adminPassword = lookup(parser, env, QStringLiteral("admin-password")).value_or(QString());
     if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin")))
         c.corsOrigin = origin->toUtf8();
-    if (auto e = readTls(parser, env, c))
+    if (auto e = readTls(parser, env, translator, c))
         return *e;
     c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());
     if (!c.tilesFile.isEmpty() && !QFileInfo(c.tilesFile).isFile())
-        return invalid(QStringLiteral("tiles"),
-                       QStringLiteral("no such file: %1").arg(c.tilesFile));
+        return invalid(
+            QStringLiteral("tiles"),
+            text(QT_TRANSLATE_NOOP("depot::HubOptions", "no such file: %1")).arg(c.tilesFile));
     c.tileUrl = lookup(parser, env, QStringLiteral("tile-url")).value_or(c.tileUrl);
     if (c.tileUrl.isEmpty())
         c.tileUrl = QStringLiteral("none");
@@ -182,7 +224,9 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
             !c.tileUrl.contains(QLatin1String("{x}")) || !c.tileUrl.contains(QLatin1String("{y}")))
             return invalid(
                 QStringLiteral("tile-url"),
-                QStringLiteral("'%1' is not an http(s) URL with {z}, {x} and {y}").arg(c.tileUrl));
+                text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                       "'%1' is not an http(s) URL with {z}, {x} and {y}"))
+                    .arg(c.tileUrl));
     }
     c.tileCache = lookup(parser, env, QStringLiteral("tile-cache"))
                       .value_or(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +

@@ -7,6 +7,7 @@
 
 class QCommandLineParser;
 class QProcessEnvironment;
+class QTranslator;
 
 namespace depot {
 
@@ -40,10 +41,20 @@ struct HubConfig
     }
 };
 
-/// Adds the hub's flags to a parser shared by depot and depot-hub.
-void addHubOptions(QCommandLineParser &parser);
+/// The translation context of the flags' help and error texts (marked with QT_TRANSLATE_NOOP).
+inline constexpr char kHubOptionsContext[] = "depot::HubOptions";
+
+/// `sourceText` of kHubOptionsContext in the language of `translator`; without one (or without
+/// a translation there) in the application's language, which is English in depot-hub. The
+/// console passes its translator because it parses its flags before the application exists.
+QString hubOptionsText(const char *sourceText, const QTranslator *translator = nullptr);
+
+/// Adds the hub's flags to a parser shared by depot and depot-hub; `translator` as above.
+void addHubOptions(QCommandLineParser &parser, const QTranslator *translator = nullptr);
 
 /// Reads the flags, falling back to DEPOT_<NAME> variables; a flag beats its variable.
-Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcessEnvironment &env);
+/// A bad value's message is in the language of `translator` (see hubOptionsText()).
+Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcessEnvironment &env,
+                                const QTranslator *translator = nullptr);
 
 } // namespace depot

@@ -56,7 +56,8 @@ int main(int argc, char *argv[])
         parser, arguments, QStringLiteral("depot"),
         language.translated("depot",
                             QT_TRANSLATE_NOOP("depot", "Depot: the courier dispatch console, with "
-                                                       "its hub embedded.")));
+                                                       "its hub embedded.")),
+        language.translator());
     if (const int *exitCode = std::get_if<int>(&parsed))
         return *exitCode;
     auto options = depot::consoleOptionsFrom(parser);

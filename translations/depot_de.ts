@@ -619,6 +619,88 @@
         <source>A courier needs a password of at most %1 characters.</source>
         <translation>Ein Kurier braucht ein Passwort mit höchstens %1 Zeichen.</translation>
     </message>
+    <message>
+        <source>pending</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>offen</translation>
+    </message>
+    <message>
+        <source>assigned</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>zugewiesen</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>in Zustellung</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>zugestellt</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>storniert</translation>
+    </message>
+    <message>
+        <source>That courier no longer exists.</source>
+        <translation>Diesen Kurier gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>That package no longer exists.</source>
+        <translation>Dieses Paket gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>This package is already assigned to this courier.</source>
+        <translation>Dieses Paket ist diesem Kurier bereits zugewiesen.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be assigned.</source>
+        <translation>Dieses Paket ist %1 und kann daher nicht zugewiesen werden.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be started.</source>
+        <translation>Dieses Paket ist %1, daher kann seine Zustellung nicht beginnen.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be marked delivered.</source>
+        <translation>Dieses Paket ist %1 und kann daher nicht als zugestellt markiert werden.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be marked failed.</source>
+        <translation>Dieses Paket ist %1, daher kann seine Zustellung nicht als fehlgeschlagen markiert werden.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be cancelled.</source>
+        <translation>Dieses Paket ist %1 und kann daher nicht storniert werden.</translation>
+    </message>
+    <message>
+        <source>A dispatcher may not do this.</source>
+        <translation>Das darf ein Disponent nicht.</translation>
+    </message>
+    <message>
+        <source>The change could not be saved.</source>
+        <translation>Die Änderung konnte nicht gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>The destination is not a valid coordinate.</source>
+        <translation>Das Ziel ist keine gültige Koordinate.</translation>
+    </message>
+    <message>
+        <source>Another courier has the device id %1.</source>
+        <translation>Ein anderer Kurier hat bereits die Geräte-ID %1.</translation>
+    </message>
+    <message>
+        <source>The login %1 is taken.</source>
+        <translation>Der Benutzername %1 ist schon vergeben.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>
@@ -669,6 +751,117 @@
     <message>
         <source>%1 went offline</source>
         <translation>%1 ist offline</translation>
+    </message>
+</context>
+<context>
+    <name>depot::HubOptions</name>
+    <message>
+        <source>&apos;%1&apos; is neither self-signed nor off</source>
+        <translation>&apos;%1&apos; ist weder self-signed noch off</translation>
+    </message>
+    <message>
+        <source>--tls-cert and --tls-key go together</source>
+        <translation>--tls-cert und --tls-key gehören zusammen</translation>
+    </message>
+    <message>
+        <source>self-signed and --tls-cert exclude each other</source>
+        <translation>self-signed und --tls-cert schließen einander aus</translation>
+    </message>
+    <message>
+        <source>Address to listen on [0.0.0.0]. Env: DEPOT_HOST.</source>
+        <translation>Adresse, auf der der Hub lauscht [0.0.0.0]. Umgebungsvariable: DEPOT_HOST.</translation>
+    </message>
+    <message>
+        <source>The HTTP and WebSocket port; 0 picks a free one [3000]. Env: DEPOT_PORT.</source>
+        <translation>Der Port für HTTP und WebSocket; 0 wählt einen freien [3000]. Umgebungsvariable: DEPOT_PORT.</translation>
+    </message>
+    <message>
+        <source>Folder of the database and settings [the platform&apos;s app-data folder]. Env: DEPOT_DATA_DIR.</source>
+        <translation>Ordner der Datenbank und der Einstellungen [der Anwendungsdatenordner der Plattform]. Umgebungsvariable: DEPOT_DATA_DIR.</translation>
+    </message>
+    <message>
+        <source>Password of the dispatcher account made on first start [random, printed once]. Env: DEPOT_ADMIN_PASSWORD.</source>
+        <translation>Passwort des beim ersten Start angelegten Disponentenkontos [zufällig, wird einmal ausgegeben]. Umgebungsvariable: DEPOT_ADMIN_PASSWORD.</translation>
+    </message>
+    <message>
+        <source>Seconds between location updates to package subscribers per courier [30]. Env: DEPOT_LOCATION_INTERVAL.</source>
+        <translation>Sekunden zwischen zwei Standortmeldungen eines Kuriers an die Abonnenten eines Pakets [30]. Umgebungsvariable: DEPOT_LOCATION_INTERVAL.</translation>
+    </message>
+    <message>
+        <source>Metres of movement that send a location update before the interval is up [50]. Env: DEPOT_LOCATION_DISTANCE.</source>
+        <translation>Meter Bewegung, nach denen eine Standortmeldung schon vor Ablauf des Intervalls gesendet wird [50]. Umgebungsvariable: DEPOT_LOCATION_DISTANCE.</translation>
+    </message>
+    <message>
+        <source>Extra port for GPS apps speaking the OsmAnd protocol; 0 turns it off [5055]. Env: DEPOT_OSMAND_PORT.</source>
+        <translation>Zusätzlicher Port für GPS-Apps, die das OsmAnd-Protokoll sprechen; 0 schaltet ihn ab [5055]. Umgebungsvariable: DEPOT_OSMAND_PORT.</translation>
+    </message>
+    <message>
+        <source>Access-Control-Allow-Origin for web pages on other origins [*]. Env: DEPOT_CORS_ORIGIN.</source>
+        <translation>Access-Control-Allow-Origin für Webseiten anderer Herkunft [*]. Umgebungsvariable: DEPOT_CORS_ORIGIN.</translation>
+    </message>
+    <message>
+        <source>Seed demo couriers and packages and drive simulated couriers through the hub. Env: DEPOT_DEMO=1.</source>
+        <translation>Legt Demo-Kuriere und -Pakete an und lässt simulierte Kuriere über den Hub fahren. Umgebungsvariable: DEPOT_DEMO=1.</translation>
+    </message>
+    <message>
+        <source>&quot;self-signed&quot;: serve HTTPS and WSS with a certificate made for this machine&apos;s addresses and kept in the data dir; &quot;off&quot;: plain HTTP [off]. Env: DEPOT_TLS.</source>
+        <translation>&quot;self-signed&quot;: HTTPS und WSS mit einem Zertifikat, das für die Adressen dieses Rechners erstellt und im Datenordner aufbewahrt wird; &quot;off&quot;: unverschlüsseltes HTTP [off]. Umgebungsvariable: DEPOT_TLS.</translation>
+    </message>
+    <message>
+        <source>Serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key. Env: DEPOT_TLS_CERT.</source>
+        <translation>HTTPS und WSS mit diesem PEM-Zertifikat (samt Kette); braucht --tls-key. Umgebungsvariable: DEPOT_TLS_CERT.</translation>
+    </message>
+    <message>
+        <source>The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY.</source>
+        <translation>Der unverschlüsselte private PEM-Schlüssel zu --tls-cert. Umgebungsvariable: DEPOT_TLS_KEY.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this MBTiles file (offline), for the console and on /tiles. Env: DEPOT_TILES.</source>
+        <translation>Kartenkacheln aus dieser MBTiles-Datei (offline), für die Konsole und unter /tiles. Umgebungsvariable: DEPOT_TILES.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); &quot;none&quot; for no download [OpenStreetMap]. Env: DEPOT_TILE_URL.</source>
+        <translation>Kartenkacheln von dieser XYZ-URL-Vorlage ({z} {x} {y}, optional {s}); &quot;none&quot; lädt nichts herunter [OpenStreetMap]. Umgebungsvariable: DEPOT_TILE_URL.</translation>
+    </message>
+    <message>
+        <source>Where downloaded tiles are kept [the user&apos;s cache folder]. Env: DEPOT_TILE_CACHE.</source>
+        <translation>Wo heruntergeladene Kacheln aufbewahrt werden [der Cache-Ordner des Benutzers]. Umgebungsvariable: DEPOT_TILE_CACHE.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an IP address</source>
+        <translation>&apos;%1&apos; ist keine IP-Adresse</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a whole number from %2 to %3</source>
+        <translation>&apos;%1&apos; ist keine ganze Zahl von %2 bis %3</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a distance in metres</source>
+        <translation>&apos;%1&apos; ist keine Entfernung in Metern</translation>
+    </message>
+    <message>
+        <source>no folder given</source>
+        <translation>kein Ordner angegeben</translation>
+    </message>
+    <message>
+        <source>no such file: %1</source>
+        <translation>Datei nicht gefunden: %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL with {z}, {x} and {y}</source>
+        <translation>&apos;%1&apos; ist keine http(s)-URL mit {z}, {x} und {y}</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>unerwartetes Argument &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>Show this help and quit.</source>
+        <translation>Diese Hilfe zeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>Show the version and quit.</source>
+        <translation>Die Version zeigen und beenden.</translation>
     </message>
 </context>
 <context>

@@ -619,6 +619,88 @@
         <source>A courier needs a password of at most %1 characters.</source>
         <translation>Un repartidor necesita una contraseña de %1 caracteres como máximo.</translation>
     </message>
+    <message>
+        <source>pending</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>pendiente</translation>
+    </message>
+    <message>
+        <source>assigned</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>asignado</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>en reparto</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>entregado</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>marcado como fallido</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>cancelado</translation>
+    </message>
+    <message>
+        <source>That courier no longer exists.</source>
+        <translation>Ese repartidor ya no existe.</translation>
+    </message>
+    <message>
+        <source>That package no longer exists.</source>
+        <translation>Ese paquete ya no existe.</translation>
+    </message>
+    <message>
+        <source>This package is already assigned to this courier.</source>
+        <translation>Este paquete ya está asignado a este repartidor.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be assigned.</source>
+        <translation>Este paquete está %1, así que no se puede asignar.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be started.</source>
+        <translation>Este paquete está %1, así que no se puede iniciar su entrega.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be marked delivered.</source>
+        <translation>Este paquete está %1, así que no se puede marcar como entregado.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be marked failed.</source>
+        <translation>Este paquete está %1, así que su entrega no se puede marcar como fallida.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be cancelled.</source>
+        <translation>Este paquete está %1, así que no se puede cancelar.</translation>
+    </message>
+    <message>
+        <source>A dispatcher may not do this.</source>
+        <translation>Un despachador no puede hacer esto.</translation>
+    </message>
+    <message>
+        <source>The change could not be saved.</source>
+        <translation>No se pudo guardar el cambio.</translation>
+    </message>
+    <message>
+        <source>The destination is not a valid coordinate.</source>
+        <translation>El destino no es una coordenada válida.</translation>
+    </message>
+    <message>
+        <source>Another courier has the device id %1.</source>
+        <translation>Otro repartidor ya tiene el ID de dispositivo %1.</translation>
+    </message>
+    <message>
+        <source>The login %1 is taken.</source>
+        <translation>El usuario %1 ya está en uso.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>
@@ -669,6 +751,117 @@
     <message>
         <source>%1 went offline</source>
         <translation>%1 se desconectó</translation>
+    </message>
+</context>
+<context>
+    <name>depot::HubOptions</name>
+    <message>
+        <source>&apos;%1&apos; is neither self-signed nor off</source>
+        <translation>&apos;%1&apos; no es self-signed ni off</translation>
+    </message>
+    <message>
+        <source>--tls-cert and --tls-key go together</source>
+        <translation>--tls-cert y --tls-key van juntos</translation>
+    </message>
+    <message>
+        <source>self-signed and --tls-cert exclude each other</source>
+        <translation>self-signed y --tls-cert se excluyen mutuamente</translation>
+    </message>
+    <message>
+        <source>Address to listen on [0.0.0.0]. Env: DEPOT_HOST.</source>
+        <translation>Dirección en la que escucha el hub [0.0.0.0]. Variable de entorno: DEPOT_HOST.</translation>
+    </message>
+    <message>
+        <source>The HTTP and WebSocket port; 0 picks a free one [3000]. Env: DEPOT_PORT.</source>
+        <translation>El puerto de HTTP y WebSocket; 0 elige uno libre [3000]. Variable de entorno: DEPOT_PORT.</translation>
+    </message>
+    <message>
+        <source>Folder of the database and settings [the platform&apos;s app-data folder]. Env: DEPOT_DATA_DIR.</source>
+        <translation>Carpeta de la base de datos y la configuración [la carpeta de datos de aplicaciones de la plataforma]. Variable de entorno: DEPOT_DATA_DIR.</translation>
+    </message>
+    <message>
+        <source>Password of the dispatcher account made on first start [random, printed once]. Env: DEPOT_ADMIN_PASSWORD.</source>
+        <translation>Contraseña de la cuenta de despachador creada en el primer arranque [aleatoria, se muestra una vez]. Variable de entorno: DEPOT_ADMIN_PASSWORD.</translation>
+    </message>
+    <message>
+        <source>Seconds between location updates to package subscribers per courier [30]. Env: DEPOT_LOCATION_INTERVAL.</source>
+        <translation>Segundos entre dos actualizaciones de ubicación de un repartidor para los suscriptores de un paquete [30]. Variable de entorno: DEPOT_LOCATION_INTERVAL.</translation>
+    </message>
+    <message>
+        <source>Metres of movement that send a location update before the interval is up [50]. Env: DEPOT_LOCATION_DISTANCE.</source>
+        <translation>Metros de movimiento tras los que se envía una actualización de ubicación antes de que acabe el intervalo [50]. Variable de entorno: DEPOT_LOCATION_DISTANCE.</translation>
+    </message>
+    <message>
+        <source>Extra port for GPS apps speaking the OsmAnd protocol; 0 turns it off [5055]. Env: DEPOT_OSMAND_PORT.</source>
+        <translation>Puerto adicional para apps de GPS que hablan el protocolo OsmAnd; 0 lo desactiva [5055]. Variable de entorno: DEPOT_OSMAND_PORT.</translation>
+    </message>
+    <message>
+        <source>Access-Control-Allow-Origin for web pages on other origins [*]. Env: DEPOT_CORS_ORIGIN.</source>
+        <translation>Access-Control-Allow-Origin para páginas web de otros orígenes [*]. Variable de entorno: DEPOT_CORS_ORIGIN.</translation>
+    </message>
+    <message>
+        <source>Seed demo couriers and packages and drive simulated couriers through the hub. Env: DEPOT_DEMO=1.</source>
+        <translation>Crea repartidores y paquetes de demostración y mueve repartidores simulados a través del hub. Variable de entorno: DEPOT_DEMO=1.</translation>
+    </message>
+    <message>
+        <source>&quot;self-signed&quot;: serve HTTPS and WSS with a certificate made for this machine&apos;s addresses and kept in the data dir; &quot;off&quot;: plain HTTP [off]. Env: DEPOT_TLS.</source>
+        <translation>&quot;self-signed&quot;: sirve HTTPS y WSS con un certificado creado para las direcciones de este equipo y guardado en la carpeta de datos; &quot;off&quot;: HTTP sin cifrar [off]. Variable de entorno: DEPOT_TLS.</translation>
+    </message>
+    <message>
+        <source>Serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key. Env: DEPOT_TLS_CERT.</source>
+        <translation>Sirve HTTPS y WSS con este certificado PEM (con su cadena); requiere --tls-key. Variable de entorno: DEPOT_TLS_CERT.</translation>
+    </message>
+    <message>
+        <source>The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY.</source>
+        <translation>La clave privada PEM sin cifrar de --tls-cert. Variable de entorno: DEPOT_TLS_KEY.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this MBTiles file (offline), for the console and on /tiles. Env: DEPOT_TILES.</source>
+        <translation>Teselas del mapa de este archivo MBTiles (sin conexión), para la consola y en /tiles. Variable de entorno: DEPOT_TILES.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); &quot;none&quot; for no download [OpenStreetMap]. Env: DEPOT_TILE_URL.</source>
+        <translation>Teselas del mapa de esta plantilla de URL XYZ ({z} {x} {y}, {s} opcional); &quot;none&quot; para no descargar nada [OpenStreetMap]. Variable de entorno: DEPOT_TILE_URL.</translation>
+    </message>
+    <message>
+        <source>Where downloaded tiles are kept [the user&apos;s cache folder]. Env: DEPOT_TILE_CACHE.</source>
+        <translation>Dónde se guardan las teselas descargadas [la carpeta de caché del usuario]. Variable de entorno: DEPOT_TILE_CACHE.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an IP address</source>
+        <translation>&apos;%1&apos; no es una dirección IP</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a whole number from %2 to %3</source>
+        <translation>&apos;%1&apos; no es un número entero de %2 a %3</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a distance in metres</source>
+        <translation>&apos;%1&apos; no es una distancia en metros</translation>
+    </message>
+    <message>
+        <source>no folder given</source>
+        <translation>no se indicó ninguna carpeta</translation>
+    </message>
+    <message>
+        <source>no such file: %1</source>
+        <translation>no existe el archivo: %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL with {z}, {x} and {y}</source>
+        <translation>&apos;%1&apos; no es una URL http(s) con {z}, {x} y {y}</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>argumento inesperado &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>Show this help and quit.</source>
+        <translation>Muestra esta ayuda y termina.</translation>
+    </message>
+    <message>
+        <source>Show the version and quit.</source>
+        <translation>Muestra la versión y termina.</translation>
     </message>
 </context>
 <context>

@@ -619,6 +619,88 @@
         <source>A courier needs a password of at most %1 characters.</source>
         <translation>Un livreur a besoin d&apos;un mot de passe d&apos;au plus %1 caractères.</translation>
     </message>
+    <message>
+        <source>pending</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>en attente</translation>
+    </message>
+    <message>
+        <source>assigned</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>attribué</translation>
+    </message>
+    <message>
+        <source>in progress</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>en livraison</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>livré</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>en échec</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <comment>a package&apos;s status in a sentence</comment>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <source>That courier no longer exists.</source>
+        <translation>Ce livreur n&apos;existe plus.</translation>
+    </message>
+    <message>
+        <source>That package no longer exists.</source>
+        <translation>Ce colis n&apos;existe plus.</translation>
+    </message>
+    <message>
+        <source>This package is already assigned to this courier.</source>
+        <translation>Ce colis est déjà attribué à ce livreur.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be assigned.</source>
+        <translation>Ce colis est %1 : il ne peut donc pas être attribué.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be started.</source>
+        <translation>Ce colis est %1 : sa livraison ne peut donc pas commencer.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be marked delivered.</source>
+        <translation>Ce colis est %1 : il ne peut donc pas être marqué comme livré.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so its delivery cannot be marked failed.</source>
+        <translation>Ce colis est %1 : sa livraison ne peut donc pas être marquée comme échouée.</translation>
+    </message>
+    <message>
+        <source>This package is %1, so it cannot be cancelled.</source>
+        <translation>Ce colis est %1 : il ne peut donc pas être annulé.</translation>
+    </message>
+    <message>
+        <source>A dispatcher may not do this.</source>
+        <translation>Un répartiteur n&apos;a pas le droit de faire cela.</translation>
+    </message>
+    <message>
+        <source>The change could not be saved.</source>
+        <translation>La modification n&apos;a pas pu être enregistrée.</translation>
+    </message>
+    <message>
+        <source>The destination is not a valid coordinate.</source>
+        <translation>La destination n&apos;est pas une coordonnée valide.</translation>
+    </message>
+    <message>
+        <source>Another courier has the device id %1.</source>
+        <translation>Un autre livreur a déjà l&apos;identifiant d&apos;appareil %1.</translation>
+    </message>
+    <message>
+        <source>The login %1 is taken.</source>
+        <translation>L&apos;identifiant %1 est déjà pris.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>
@@ -669,6 +751,117 @@
     <message>
         <source>%1 went offline</source>
         <translation>%1 est hors ligne</translation>
+    </message>
+</context>
+<context>
+    <name>depot::HubOptions</name>
+    <message>
+        <source>&apos;%1&apos; is neither self-signed nor off</source>
+        <translation>&apos;%1&apos; n&apos;est ni self-signed ni off</translation>
+    </message>
+    <message>
+        <source>--tls-cert and --tls-key go together</source>
+        <translation>--tls-cert et --tls-key vont ensemble</translation>
+    </message>
+    <message>
+        <source>self-signed and --tls-cert exclude each other</source>
+        <translation>self-signed et --tls-cert s&apos;excluent mutuellement</translation>
+    </message>
+    <message>
+        <source>Address to listen on [0.0.0.0]. Env: DEPOT_HOST.</source>
+        <translation>Adresse sur laquelle le hub écoute [0.0.0.0]. Variable d&apos;environnement : DEPOT_HOST.</translation>
+    </message>
+    <message>
+        <source>The HTTP and WebSocket port; 0 picks a free one [3000]. Env: DEPOT_PORT.</source>
+        <translation>Le port HTTP et WebSocket ; 0 en choisit un libre [3000]. Variable d&apos;environnement : DEPOT_PORT.</translation>
+    </message>
+    <message>
+        <source>Folder of the database and settings [the platform&apos;s app-data folder]. Env: DEPOT_DATA_DIR.</source>
+        <translation>Dossier de la base de données et des réglages [le dossier de données d&apos;application de la plateforme]. Variable d&apos;environnement : DEPOT_DATA_DIR.</translation>
+    </message>
+    <message>
+        <source>Password of the dispatcher account made on first start [random, printed once]. Env: DEPOT_ADMIN_PASSWORD.</source>
+        <translation>Mot de passe du compte répartiteur créé au premier démarrage [aléatoire, affiché une fois]. Variable d&apos;environnement : DEPOT_ADMIN_PASSWORD.</translation>
+    </message>
+    <message>
+        <source>Seconds between location updates to package subscribers per courier [30]. Env: DEPOT_LOCATION_INTERVAL.</source>
+        <translation>Secondes entre deux mises à jour de position d&apos;un livreur envoyées aux abonnés d&apos;un colis [30]. Variable d&apos;environnement : DEPOT_LOCATION_INTERVAL.</translation>
+    </message>
+    <message>
+        <source>Metres of movement that send a location update before the interval is up [50]. Env: DEPOT_LOCATION_DISTANCE.</source>
+        <translation>Mètres de déplacement après lesquels une mise à jour de position part avant la fin de l&apos;intervalle [50]. Variable d&apos;environnement : DEPOT_LOCATION_DISTANCE.</translation>
+    </message>
+    <message>
+        <source>Extra port for GPS apps speaking the OsmAnd protocol; 0 turns it off [5055]. Env: DEPOT_OSMAND_PORT.</source>
+        <translation>Port supplémentaire pour les applis GPS qui parlent le protocole OsmAnd ; 0 le désactive [5055]. Variable d&apos;environnement : DEPOT_OSMAND_PORT.</translation>
+    </message>
+    <message>
+        <source>Access-Control-Allow-Origin for web pages on other origins [*]. Env: DEPOT_CORS_ORIGIN.</source>
+        <translation>Access-Control-Allow-Origin pour les pages web d&apos;autres origines [*]. Variable d&apos;environnement : DEPOT_CORS_ORIGIN.</translation>
+    </message>
+    <message>
+        <source>Seed demo couriers and packages and drive simulated couriers through the hub. Env: DEPOT_DEMO=1.</source>
+        <translation>Crée des livreurs et des colis de démonstration et fait rouler des livreurs simulés via le hub. Variable d&apos;environnement : DEPOT_DEMO=1.</translation>
+    </message>
+    <message>
+        <source>&quot;self-signed&quot;: serve HTTPS and WSS with a certificate made for this machine&apos;s addresses and kept in the data dir; &quot;off&quot;: plain HTTP [off]. Env: DEPOT_TLS.</source>
+        <translation>&quot;self-signed&quot; : sert HTTPS et WSS avec un certificat créé pour les adresses de cette machine et conservé dans le dossier de données ; &quot;off&quot; : HTTP non chiffré [off]. Variable d&apos;environnement : DEPOT_TLS.</translation>
+    </message>
+    <message>
+        <source>Serve HTTPS and WSS with this PEM certificate (chain); needs --tls-key. Env: DEPOT_TLS_CERT.</source>
+        <translation>Sert HTTPS et WSS avec ce certificat PEM (et sa chaîne) ; nécessite --tls-key. Variable d&apos;environnement : DEPOT_TLS_CERT.</translation>
+    </message>
+    <message>
+        <source>The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY.</source>
+        <translation>La clé privée PEM non chiffrée de --tls-cert. Variable d&apos;environnement : DEPOT_TLS_KEY.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this MBTiles file (offline), for the console and on /tiles. Env: DEPOT_TILES.</source>
+        <translation>Tuiles de carte issues de ce fichier MBTiles (hors ligne), pour la console et sur /tiles. Variable d&apos;environnement : DEPOT_TILES.</translation>
+    </message>
+    <message>
+        <source>Map tiles from this XYZ URL template ({z} {x} {y}, optional {s}); &quot;none&quot; for no download [OpenStreetMap]. Env: DEPOT_TILE_URL.</source>
+        <translation>Tuiles de carte issues de ce modèle d&apos;URL XYZ ({z} {x} {y}, {s} facultatif) ; &quot;none&quot; pour ne rien télécharger [OpenStreetMap]. Variable d&apos;environnement : DEPOT_TILE_URL.</translation>
+    </message>
+    <message>
+        <source>Where downloaded tiles are kept [the user&apos;s cache folder]. Env: DEPOT_TILE_CACHE.</source>
+        <translation>Où les tuiles téléchargées sont conservées [le dossier de cache de l&apos;utilisateur]. Variable d&apos;environnement : DEPOT_TILE_CACHE.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an IP address</source>
+        <translation>&apos;%1&apos; n&apos;est pas une adresse IP</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a whole number from %2 to %3</source>
+        <translation>&apos;%1&apos; n&apos;est pas un nombre entier de %2 à %3</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a distance in metres</source>
+        <translation>&apos;%1&apos; n&apos;est pas une distance en mètres</translation>
+    </message>
+    <message>
+        <source>no folder given</source>
+        <translation>aucun dossier indiqué</translation>
+    </message>
+    <message>
+        <source>no such file: %1</source>
+        <translation>fichier introuvable : %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL with {z}, {x} and {y}</source>
+        <translation>&apos;%1&apos; n&apos;est pas une URL http(s) avec {z}, {x} et {y}</translation>
+    </message>
+    <message>
+        <source>unexpected argument &apos;%1&apos;</source>
+        <translation>argument inattendu &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>Show this help and quit.</source>
+        <translation>Affiche cette aide et quitte.</translation>
+    </message>
+    <message>
+        <source>Show the version and quit.</source>
+        <translation>Affiche la version et quitte.</translation>
     </message>
 </context>
 <context>

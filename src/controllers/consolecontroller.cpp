@@ -17,6 +17,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <limits>
 
 namespace depot {
@@ -153,9 +154,95 @@ void ConsoleController::tick()
     }
 }
 
-bool ConsoleController::report(const Error &error)
+bool ConsoleController::reportRefusal(const Error &error, PackageAction action,
+                                      const QString &packageId, const QString &courierId)
 {
-    return reportMessage(error.message);
+    return reportMessage(refusalText(error, action, packageId, courierId));
+}
+
+QString ConsoleController::statusInSentence(PackageStatus status)
+{
+    switch (status) {
+    case PackageStatus::Pending:
+        return tr("pending", "a package's status in a sentence");
+    case PackageStatus::Assigned:
+        return tr("assigned", "a package's status in a sentence");
+    case PackageStatus::InProgress:
+        return tr("in progress", "a package's status in a sentence");
+    case PackageStatus::Completed:
+        return tr("completed", "a package's status in a sentence");
+    case PackageStatus::Failed:
+        return tr("failed", "a package's status in a sentence");
+    case PackageStatus::Cancelled:
+        return tr("cancelled", "a package's status in a sentence");
+    }
+    return statusName(status);
+}
+
+QString ConsoleController::refusalText(const Error &error, PackageAction action,
+                                       const QString &packageId, const QString &courierId) const
+{
+    // A refused action leaves the package as it was, so its status explains the refusal.
+    const Package *package = m_dispatch.findPackage(packageId);
+    switch (error.code) {
+    case ErrorCode::NotFound:
+        return package ? tr("That courier no longer exists.")
+                       : tr("That package no longer exists.");
+    case ErrorCode::InvalidTransition: {
+        if (!package)
+            break;
+        if (action == PackageAction::Assign && package->status == PackageStatus::Assigned &&
+            package->deliveryPersonId == courierId)
+            return tr("This package is already assigned to this courier.");
+        const QString status = statusInSentence(package->status);
+        switch (action) {
+        case PackageAction::Assign:
+            return tr("This package is %1, so it cannot be assigned.").arg(status);
+        case PackageAction::Start:
+            return tr("This package is %1, so its delivery cannot be started.").arg(status);
+        case PackageAction::Complete:
+            return tr("This package is %1, so it cannot be marked delivered.").arg(status);
+        case PackageAction::Fail:
+            return tr("This package is %1, so its delivery cannot be marked failed.").arg(status);
+        case PackageAction::Cancel:
+            return tr("This package is %1, so it cannot be cancelled.").arg(status);
+        }
+        break;
+    }
+    case ErrorCode::Forbidden:
+        return tr("A dispatcher may not do this.");
+    case ErrorCode::Internal:
+        return tr("The change could not be saved.");
+    default:
+        break;
+    }
+    return error.message; // a refusal the console cannot word itself, as the service gave it
+}
+
+QString ConsoleController::creationRefusalText(const Error &error, const QString &username,
+                                               const QString &deviceId) const
+{
+    switch (error.code) {
+    case ErrorCode::ValidationFailed:
+        return tr("The destination is not a valid coordinate.");
+    case ErrorCode::Conflict: {
+        // The service checks the login before the device id.
+        const auto couriers = m_dispatch.couriers();
+        const bool loginTakenByCourier =
+            std::any_of(couriers.begin(), couriers.end(),
+                        [&username](const Courier &c) { return c.username == username; });
+        const bool deviceTaken =
+            !deviceId.isEmpty() && m_dispatch.findCourierByDevice(deviceId) != nullptr;
+        if (deviceTaken && !loginTakenByCourier)
+            return tr("Another courier has the device id %1.").arg(deviceId);
+        return tr("The login %1 is taken.").arg(username);
+    }
+    case ErrorCode::Internal:
+        return tr("The change could not be saved.");
+    default:
+        break;
+    }
+    return error.message;
 }
 
 QString ConsoleController::refused(const QString &message)
@@ -184,26 +271,26 @@ QString ConsoleController::createPackage(const QString &recipientName, const QSt
         return refused(tr("The name or the address is too long."));
     const auto created = m_dispatch.createPackage(fields);
     if (!created)
-        return refused(created.error().message);
+        return refused(creationRefusalText(created.error(), QString(), QString()));
     return created->id;
 }
 
 bool ConsoleController::assign(const QString &packageId, const QString &courierId)
 {
     const auto r = m_dispatch.assign(consoleDispatcher(), packageId, courierId);
-    return r ? true : report(r.error());
+    return r ? true : reportRefusal(r.error(), PackageAction::Assign, packageId, courierId);
 }
 
 bool ConsoleController::start(const QString &packageId)
 {
     const auto r = m_dispatch.start(consoleDispatcher(), packageId);
-    return r ? true : report(r.error());
+    return r ? true : reportRefusal(r.error(), PackageAction::Start, packageId);
 }
 
 bool ConsoleController::complete(const QString &packageId)
 {
     const auto r = m_dispatch.complete(consoleDispatcher(), packageId);
-    return r ? true : report(r.error());
+    return r ? true : reportRefusal(r.error(), PackageAction::Complete, packageId);
 }
 
 bool ConsoleController::fail(const QString &packageId, const QString &reason)
@@ -215,7 +302,7 @@ bool ConsoleController::fail(const QString &packageId, const QString &reason)
     if (why.size() > kReasonMax)
         return reportMessage(tr("The reason is too long."));
     const auto r = m_dispatch.fail(consoleDispatcher(), packageId, why);
-    return r ? true : report(r.error());
+    return r ? true : reportRefusal(r.error(), PackageAction::Fail, packageId);
 }
 
 bool ConsoleController::cancel(const QString &packageId, const QString &reason)
@@ -224,7 +311,7 @@ bool ConsoleController::cancel(const QString &packageId, const QString &reason)
     if (why.size() > kReasonMax)
         return reportMessage(tr("The reason is too long."));
     const auto r = m_dispatch.cancel(consoleDispatcher(), packageId, why);
-    return r ? true : report(r.error());
+    return r ? true : reportRefusal(r.error(), PackageAction::Cancel, packageId);
 }
 
 QString ConsoleController::createCourier(const QString &name, const QString &username,
@@ -248,7 +335,7 @@ QString ConsoleController::createCourier(const QString &name, const QString &use
     fields.passwordHash = AuthService::hashPassword(password);
     const auto created = m_dispatch.createCourier(fields);
     if (!created)
-        return refused(created.error().message);
+        return refused(creationRefusalText(created.error(), fields.username, fields.deviceId));
     return created->id;
 }
 

@@ -22,10 +22,12 @@ class Hub;
 class PackageFilterModel;
 class PackageModel;
 struct Error;
+enum class PackageAction;
+enum class PackageStatus;
 
 /// Backs the console window: its models, the dispatcher's actions on the dispatch service and
 /// the facts of the status bar. Actions go through the same service commands as REST, as a
-/// dispatcher; a refused one emits errorOccurred with the contract's message.
+/// dispatcher; a refused one emits errorOccurred with the reason in the console's language.
 class ConsoleController : public QObject
 {
     Q_OBJECT
@@ -96,11 +98,20 @@ Q_SIGNALS:
     void networkChanged();
     void connectedClientsChanged();
     void eventsPerMinuteChanged();
-    /// A refused action, with the dispatch service's message (the one REST gives too).
+    /// A refused action, with its reason in the console's language (REST keeps the service's
+    /// English message).
     void errorOccurred(const QString &message);
 
 private:
-    bool report(const Error &error);
+    /// Reports a refused package action; its sentence comes from the error's code and the action.
+    bool reportRefusal(const Error &error, PackageAction action, const QString &packageId,
+                       const QString &courierId = {});
+    /// The sentence for a refused action or creation, in the console's language.
+    QString refusalText(const Error &error, PackageAction action, const QString &packageId,
+                        const QString &courierId) const;
+    QString creationRefusalText(const Error &error, const QString &username,
+                                const QString &deviceId) const;
+    static QString statusInSentence(PackageStatus status);
     bool reportMessage(const QString &message);
     /// reportMessage() for the actions that return an id.
     QString refused(const QString &message);

@@ -1,6 +1,7 @@
-// ConsoleController: actions through the dispatch service as a dispatcher, refusals with the
-// contract's message, the nearest free courier, and the status bar's facts.
+// ConsoleController: actions through the dispatch service as a dispatcher, refusals worded in
+// the console's language, the nearest free courier, and the status bar's facts.
 #include "consolecontroller.h"
+#include "consolelanguage.h"
 #include "couriermodel.h"
 #include "dispatchfixture.h"
 #include "hub.h"
@@ -21,8 +22,9 @@ class tst_ConsoleController : public QObject
 
 private Q_SLOTS:
     void driveAPackageToTheEnd();
-    void refusedActionReportsTheContractMessage_data();
-    void refusedActionReportsTheContractMessage();
+    void refusedActionReportsWhy_data();
+    void refusedActionReportsWhy();
+    void refusalsSpeakTheConsoleLanguage();
     void failNeedsAReason();
     void createPackageChecksItsFields();
     void createCourierAndTheirPhoneLink();
@@ -66,19 +68,21 @@ void tst_ConsoleController::driveAPackageToTheEnd()
     QCOMPARE(errors.count(), 0);
 }
 
-void tst_ConsoleController::refusedActionReportsTheContractMessage_data()
+void tst_ConsoleController::refusedActionReportsWhy_data()
 {
     QTest::addColumn<QString>("action");
     QTest::addColumn<QString>("message");
     QTest::newRow("complete pending")
-        << u"complete"_s << u"package is PENDING; it cannot be completed"_s;
-    QTest::newRow("start pending") << u"start"_s << u"package is PENDING; it cannot be started"_s;
-    QTest::newRow("fail pending") << u"fail"_s << u"package is PENDING; it cannot be failed"_s;
-    QTest::newRow("unknown courier") << u"assign"_s << u"no such courier"_s;
-    QTest::newRow("unknown package") << u"startMissing"_s << u"no such package"_s;
+        << u"complete"_s << u"This package is pending, so it cannot be marked delivered."_s;
+    QTest::newRow("start pending")
+        << u"start"_s << u"This package is pending, so its delivery cannot be started."_s;
+    QTest::newRow("fail pending")
+        << u"fail"_s << u"This package is pending, so its delivery cannot be marked failed."_s;
+    QTest::newRow("unknown courier") << u"assign"_s << u"That courier no longer exists."_s;
+    QTest::newRow("unknown package") << u"startMissing"_s << u"That package no longer exists."_s;
 }
 
-void tst_ConsoleController::refusedActionReportsTheContractMessage()
+void tst_ConsoleController::refusedActionReportsWhy()
 {
     QFETCH(QString, action);
     QFETCH(QString, message);
@@ -102,6 +106,35 @@ void tst_ConsoleController::refusedActionReportsTheContractMessage()
     QCOMPARE(errors.at(0).at(0).toString(), message);
     QCOMPARE(controller.lastError(), message);
     QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Pending);
+}
+
+void tst_ConsoleController::refusalsSpeakTheConsoleLanguage()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
+    const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
+    QVERIFY(controller.assign(p.id, ada.id));
+    QVERIFY(controller.start(p.id));
+    QVERIFY(controller.complete(p.id));
+
+    ConsoleLanguage german;
+    QVERIFY(german.load(u"de"_s));
+    german.install(QCoreApplication::instance());
+    QVERIFY(!controller.cancel(p.id, QString()));
+    QCOMPARE(controller.lastError(),
+             u"Dieses Paket ist zugestellt und kann daher nicht storniert werden."_s);
+    QVERIFY(!controller.assign(p.id, ada.id));
+    QCOMPARE(controller.lastError(),
+             u"Dieses Paket ist zugestellt und kann daher nicht zugewiesen werden."_s);
+    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
+    QCOMPARE(controller.lastError(), u"Der Benutzername ada ist schon vergeben."_s);
+    QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Completed);
+
+    // What REST sends stays the contract's English sentence.
+    const auto refused = f.service.cancel(f.dispatcher, p.id, QString());
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().message, u"package is COMPLETED; it cannot be cancelled"_s);
 }
 
 void tst_ConsoleController::failNeedsAReason()
@@ -128,7 +161,7 @@ void tst_ConsoleController::createPackageChecksItsFields()
     QVERIFY(controller.createPackage(u"Grace"_s, u"  "_s, 52.5, 13.4).isEmpty());
     QVERIFY(controller.createPackage(u"Grace"_s, u"1 Navy Yard"_s, 91, 13.4).isEmpty());
     QCOMPARE(errors.count(), 3);
-    QCOMPARE(errors.at(2).at(0).toString(), u"the destination is not a valid coordinate"_s);
+    QCOMPARE(errors.at(2).at(0).toString(), u"The destination is not a valid coordinate."_s);
     QCOMPARE(controller.packages()->rowCount(), 0);
 }
 
@@ -192,7 +225,7 @@ void tst_ConsoleController::duplicateLoginIsRefused()
     QVERIFY(controller.createCourier(u"Ada 3"_s, u"ada three"_s, u"pw"_s, {}, {}).isEmpty());
     QVERIFY(controller.createCourier(u"Ada 4"_s, u"ada4"_s, QString(), {}, {}).isEmpty());
     QCOMPARE(errors.count(), 3);
-    QCOMPARE(errors.at(0).at(0).toString(), u"the username ada is taken"_s);
+    QCOMPARE(errors.at(0).at(0).toString(), u"The login ada is taken."_s);
     QCOMPARE(f.service.couriers().size(), size_t(1));
 }
 

@@ -9,6 +9,7 @@
 #include <QCoreApplication>
 #include <QProcess>
 #include <QQuickStyle>
+#include <QRegularExpression>
 #include <QtQml/qqmlextensionplugin.h>
 
 Q_IMPORT_QML_PLUGIN(Depot_ConsolePlugin)
@@ -161,6 +162,14 @@ void tst_ConsoleLanguage::commandLine()
     QCOMPARE(germanExit, 0);
     QVERIFY2(germanHelp.contains(u"Sprache der Konsole"_s), qPrintable(germanHelp));
     QVERIFY(germanHelp.contains(u"Quellenhinweis"_s));
+    // The hub's flags too, and the hub's own messages.
+    QVERIFY2(germanHelp.contains(
+                 QRegularExpression(u"\\n  --port <n> +Der Port für HTTP und WebSocket;"_s)),
+             qPrintable(germanHelp));
+    QVERIFY(germanHelp.contains(u"Diese Hilfe zeigen und beenden."_s));
+    const auto [badPortExit, badPortOut, badPortError] = run({u"--lang=de"_s, u"--port"_s, u"x"_s});
+    QCOMPARE(badPortExit, 2);
+    QCOMPARE(badPortError, u"depot: --port: 'x' ist keine ganze Zahl von 0 bis 65535\n"_s);
 
     // Without --lang, the system's language: French here.
     QProcessEnvironment french = QProcessEnvironment::systemEnvironment();
@@ -175,6 +184,7 @@ void tst_ConsoleLanguage::commandLine()
         run({u"--lang=en"_s, u"--help"_s}, french);
     QCOMPARE(englishExit, 0);
     QVERIFY(englishHelp.contains(u"The console's language"_s));
+    QVERIFY(englishHelp.contains(u"The HTTP and WebSocket port;"_s));
 }
 
 QTEST_MAIN(tst_ConsoleLanguage)

@@ -214,7 +214,7 @@ void tst_ConsoleWindow::refusedActionShowsItsMessage()
     QVERIFY(!m_controller->complete(m_packages[2].id)); // PENDING
     QTRY_VERIFY(banner->isVisible());
     QCOMPARE(banner->property("message").toString(),
-             u"package is PENDING; it cannot be completed"_s);
+             u"This package is pending, so it cannot be marked delivered."_s);
 }
 
 void tst_ConsoleWindow::destinationPickedOnTheMap()
