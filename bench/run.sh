@@ -4,7 +4,7 @@
 #
 # Sizes (environment, defaults finish in a few minutes on a 2-core machine):
 #   BENCH_COURIERS=200 BENCH_DISPATCHERS=5 BENCH_PACKAGES=1 BENCH_DURATION=30 BENCH_RATE=1
-#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=16 (sustained-rate search)
+#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=20 (sustained-rate search)
 #   BENCH_CONNECTIONS=10000 BENCH_HOLD=60 BENCH_SAMPLE=10          (capacity hold)
 #   BENCH_BUILD_DIR=build   BENCH_ONLY=depot|reference (one server only)
 # Everything listens on 127.0.0.1 only.
@@ -19,7 +19,7 @@ duration="${BENCH_DURATION:-30}"
 rate="${BENCH_RATE:-1}"
 step_seconds="${BENCH_STEP_SECONDS:-10}"
 step_factor="${BENCH_STEP_FACTOR:-1.25}"
-max_steps="${BENCH_MAX_STEPS:-16}"
+max_steps="${BENCH_MAX_STEPS:-20}"
 connections="${BENCH_CONNECTIONS:-10000}"
 hold="${BENCH_HOLD:-60}"
 sample="${BENCH_SAMPLE:-10}"
@@ -173,5 +173,6 @@ for (const [name, o] of [['Depot', d], ['reference', r]]) {
 const cpus = os.cpus();
 console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
   `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, ` +
-  `Qt ${qtVersion || 'unknown'}, Node ${process.version}, socket.io ${require(root + "/bench/reference/node_modules/socket.io/package.json").version}`);
+  `Qt ${qtVersion || 'unknown'}, Node ${process.version}, socket.io ${require(root + "/bench/reference/node_modules/socket.io/package.json").version}; ` +
+  `load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 EOF

@@ -313,6 +313,7 @@ void LoadGenerator::runRush()
         }
         // Step up from the rush rate while the target holds, or down when it does not.
         m_stepUpward = meetsTarget(w);
+        m_missesInARow = 0;
         const double factor = m_stepUpward ? m_options.stepFactor : 1 / m_options.stepFactor;
         QTimer::singleShot(1000, this, [this, factor] { runStep(m_options.rate * factor, 0); });
     });
@@ -332,7 +333,10 @@ void LoadGenerator::runStep(double rate, int n)
     }
     runWindow(rate, m_options.stepSeconds, [this, rate, n](const Window &w) {
         m_results.push_back(w);
-        if (meetsTarget(w) != m_stepUpward) {
+        // Upward, one window's p99 can miss on a single pause (a collector, another process);
+        // the search ends on two misses in a row. Downward, the first window that meets it ends.
+        m_missesInARow = meetsTarget(w) ? 0 : m_missesInARow + 1;
+        if (m_stepUpward ? m_missesInARow >= 2 : m_missesInARow == 0) {
             finishRush();
             return;
         }

@@ -158,6 +158,7 @@ private:
     std::function<void(const Window &)> m_windowDone;
     int m_drainTicks = 0;
     bool m_stepUpward = true;
+    int m_missesInARow = 0; // step windows in a row that missed the target
     std::vector<Window> m_results;
 };
 
