@@ -77,11 +77,11 @@ private:
         qint64 serverRssEndKiB = -1;
 
         double p(const std::vector<qint32> &v, double q) const;
-        /// True when this process, not the server, set the pace: it could not send what was
-        /// asked or used a whole core.
-        bool loadgenLimited(int couriers) const;
+        /// True when this process, not the server, set the pace: it used (nearly) a whole core,
+        /// or could not send what was asked while the server still met the target.
+        bool loadgenLimited(int couriers, double p99TargetMs) const;
         double delivered(int dispatchers) const;
-        QJsonObject toJson(int dispatchers, int couriers) const;
+        QJsonObject toJson(int dispatchers, int couriers, double p99TargetMs) const;
     };
 
     struct SentFix
