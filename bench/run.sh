@@ -168,7 +168,7 @@ for (const [name, o] of [['Depot', d], ['reference', r]]) {
   console.log(`${name} steps: ` + o.rush.steps.map((s) => `${s.acceptedFixesPerSec}/s p99 ${s.fixToDispatcherMs.p99} ms ` +
     `(server ${s.serverCpuPercent}%, load generator ${s.loadgenCpuPercent}% CPU)`).join('; '));
   console.log(`${name} search ended by: ${o.rush.sustainedLimitedBy} ` +
-    '(server: it missed the target; loadgen: the load generator could not send the rate; steps: none missed)');
+    '(server: it missed the target twice in a row; loadgen: the load generator set the pace; steps: no step left)');
 }
 const cpus = os.cpus();
 console.log(`Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ` +
