@@ -8,7 +8,18 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+
 namespace depot {
+
+void raiseOpenFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
 
 std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,
                                               const QString &program, const QString &description,

@@ -20,6 +20,10 @@ std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const 
                                               const QString &program, const QString &description,
                                               const QTranslator *translator = nullptr);
 
+/// Raises the open-file limit to the hard limit: every connection is a descriptor and the soft
+/// limit is often 1024, far below ten thousand couriers and trackers.
+void raiseOpenFileLimit();
+
 /// Starts the hub and prints the contract's start-up lines; returns 0 or the exit code to use.
 int startAndAnnounce(Hub &hub, const QString &program);
 

@@ -7,26 +7,9 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
-#include <sys/resource.h>
-
-namespace {
-
-/// Every connection is a descriptor and the soft limit is often 1024: a hub holding ten
-/// thousand couriers and trackers needs the hard limit.
-void raiseOpenFileLimit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-} // namespace
-
 int main(int argc, char *argv[])
 {
-    raiseOpenFileLimit();
+    depot::raiseOpenFileLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("depot"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DEPOT_VERSION));

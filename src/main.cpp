@@ -29,6 +29,7 @@ Q_IMPORT_QML_PLUGIN(Depot_ModelsPlugin)
 
 int main(int argc, char *argv[])
 {
+    depot::raiseOpenFileLimit();
     QCoreApplication::setApplicationName(QStringLiteral("depot"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DEPOT_VERSION));
     depot::installLogHandler();

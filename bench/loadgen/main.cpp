@@ -1,3 +1,4 @@
+#include "commandline.h"
 #include "loadgenerator.h"
 
 #include <QCommandLineParser>
@@ -5,27 +6,11 @@
 
 #include <cstdio>
 
-#include <sys/resource.h>
-
 using depot::bench::LoadGenerator;
-
-namespace {
-
-/// Thousands of sockets need thousands of descriptors; the soft limit is often 1024.
-void raiseFileLimit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
-    raiseFileLimit();
+    depot::raiseOpenFileLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("depot-loadgen"));
 
