@@ -1,5 +1,7 @@
 #include "namespace.h"
 
+#include <algorithm>
+
 #include "protocol/engineio.h"
 #include "socket.h"
 #include "socketioserver.h"
@@ -44,13 +46,15 @@ qsizetype Namespace::roomSize(const QString &room) const
 
 QList<Socket *> Namespace::socketsIn(const QString &room) const
 {
-    const auto members = m_rooms.value(room);
-    return QList<Socket *>(members.begin(), members.end());
+    const auto it = m_rooms.constFind(room);
+    if (it == m_rooms.cend())
+        return {};
+    return QList<Socket *>(it->begin(), it->end());
 }
 
 void Namespace::addToRoom(Socket *socket, const QString &room)
 {
-    m_rooms[room].insert(socket);
+    m_rooms[room].push_back(socket); // Socket::join() lets a socket in once
 }
 
 void Namespace::removeFromRoom(Socket *socket, const QString &room)
@@ -58,8 +62,13 @@ void Namespace::removeFromRoom(Socket *socket, const QString &room)
     auto it = m_rooms.find(room);
     if (it == m_rooms.end())
         return;
-    it->remove(socket);
-    if (it->isEmpty())
+    std::vector<Socket *> &members = *it;
+    const auto found = std::find(members.begin(), members.end(), socket);
+    if (found != members.end()) {
+        *found = members.back();
+        members.pop_back();
+    }
+    if (members.empty())
         m_rooms.erase(it);
 }
 
@@ -105,7 +114,8 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
     const QString id = recovered ? restored->id : randomId(15);
     const QString newPid = m_options.recovery ? (recovered ? pid : randomId(15)) : QString();
     auto *socket = new Socket(id, newPid, *this, client, this);
-    socket->setAuth(auth);
+    if (m_options.keepAuth)
+        socket->setAuth(auth);
     if (recovered)
         socket->setData(restored->data);
 
@@ -136,7 +146,7 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
 
 void Namespace::socketClosed(Socket *socket, const QString &reason)
 {
-    const QSet<QString> rooms = socket->rooms();
+    const QStringList rooms = socket->rooms();
     for (const QString &room : rooms)
         removeFromRoom(socket, room);
     m_sockets.remove(socket->id());
@@ -145,8 +155,8 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
                                reason == QLatin1String("server namespace disconnect") ||
                                reason == QLatin1String("server shutting down");
     if (m_options.recovery && !leftOnPurpose && !socket->pid().isEmpty()) {
-        QSet<QString> kept = rooms;
-        kept.remove(socket->id());
+        QStringList kept = rooms;
+        kept.removeAll(socket->id());
         m_saved.insert(socket->pid(), Saved{socket->id(), kept, socket->data(), m_clock.elapsed()});
         prune();
     }
@@ -158,7 +168,7 @@ QString Namespace::nextOffsetText(quint64 seq) const
     return m_offsetPrefix + QString::number(seq, 36);
 }
 
-bool Namespace::reaches(const QSet<QString> &rooms, const QStringList &to,
+bool Namespace::reaches(const QStringList &rooms, const QStringList &to,
                         const QStringList &except) const
 {
     for (const QString &room : except) {
@@ -185,24 +195,9 @@ int Namespace::emitEvent(const Audience &audience, const QString &event, const Q
     const QByteArray message =
         engineio::encodeMessage(socketio::encodeEvent(event, payload, m_name, offset));
 
-    // Collect each recipient once, whatever number of its rooms the audience names.
-    QSet<Socket *> recipients;
-    if (audience.rooms.isEmpty()) {
-        for (Socket *s : std::as_const(m_sockets))
-            recipients.insert(s);
-    } else {
-        for (const QString &room : audience.rooms) {
-            auto it = m_rooms.constFind(room);
-            if (it != m_rooms.cend())
-                recipients.unite(*it);
-        }
-    }
-    for (const QString &room : audience.except) {
-        auto it = m_rooms.constFind(room);
-        if (it != m_rooms.cend())
-            recipients.subtract(*it);
-    }
-    for (Socket *s : std::as_const(recipients))
+    // A copy: a recipient whose connection fails while it is written to leaves its rooms.
+    const std::vector<Socket *> recipients = recipientsOf(audience);
+    for (Socket *s : recipients)
         s->sendEncoded(message);
 
     if (m_options.recovery) {
@@ -211,6 +206,39 @@ int Namespace::emitEvent(const Audience &audience, const QString &event, const Q
         prune();
     }
     return int(recipients.size());
+}
+
+std::vector<Socket *> Namespace::recipientsOf(const Audience &audience) const
+{
+    std::vector<Socket *> recipients;
+    if (audience.rooms.isEmpty()) {
+        recipients.reserve(size_t(m_sockets.size()));
+        for (Socket *s : std::as_const(m_sockets))
+            recipients.push_back(s);
+    } else {
+        for (const QString &room : audience.rooms) {
+            const auto it = m_rooms.constFind(room);
+            if (it != m_rooms.cend())
+                recipients.insert(recipients.end(), it->begin(), it->end());
+        }
+        if (audience.rooms.size() > 1) {
+            std::sort(recipients.begin(), recipients.end());
+            recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+        }
+    }
+    if (!audience.except.isEmpty() && !recipients.empty()) {
+        std::vector<Socket *> excluded;
+        for (const QString &room : audience.except) {
+            const auto it = m_rooms.constFind(room);
+            if (it != m_rooms.cend())
+                excluded.insert(excluded.end(), it->begin(), it->end());
+        }
+        std::sort(excluded.begin(), excluded.end());
+        std::erase_if(recipients, [&](Socket *s) {
+            return std::binary_search(excluded.begin(), excluded.end(), s);
+        });
+    }
+    return recipients;
 }
 
 void Namespace::prune()

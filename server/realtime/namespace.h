@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace depot {
 
@@ -51,6 +52,8 @@ public:
         bool recovery = false; // connection state recovery
         qint64 maxDisconnectionMs = 120'000;
         qsizetype maxRecoveryPackets = 200'000;
+        /// Keeps each handshake's auth object on its socket (Socket::auth()).
+        bool keepAuth = true;
     };
 
     Namespace(QString name, Options options, QObject *parent = nullptr);
@@ -101,7 +104,7 @@ private:
     struct Saved
     {
         QString id;
-        QSet<QString> rooms;
+        QStringList rooms;
         QVariant data;
         qint64 atMs;
     };
@@ -113,15 +116,18 @@ private:
     void socketClosed(Socket *socket, const QString &reason);
     QString nextOffsetText(quint64 seq) const;
     void prune();
-    bool reaches(const QSet<QString> &rooms, const QStringList &to,
-                 const QStringList &except) const;
+    bool reaches(const QStringList &rooms, const QStringList &to, const QStringList &except) const;
+    // Every recipient of an audience once, whatever number of its rooms name it.
+    std::vector<Socket *> recipientsOf(const Audience &audience) const;
 
     QString m_name;
     Options m_options;
     Authenticator m_authenticator;
     EventHandler m_eventHandler;
     QHash<QString, Socket *> m_sockets;
-    QHash<QString, QSet<Socket *>> m_rooms;
+    // Most rooms hold one socket (its own id, a package's tracker), so members are a vector:
+    // a set costs over half a KiB even for one member.
+    QHash<QString, std::vector<Socket *>> m_rooms;
     // Recovery: recent packets and dropped sessions by pid.
     std::deque<Recorded> m_recorded;
     QHash<QString, Saved> m_saved;

@@ -33,13 +33,13 @@ void Socket::join(const QString &room)
 {
     if (m_rooms.contains(room))
         return;
-    m_rooms.insert(room);
+    m_rooms.append(room);
     m_nsp.addToRoom(this, room);
 }
 
 void Socket::leave(const QString &room)
 {
-    if (!m_rooms.remove(room))
+    if (!m_rooms.removeOne(room))
         return;
     m_nsp.removeFromRoom(this, room);
 }

@@ -5,7 +5,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
-#include <QSet>
+#include <QStringList>
 #include <QVariant>
 
 #include <functional>
@@ -46,7 +46,7 @@ public:
     void setRecovered(bool recovered) { m_recovered = recovered; }
     bool connected() const { return m_client != nullptr; }
 
-    const QSet<QString> &rooms() const { return m_rooms; }
+    const QStringList &rooms() const { return m_rooms; }
     void join(const QString &room);
     void leave(const QString &room);
 
@@ -80,7 +80,7 @@ private:
     SocketIoClient *m_client;
     QJsonObject m_auth;
     QVariant m_data;
-    QSet<QString> m_rooms;
+    QStringList m_rooms; // a socket is in a few rooms: a list is far smaller than a set
     bool m_recovered = false;
     quint64 m_nextAckId = 0;
     QHash<quint64, std::function<void(std::optional<QList<socketio::Argument>>)>> m_pendingAcks;

@@ -19,8 +19,7 @@ SocketIoClient::SocketIoClient(EngineIoSession *session, SocketIoServer &server)
     , m_server(server)
     , m_decoder(server.options().decoder)
 {
-    connect(session, &EngineIoSession::message, this, &SocketIoClient::onMessage);
-    connect(session, &EngineIoSession::closed, this, &SocketIoClient::onClosed);
+    session->setReceiver(this);
     // A client must join a namespace in time, or it only holds a connection open.
     m_connectTimer.start(server.options().connectTimeoutMs, this);
     m_server.m_clients.insert(this);
@@ -34,7 +33,7 @@ SocketIoClient::~SocketIoClient()
 
 void SocketIoClient::detach()
 {
-    QObject::disconnect(m_session, nullptr, this, nullptr);
+    m_session->setReceiver(nullptr);
     m_closed = true;
     m_connectTimer.stop();
     m_sockets.clear();
@@ -66,10 +65,23 @@ void SocketIoClient::close()
         m_session->close();
 }
 
+Socket *SocketIoClient::socketIn(const QString &nsp) const
+{
+    for (const auto &[name, socket] : m_sockets) {
+        if (name == nsp)
+            return socket;
+    }
+    return nullptr;
+}
+
 void SocketIoClient::removeSocket(Socket *socket)
 {
-    if (m_sockets.value(socket->nsp().name()) == socket)
-        m_sockets.remove(socket->nsp().name());
+    for (qsizetype i = 0; i < m_sockets.size(); ++i) {
+        if (m_sockets[i].second == socket) {
+            m_sockets.remove(i);
+            return;
+        }
+    }
 }
 
 void SocketIoClient::timerEvent(QTimerEvent *event)
@@ -83,7 +95,7 @@ void SocketIoClient::timerEvent(QTimerEvent *event)
     }
 }
 
-void SocketIoClient::onMessage(const QByteArray &data, bool binary)
+void SocketIoClient::sessionMessage(const QByteArray &data, bool binary)
 {
     const auto result = binary ? m_decoder.decodeBinary(data) : m_decoder.decodeText(data);
     if (!result.ok()) {
@@ -99,7 +111,7 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
 {
     using socketio::Type;
     if (packet.type == Type::Connect) {
-        if (m_sockets.contains(packet.nsp))
+        if (socketIn(packet.nsp))
             return; // already connected there; the reference server ignores it too
         Namespace *nsp = m_server.find(packet.nsp);
         if (!nsp || m_sockets.size() >= m_server.options().maxNamespacesPerClient) {
@@ -107,12 +119,12 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
             return;
         }
         if (Socket *socket = nsp->connectClient(this, packet.data.toObject())) {
-            m_sockets.insert(packet.nsp, socket);
+            m_sockets.append({packet.nsp, socket});
             m_connectTimer.stop();
         }
         return;
     }
-    Socket *socket = m_sockets.value(packet.nsp);
+    Socket *socket = socketIn(packet.nsp);
     if (!socket)
         return; // events for a namespace the client is not in are dropped
     if (packet.type == Type::Disconnect) {
@@ -122,15 +134,17 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
     socket->onPacket(packet);
 }
 
-void SocketIoClient::onClosed(const QString &reason)
+void SocketIoClient::sessionClosed(const QString &reason)
 {
     if (m_closed)
         return;
     m_closed = true;
     m_server.m_clients.remove(this);
     m_connectTimer.stop();
-    const auto sockets = m_sockets.values();
-    for (Socket *socket : sockets)
+    QList<Socket *> sockets;
+    for (const auto &entry : std::as_const(m_sockets))
+        sockets.append(entry.second);
+    for (Socket *socket : std::as_const(sockets))
         socket->onClose(reason);
     m_sockets.clear();
 }

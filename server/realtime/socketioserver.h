@@ -2,22 +2,23 @@
 
 #include "namespace.h"
 #include "protocol/socketio.h"
+#include "transport/engineiosession.h"
 
 #include <QBasicTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
+#include <QVarLengthArray>
 
 #include <memory>
 
 namespace depot {
 
 class EngineIoServer;
-class EngineIoSession;
 class SocketIoServer;
 
 /// One Engine.IO session seen from Socket.IO: decodes its packets and holds its namespace sockets.
-class SocketIoClient : public QObject
+class SocketIoClient : public QObject, private EngineIoSession::Receiver
 {
     Q_OBJECT
 
@@ -40,14 +41,18 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
-    void onMessage(const QByteArray &data, bool binary);
+    void sessionMessage(const QByteArray &data, bool binary) override;
     void onPacket(const socketio::Packet &packet);
-    void onClosed(const QString &reason);
+    void sessionClosed(const QString &reason) override;
 
     EngineIoSession *m_session;
     SocketIoServer &m_server;
     socketio::Decoder m_decoder;
-    QHash<QString, Socket *> m_sockets; // by namespace
+    Socket *socketIn(const QString &nsp) const;
+
+    // By namespace. Nearly every client joins one, so it is held inline: a hash would cost
+    // about 1.5 KiB per connection.
+    QVarLengthArray<std::pair<QString, Socket *>, 1> m_sockets;
     QBasicTimer m_connectTimer;
     bool m_closed = false;
 };

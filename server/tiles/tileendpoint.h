@@ -31,8 +31,6 @@ public:
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
-    bool acceptWebSocket(const HttpRequest &) override { return false; }
-    void webSocketConnected(std::unique_ptr<QWebSocket>) override {}
 
 private:
     void answerWaiting(const TileKey &key, const HttpResponse &response);

@@ -2,8 +2,6 @@
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
-#include <QTimer>
-#include <QWebSocket>
 
 #include <array>
 
@@ -16,25 +14,11 @@ namespace {
 using engineio::ErrorCode;
 using engineio::Transport;
 
-// A client that never completes the closing handshake must not keep its socket.
-constexpr int kWebSocketCloseGraceMs = 5000;
-
 // Node's query parser turns a repeated key into an array, which then matches no valid value;
 // joining the values keeps that: "a,b" is neither a transport nor a sid.
 QString queryValue(const QUrlQuery &query, const QString &key)
 {
     return query.allQueryItemValues(key, QUrl::FullyDecoded).join(QLatin1Char(','));
-}
-
-QList<QPair<QByteArray, QByteArray>> headersOf(const QWebSocket &socket)
-{
-    const QNetworkRequest request = socket.request();
-    QList<QPair<QByteArray, QByteArray>> headers;
-    const auto names = request.rawHeaderList();
-    headers.reserve(names.size());
-    for (const QByteArray &name : names)
-        headers.append({name.toLower(), request.rawHeader(name)});
-    return headers;
 }
 
 } // namespace
@@ -71,12 +55,9 @@ QString EngineIoServer::newSessionId() const
     return id;
 }
 
-EngineIoSession *EngineIoServer::createSession(Transport transport, const QHostAddress &address,
-                                               const QUrlQuery &query,
-                                               QList<QPair<QByteArray, QByteArray>> headers)
+EngineIoSession *EngineIoServer::createSession(Transport transport, const QHostAddress &address)
 {
-    auto *session =
-        new EngineIoSession(this, newSessionId(), transport, address, query, std::move(headers));
+    auto *session = new EngineIoSession(this, newSessionId(), transport);
     m_sessions.insert(session->id(), session);
     ++m_openCount;
     qCDebug(lcTransport) << "engine.io session" << session->id() << "opened from" << address
@@ -94,34 +75,6 @@ void EngineIoServer::sessionClosed(EngineIoSession *session, bool reachable)
 void EngineIoServer::forget(EngineIoSession *session)
 {
     m_sessions.remove(session->id());
-}
-
-void EngineIoServer::discard(std::unique_ptr<QWebSocket> socket)
-{
-    if (!socket)
-        return;
-    QWebSocket *ws = socket.release();
-    ws->setParent(this);
-    if (ws->state() == QAbstractSocket::UnconnectedState) {
-        ws->deleteLater();
-        return;
-    }
-    connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
-    ws->close();
-    QTimer::singleShot(kWebSocketCloseGraceMs, ws, [ws] {
-        ws->abort();
-        ws->deleteLater();
-    });
-}
-
-const QString &EngineIoServer::webSocketText(const QByteArray &bytes)
-{
-    if (bytes.constData() != m_lastTextBytes.constData() ||
-        bytes.size() != m_lastTextBytes.size()) {
-        m_lastTextBytes = bytes;
-        m_lastText = QString::fromUtf8(bytes);
-    }
-    return m_lastText;
 }
 
 HttpResponse EngineIoServer::corsResponse(int status) const
@@ -209,8 +162,7 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
         return;
     }
 
-    EngineIoSession *s =
-        createSession(Transport::Polling, request.remoteAddress, request.query, request.headers);
+    EngineIoSession *s = createSession(Transport::Polling, request.remoteAddress);
     exchange->respond(payloadResponse(engineio::encodeText(
         engineio::Type::Open,
         engineio::openPayload(s->id(), m_options.pingIntervalMs, m_options.pingTimeoutMs,
@@ -235,39 +187,35 @@ bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
                                      "GET", true);
 }
 
-void EngineIoServer::webSocketConnected(std::unique_ptr<QWebSocket> socket)
+void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
+                                        const HttpRequest &request)
 {
     // The session may have changed during the WebSocket handshake, so everything is checked again.
-    const QUrlQuery query(socket->requestUrl());
-    const QString transport = queryValue(query, QStringLiteral("transport"));
-    const QString sid = queryValue(query, QStringLiteral("sid"));
-    if (engineio::transportFromString(transport) != Transport::WebSocket ||
-        socket->state() != QAbstractSocket::ConnectedState) {
-        discard(std::move(socket));
+    const QString transport = queryValue(request.query, QStringLiteral("transport"));
+    const QString sid = queryValue(request.query, QStringLiteral("sid"));
+    if (engineio::transportFromString(transport) != Transport::WebSocket) {
+        link.release()->dispose();
         return;
     }
-    socket->setMaxAllowedIncomingFrameSize(quint64(m_options.maxPayload));
-    socket->setMaxAllowedIncomingMessageSize(quint64(m_options.maxPayload));
+    link->setMaxMessageBytes(m_options.maxPayload);
 
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
         if (!s || !s->canUpgrade()) {
-            discard(std::move(socket));
+            link.release()->dispose();
             return;
         }
-        s->startUpgrade(std::move(socket));
+        s->startUpgrade(std::move(link));
         return;
     }
-    if (engineio::checkHandshake(queryValue(query, QStringLiteral("EIO")), transport, "GET",
+    if (engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport, "GET",
                                  true)) {
-        discard(std::move(socket));
+        link.release()->dispose();
         return;
     }
 
-    const QHostAddress address = socket->peerAddress();
-    QList<QPair<QByteArray, QByteArray>> headers = headersOf(*socket);
-    EngineIoSession *s = createSession(Transport::WebSocket, address, query, std::move(headers));
-    s->attachWebSocket(std::move(socket));
+    EngineIoSession *s = createSession(Transport::WebSocket, request.remoteAddress);
+    s->attachWebSocket(std::move(link));
     s->writeFrame({engineio::encodeText(engineio::Type::Open,
                                         engineio::openPayload(s->id(), m_options.pingIntervalMs,
                                                               m_options.pingTimeoutMs,

@@ -32,14 +32,12 @@ public:
     const Options &options() const { return m_options; }
     /// Open sessions.
     int sessionCount() const { return m_openCount; }
-    /// A text frame as the QString QWebSocket takes. A broadcast hands the same bytes to every
-    /// recipient in turn, so they are converted once, not once per recipient.
-    const QString &webSocketText(const QByteArray &bytes);
     EngineIoSession *session(const QString &sid) const;
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
     bool acceptWebSocket(const HttpRequest &request) override;
-    void webSocketConnected(std::unique_ptr<QWebSocket> socket) override;
+    void webSocketConnected(std::unique_ptr<WebSocketLink> link,
+                            const HttpRequest &request) override;
 
 Q_SIGNALS:
     /// A new session is open: its Open packet has been sent.
@@ -48,15 +46,11 @@ Q_SIGNALS:
 private:
     friend class EngineIoSession;
 
-    EngineIoSession *createSession(engineio::Transport transport, const QHostAddress &address,
-                                   const QUrlQuery &query,
-                                   QList<QPair<QByteArray, QByteArray>> headers);
+    EngineIoSession *createSession(engineio::Transport transport, const QHostAddress &address);
     QString newSessionId() const;
     // Called by a session that has just closed; `reachable` keeps it findable for a last poll.
     void sessionClosed(EngineIoSession *session, bool reachable);
     void forget(EngineIoSession *session);
-    // Closes a WebSocket nobody uses any more and deletes it once it is closed.
-    void discard(std::unique_ptr<QWebSocket> socket);
 
     HttpResponse corsResponse(int status) const;
     HttpResponse payloadResponse(const QByteArray &payload) const;
@@ -66,8 +60,6 @@ private:
     Options m_options;
     QHash<QString, EngineIoSession *> m_sessions;
     int m_openCount = 0;
-    QByteArray m_lastTextBytes; // held, so its buffer cannot be reused while it is cached
-    QString m_lastText;
 };
 
 } // namespace depot

@@ -6,7 +6,6 @@
 #include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QTimerEvent>
-#include <QWebSocket>
 
 #include <algorithm>
 
@@ -47,24 +46,13 @@ qint64 payloadCost(const Frame &frame)
     return 1 + (frame.binary ? 1 + (n + 2) / 3 * 4 : n);
 }
 
-// The unmasked header a server puts before a WebSocket payload of this size.
-qint64 webSocketHeaderSize(qint64 n)
-{
-    return n < 126 ? 2 : n < 65536 ? 4 : 10;
-}
-
 } // namespace
 
-EngineIoSession::EngineIoSession(EngineIoServer *server, QString id, Transport transport,
-                                 const QHostAddress &remoteAddress, const QUrlQuery &query,
-                                 QList<QPair<QByteArray, QByteArray>> headers)
+EngineIoSession::EngineIoSession(EngineIoServer *server, QString id, Transport transport)
     : QObject(server)
     , m_server(server)
     , m_id(std::move(id))
     , m_transport(transport)
-    , m_remoteAddress(remoteAddress)
-    , m_query(query)
-    , m_headers(std::move(headers))
 {}
 
 EngineIoSession::~EngineIoSession()
@@ -72,12 +60,8 @@ EngineIoSession::~EngineIoSession()
     // Nothing may call back into this object while its members are destroyed.
     if (m_pollGone)
         disconnect(m_pollGone);
-    for (QWebSocket *ws : {m_ws.get(), m_probe.get()}) {
-        if (ws) {
-            ws->disconnect(this);
-            ws->abort();
-        }
-    }
+    releaseWebSocket(m_ws);
+    releaseWebSocket(m_probe);
 }
 
 void EngineIoSession::send(const Frame &frame)
@@ -150,18 +134,15 @@ void EngineIoSession::writeFrame(const Frame &frame)
         flushPoll();
 }
 
-void EngineIoSession::writeToWebSocket(QWebSocket *socket, const Frame &frame)
+void EngineIoSession::writeToWebSocket(WebSocketLink *link, const Frame &frame)
 {
-    // QWebSocket takes text as QString only, so a text frame is converted (once per broadcast).
     if (frame.binary)
-        socket->sendBinaryMessage(frame.bytes);
+        link->sendBinary(frame.bytes);
     else
-        socket->sendTextMessage(m_server->webSocketText(frame.bytes));
-    if (socket != m_ws.get())
+        link->sendText(frame.bytes);
+    if (link != m_ws.get())
         return;
-    const qint64 n = frame.bytes.size();
-    m_wsPendingBytes += n + webSocketHeaderSize(n);
-    if (m_wsPendingBytes > m_server->options().maxBufferedBytes && m_state == State::Open) {
+    if (link->pendingBytes() > m_server->options().maxBufferedBytes && m_state == State::Open) {
         qCInfo(lcTransport) << "engine.io session" << m_id << "dropped: client does not read";
         end(QStringLiteral("transport error"), Ending::Error);
     }
@@ -259,27 +240,41 @@ void EngineIoSession::handlePost(const HttpRequest &request,
     exchange->respond(m_server->okResponse());
 }
 
-void EngineIoSession::attachWebSocket(std::unique_ptr<QWebSocket> socket)
+void EngineIoSession::attachWebSocket(std::unique_ptr<WebSocketLink> link)
 {
-    m_ws = std::move(socket);
-    QWebSocket *ws = m_ws.get();
-    connect(ws, &QWebSocket::textMessageReceived, this, &EngineIoSession::onWebSocketText);
-    connect(ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
-        if (m_state == State::Open)
-            onPacket(engineio::decodeBinary(data));
-    });
-    connect(ws, &QWebSocket::disconnected, this,
-            [this] { end(QStringLiteral("transport close"), Ending::Vanished); });
-    connect(ws, &QWebSocket::bytesWritten, this, [this](qint64 written) {
-        m_wsPendingBytes = std::max<qint64>(0, m_wsPendingBytes - written);
-    });
+    m_ws = std::move(link);
+    m_ws->setListener(this);
 }
 
-void EngineIoSession::onWebSocketText(const QString &text)
+void EngineIoSession::linkText(WebSocketLink *link, const QByteArray &utf8)
+{
+    if (link == m_probe.get())
+        onProbeText(utf8);
+    else if (link == m_ws.get())
+        onWebSocketText(utf8);
+}
+
+void EngineIoSession::linkBinary(WebSocketLink *link, const QByteArray &bytes)
+{
+    if (link == m_probe.get())
+        abandonUpgrade();
+    else if (link == m_ws.get() && m_state == State::Open)
+        onPacket(engineio::decodeBinary(bytes));
+}
+
+void EngineIoSession::linkClosed(WebSocketLink *link)
+{
+    if (link == m_probe.get())
+        abandonUpgrade();
+    else if (link == m_ws.get())
+        end(QStringLiteral("transport close"), Ending::Vanished);
+}
+
+void EngineIoSession::onWebSocketText(const QByteArray &text)
 {
     if (m_state != State::Open)
         return;
-    const engineio::DecodedPacket decoded = engineio::decodeText(text.toUtf8());
+    const engineio::DecodedPacket decoded = engineio::decodeText(text);
     if (!decoded.ok()) {
         qCInfo(lcTransport) << "engine.io session" << m_id
                             << "closed:" << engineio::decodeErrorString(decoded.error);
@@ -301,6 +296,8 @@ void EngineIoSession::onPacket(const Packet &packet)
         m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);
         break;
     case Type::Message:
+        if (m_receiver)
+            m_receiver->sessionMessage(packet.data, packet.binary);
         Q_EMIT message(packet.data, packet.binary);
         break;
     case Type::Close:
@@ -316,31 +313,28 @@ void EngineIoSession::onPacket(const Packet &packet)
 // Upgrade
 // ------------------------------------------------------------------------------------------
 
-void EngineIoSession::startUpgrade(std::unique_ptr<QWebSocket> socket)
+void EngineIoSession::startUpgrade(std::unique_ptr<WebSocketLink> link)
 {
     if (!canUpgrade()) {
-        m_server->discard(std::move(socket));
+        releaseWebSocket(link);
         return;
     }
-    m_probe = std::move(socket);
+    m_probe = std::move(link);
     m_upgrade = Upgrade::Connected;
-    QWebSocket *ws = m_probe.get();
-    connect(ws, &QWebSocket::textMessageReceived, this, &EngineIoSession::onProbeText);
-    connect(ws, &QWebSocket::binaryMessageReceived, this, &EngineIoSession::abandonUpgrade);
-    connect(ws, &QWebSocket::disconnected, this, &EngineIoSession::abandonUpgrade);
+    m_probe->setListener(this);
     m_upgradeTimer.start(m_server->options().upgradeTimeoutMs, this);
 }
 
-void EngineIoSession::onProbeText(const QString &text)
+void EngineIoSession::onProbeText(const QByteArray &text)
 {
     if (m_state != State::Open || !m_probe)
         return;
-    if (text == QLatin1String("2probe")) {
+    if (text == "2probe") {
         writeToWebSocket(m_probe.get(), {engineio::encodeText(Type::Pong, "probe"), false});
         m_upgrade = Upgrade::Probed;
         if (m_poll)
             schedulePauseNoop();
-    } else if (text == QLatin1String("5")) {
+    } else if (text == "5") {
         completeUpgrade();
     } else {
         abandonUpgrade();
@@ -352,8 +346,7 @@ void EngineIoSession::completeUpgrade()
     m_upgradeTimer.stop();
     m_pauseNoopTimer.stop();
     m_upgrade = Upgrade::None;
-    std::unique_ptr<QWebSocket> ws = std::move(m_probe);
-    ws->disconnect(this);
+    std::unique_ptr<WebSocketLink> ws = std::move(m_probe);
     m_transport = Transport::WebSocket;
     if (m_poll) {
         // Still parked: the client polled after its probe and sent Upgrade without waiting for
@@ -394,12 +387,12 @@ void EngineIoSession::abandonUpgrade()
 // Closing
 // ------------------------------------------------------------------------------------------
 
-void EngineIoSession::releaseWebSocket(std::unique_ptr<QWebSocket> &socket)
+void EngineIoSession::releaseWebSocket(std::unique_ptr<WebSocketLink> &link)
 {
-    if (!socket)
+    if (!link)
         return;
-    socket->disconnect(this);
-    m_server->discard(std::move(socket));
+    link->setListener(nullptr);
+    link.release()->dispose();
 }
 
 void EngineIoSession::end(const QString &reason, Ending ending)
@@ -433,7 +426,6 @@ void EngineIoSession::end(const QString &reason, Ending ending)
         if (ending == Ending::Server && m_ws)
             writeToWebSocket(m_ws.get(), closeFrame());
         releaseWebSocket(m_ws);
-        m_wsPendingBytes = 0;
     }
 
     qCDebug(lcTransport) << "engine.io session" << m_id << "closed:" << reason;
@@ -442,6 +434,8 @@ void EngineIoSession::end(const QString &reason, Ending ending)
         m_pongTimer.start(m_server->options().pingTimeoutMs, this);
     }
     m_server->sessionClosed(this, drain);
+    if (m_receiver)
+        m_receiver->sessionClosed(reason);
     Q_EMIT closed(reason);
     if (!drain)
         deleteLater();

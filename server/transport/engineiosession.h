@@ -1,20 +1,16 @@
 #pragma once
 
 #include "protocol/engineio.h"
+#include "websocketlink.h"
 
 #include <QBasicTimer>
 #include <QByteArray>
-#include <QHostAddress>
 #include <QList>
 #include <QMetaObject>
 #include <QObject>
-#include <QPair>
 #include <QString>
-#include <QUrlQuery>
 
 #include <memory>
-
-class QWebSocket;
 
 namespace depot {
 
@@ -23,24 +19,34 @@ class HttpExchange;
 struct HttpRequest;
 
 /// One Engine.IO connection, whichever transport carries it: heartbeat, upgrade, bounded buffers.
-class EngineIoSession : public QObject
+class EngineIoSession : public QObject, private WebSocketLink::Listener
 {
     Q_OBJECT
 
 public:
+    /// The one consumer of a session's messages, called directly: two signal connections per
+    /// connection cost more memory than the rest of a session.
+    class Receiver
+    {
+    public:
+        virtual void sessionMessage(const QByteArray &data, bool binary) = 0;
+        virtual void sessionClosed(const QString &reason) = 0;
+
+    protected:
+        ~Receiver() = default;
+    };
+
     ~EngineIoSession() override;
+
+    /// Gets every message and the close before the signals of the same name are emitted.
+    void setReceiver(Receiver *receiver) { m_receiver = receiver; }
 
     /// The sid: unguessable, since knowing it is enough to read and write the session.
     QString id() const { return m_id; }
     engineio::Transport transport() const { return m_transport; }
-    QHostAddress remoteAddress() const { return m_remoteAddress; }
-    /// The query of the request that opened the session.
-    const QUrlQuery &handshakeQuery() const { return m_query; }
-    /// The headers of the request that opened the session; names in lower case.
-    QList<QPair<QByteArray, QByteArray>> handshakeHeaders() const { return m_headers; }
     bool isOpen() const { return m_state == State::Open; }
     /// Bytes queued for the client and not yet written to its connection.
-    qint64 bufferedBytes() const { return m_queuedBytes + m_wsPendingBytes; }
+    qint64 bufferedBytes() const { return m_queuedBytes + (m_ws ? m_ws->pendingBytes() : 0); }
 
     /// Sends one already encoded Message frame; its bytes are shared, not copied.
     void send(const engineio::Frame &frame);
@@ -74,41 +80,41 @@ private:
     };
     enum class Upgrade { None, Connected, Probed };
 
-    EngineIoSession(EngineIoServer *server, QString id, engineio::Transport transport,
-                    const QHostAddress &remoteAddress, const QUrlQuery &query,
-                    QList<QPair<QByteArray, QByteArray>> headers);
+    EngineIoSession(EngineIoServer *server, QString id, engineio::Transport transport);
 
     // Called by the server.
     void startHeartbeat();
     void handlePoll(std::shared_ptr<HttpExchange> exchange);
     void handlePost(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
-    void attachWebSocket(std::unique_ptr<QWebSocket> socket);
-    void startUpgrade(std::unique_ptr<QWebSocket> socket);
+    void attachWebSocket(std::unique_ptr<WebSocketLink> link);
+    void startUpgrade(std::unique_ptr<WebSocketLink> link);
     bool canUpgrade() const;
 
+    void linkText(WebSocketLink *link, const QByteArray &utf8) override;
+    void linkBinary(WebSocketLink *link, const QByteArray &bytes) override;
+    void linkClosed(WebSocketLink *link) override;
+
     void writeFrame(const engineio::Frame &frame);
-    void writeToWebSocket(QWebSocket *socket, const engineio::Frame &frame);
+    void writeToWebSocket(WebSocketLink *link, const engineio::Frame &frame);
     void flushPoll();
     void answerPoll(const QByteArray &payload);
     void dropPoll();
     void onPacket(const engineio::Packet &packet);
-    void onWebSocketText(const QString &text);
-    void onProbeText(const QString &text);
+    void onWebSocketText(const QByteArray &text);
+    void onProbeText(const QByteArray &text);
     void completeUpgrade();
     void schedulePauseNoop();
     void abandonUpgrade();
     void end(const QString &reason, Ending ending);
     void finishDraining();
-    void releaseWebSocket(std::unique_ptr<QWebSocket> &socket);
+    static void releaseWebSocket(std::unique_ptr<WebSocketLink> &link);
 
     EngineIoServer *m_server;
+    Receiver *m_receiver = nullptr;
     const QString m_id;
     engineio::Transport m_transport;
     State m_state = State::Open;
     Upgrade m_upgrade = Upgrade::None;
-    QHostAddress m_remoteAddress;
-    QUrlQuery m_query;
-    QList<QPair<QByteArray, QByteArray>> m_headers;
 
     // Long-polling: frames waiting for the next GET, and the GET parked until there are some.
     QList<engineio::Frame> m_queue;
@@ -117,9 +123,8 @@ private:
     QMetaObject::Connection m_pollGone;
 
     // WebSocket: the transport in use, or the one being probed while polling still carries data.
-    std::unique_ptr<QWebSocket> m_ws;
-    std::unique_ptr<QWebSocket> m_probe;
-    qint64 m_wsPendingBytes = 0; // handed to QWebSocket and not yet written to the network
+    std::unique_ptr<WebSocketLink> m_ws;
+    std::unique_ptr<WebSocketLink> m_probe;
 
     // The heartbeat runs on precise timers: a coarse one may fire 5% early or late, which would
     // drop a client that answered within pingTimeout, or keep a dead one past the advertised

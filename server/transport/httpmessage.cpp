@@ -59,6 +59,8 @@ QByteArray reasonPhrase(int status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 426:
+        return "Upgrade Required";
     case 429:
         return "Too Many Requests";
     case 431:

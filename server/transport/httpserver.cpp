@@ -1,5 +1,8 @@
 #include "httpserver.h"
 
+#include "epolltransport.h"
+#include "qtwebsocketlink.h"
+
 #include <QHttpServerRequest>
 #include <QLoggingCategory>
 #include <QSslConfiguration>
@@ -48,23 +51,43 @@ public:
         , m_limit(limit)
     {}
 
+    /// New connections go to this transport first; it hands back what is not a WebSocket.
+    void setEpollTransport(EpollTransport *transport) { m_epoll = transport; }
+
+    /// Serves a connection the epoll transport handed back, its bytes still unread.
+    void takeBack(int fd)
+    {
+        if (addSocket(fd))
+            Q_EMIT newConnection();
+    }
+
 protected:
     void incomingConnection(qintptr handle) override
+    {
+        if (m_epoll)
+            m_epoll->adopt(int(handle));
+        else
+            addSocket(handle);
+    }
+
+private:
+    bool addSocket(qintptr handle)
     {
         auto *socket = new QTcpSocket(this);
         if (!socket->setSocketDescriptor(handle)) {
             delete socket;
-            return;
+            return false;
         }
         // Small frames leave at once: with Nagle's algorithm one written while the previous is
         // unacknowledged waits for the client's delayed ACK, up to 40 ms on Linux.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         installRequestGuard(socket, m_limit);
         addPendingConnection(socket);
+        return true;
     }
 
-private:
     qint64 m_limit;
+    EpollTransport *m_epoll = nullptr;
 };
 
 QByteArray methodName(QHttpServerRequest::Method m)
@@ -163,7 +186,16 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
         });
         server = ssl;
     } else {
-        server = new GuardedTcpServer(limit, this);
+        auto *plain = new GuardedTcpServer(limit, this);
+        if (m_useEpoll) {
+            m_epoll = new EpollTransport(
+                {[plain](int fd) { plain->takeBack(fd); },
+                 [this](const HttpRequest &request) { return upgradeEndpoint(request); }},
+                plain);
+            if (m_epoll->isValid())
+                plain->setEpollTransport(m_epoll);
+        }
+        server = plain;
     }
     if (!server->listen(address, port)) {
         if (error)
@@ -186,6 +218,17 @@ HttpEndpoint *HttpServer::endpointFor(const QString &path) const
             return endpoint;
     }
     return nullptr;
+}
+
+HttpEndpoint *HttpServer::upgradeEndpoint(const HttpRequest &request) const
+{
+    HttpEndpoint *endpoint = endpointFor(request.path);
+    return endpoint && endpoint->acceptWebSocket(request) ? endpoint : nullptr;
+}
+
+int HttpServer::epollLinkCount() const
+{
+    return m_epoll ? m_epoll->linkCount() : 0;
 }
 
 bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -241,7 +284,20 @@ void HttpServer::onNewWebSocket()
             ws->close(QWebSocketProtocol::CloseCodePolicyViolated);
             continue;
         }
-        endpoint->webSocketConnected(std::move(ws));
+        if (ws->state() != QAbstractSocket::ConnectedState) {
+            ws->abort();
+            continue;
+        }
+        HttpRequest request;
+        request.method = "GET";
+        request.path = ws->requestUrl().path();
+        request.query = QUrlQuery(ws->requestUrl());
+        const QNetworkRequest handshake = ws->request();
+        for (const QByteArray &name : handshake.rawHeaderList())
+            request.headers.append({name.toLower(), handshake.rawHeader(name)});
+        request.remoteAddress = ws->peerAddress();
+        request.secure = m_tls != nullptr;
+        endpoint->webSocketConnected(std::make_unique<QtWebSocketLink>(std::move(ws)), request);
     }
 }
 

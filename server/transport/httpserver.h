@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpmessage.h"
+#include "websocketlink.h"
 
 #include <QAbstractHttpServer>
 #include <QPointer>
@@ -9,10 +10,11 @@
 #include <memory>
 
 class QTcpSocket;
-class QWebSocket;
 class QSslConfiguration;
 
 namespace depot {
+
+class EpollTransport;
 
 /// One request waiting for its answer; it may be answered later (long-polling) or never, if the
 /// client goes away first.
@@ -39,8 +41,12 @@ public:
     /// Answers now or keeps the exchange to answer later.
     virtual void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) = 0;
     /// Whether to accept this upgrade request; then webSocketConnected() follows.
-    virtual bool acceptWebSocket(const HttpRequest &request) = 0;
-    virtual void webSocketConnected(std::unique_ptr<QWebSocket> socket) = 0;
+    virtual bool acceptWebSocket(const HttpRequest &) { return false; }
+    /// An accepted upgrade, now a WebSocket; `request` is the upgrade request.
+    virtual void webSocketConnected(std::unique_ptr<WebSocketLink> link, const HttpRequest &)
+    {
+        link.release()->dispose();
+    }
 };
 
 /// An endpoint that answers plain HTTP with a function and refuses WebSocket upgrades.
@@ -56,8 +62,6 @@ public:
     {
         m_function(request, exchange);
     }
-    bool acceptWebSocket(const HttpRequest &) override { return false; }
-    void webSocketConnected(std::unique_ptr<QWebSocket>) override {}
 
 private:
     Function m_function;
@@ -87,6 +91,12 @@ public:
     /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
     void setTlsConfiguration(const QSslConfiguration &configuration);
 
+    /// Plain WebSocket connections on the hub's own epoll transport (the default) or, when
+    /// off, on QWebSocket like TLS ones. Call before listen().
+    void setEpollTransport(bool enabled) { m_useEpoll = enabled; }
+    /// Open WebSocket links on the epoll transport.
+    int epollLinkCount() const;
+
     /// Listens on address:port (0 picks a free port). Returns the port, or 0 with `error` set.
     quint16 listenOn(const QHostAddress &address, quint16 port, QString *error,
                      bool *addressInUse = nullptr);
@@ -97,12 +107,15 @@ protected:
 
 private:
     HttpEndpoint *endpointFor(const QString &path) const;
+    HttpEndpoint *upgradeEndpoint(const HttpRequest &request) const;
     void onNewWebSocket();
 
     Handler m_fallback;
     QList<QPair<QString, HttpEndpoint *>> m_endpoints;
     std::unique_ptr<QSslConfiguration> m_tls;
     qint64 m_maxBodyBytes = 1'000'000;
+    bool m_useEpoll = true;
+    EpollTransport *m_epoll = nullptr;
 };
 
 /// Converts a parsed request into the hub's own request type.

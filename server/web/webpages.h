@@ -36,8 +36,6 @@ public:
     QString assetBase() const { return m_assetBase; }
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
-    bool acceptWebSocket(const HttpRequest &) override { return false; }
-    void webSocketConnected(std::unique_ptr<QWebSocket>) override {}
 
 private:
     struct File

@@ -316,10 +316,6 @@ void TestEngineIoServer::pollingHandshake()
     QCOMPARE(s->id(), sid);
     QVERIFY(s->isOpen());
     QCOMPARE(s->transport(), engineio::Transport::Polling);
-    QCOMPARE(s->remoteAddress(), QHostAddress(QHostAddress::LocalHost));
-    QCOMPARE(s->handshakeQuery().queryItemValue(QStringLiteral("EIO")), QStringLiteral("4"));
-    QVERIFY(
-        s->handshakeHeaders().contains(qMakePair(QByteArray("user-agent"), QByteArray("tester"))));
 
     // Every session gets its own sid.
     QVERIFY(handshake(h) != sid);
@@ -662,8 +658,6 @@ void TestEngineIoServer::webSocketSession()
     EngineIoSession *s = h.sessions.value(0);
     QCOMPARE(s->id(), sid);
     QCOMPARE(s->transport(), engineio::Transport::WebSocket);
-    QCOMPARE(s->handshakeQuery().queryItemValue(QStringLiteral("token")), QStringLiteral("abc"));
-    QCOMPARE(s->remoteAddress(), QHostAddress(QHostAddress::LocalHost));
 
     ws.socket.sendTextMessage(QStringLiteral("4h\u00e9llo"));
     QVERIFY(waitFor([&] { return ws.texts.size() == 2; }));

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "httpmessage.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace depot {
+
+class HttpEndpoint;
+class WebSocketLink;
+
+/// The hub's own transport for plain (non-TLS) connections, on Linux epoll.
+///
+/// Qt gives every socket a QTcpSocket (and a QWebSocket after an upgrade): about 20 KiB each,
+/// and its event loop polls every descriptor on every pass. Here a fresh connection's request
+/// head is peeked at; a WebSocket upgrade is answered and carried by a small link on one epoll
+/// descriptor, which Qt's loop watches through a single notifier. Anything else (REST, pages,
+/// long-polling) goes back, unread, to Qt's HTTP server.
+class EpollTransport : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Callbacks
+    {
+        /// Takes a connection that is not a WebSocket upgrade; its bytes are still unread.
+        std::function<void(int fd)> handBack;
+        /// The endpoint that takes this upgrade request, or null to refuse it with 400.
+        std::function<HttpEndpoint *(const HttpRequest &request)> upgradeEndpoint;
+    };
+
+    explicit EpollTransport(Callbacks callbacks, QObject *parent = nullptr);
+    ~EpollTransport() override;
+
+    /// False when the epoll descriptor could not be made; then adopt() must not be called.
+    bool isValid() const { return m_epoll >= 0; }
+    /// Takes a freshly accepted plain TCP connection.
+    void adopt(int fd);
+    /// Open WebSocket links.
+    int linkCount() const { return m_linkCount; }
+
+    class Connection;
+
+private:
+    friend class Connection;
+
+    void onReady();
+    void readHead(Connection *c);
+    void upgrade(Connection *c, const HttpRequest &request, qsizetype headBytes);
+    void refuse(Connection *c, int status, const QByteArray &message);
+    void handBack(Connection *c);
+    void markDirty(Connection *c);
+    void flushDirty();
+    void scheduleFlush();
+    void retire(Connection *c);
+    void reap();
+    void checkDeadlines();
+    void watchDeadline(Connection *c, qint64 deadlineMs);
+
+    Callbacks m_callbacks;
+    int m_epoll = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    QTimer *m_deadlineTimer = nullptr;
+    bool m_inPass = false;
+    bool m_flushPosted = false;
+    int m_linkCount = 0;
+    Connection *m_first = nullptr;     // every connection with an open descriptor, doubly linked
+    std::vector<Connection *> m_dirty; // links with bytes to write
+    std::vector<Connection *> m_timed; // heads and closing links, with deadlines
+    std::vector<Connection *> m_graveyard; // deleted once no event can refer to them
+};
+
+} // namespace depot
