@@ -1,13 +1,11 @@
 #include "loadgenerator.h"
 
-#include "hubclient.h"
+#include "fixwire.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QTcpSocket>
 
 #include <algorithm>
 #include <cmath>
@@ -20,9 +18,9 @@ namespace depot::bench {
 namespace {
 
 constexpr int kAckTimeoutMs = 10000;
+constexpr qint64 kAckTimeoutNs = qint64(kAckTimeoutMs) * 1'000'000;
 constexpr double kSpeedMps = 6; // a cyclist: far below the hub's 70 m/s jump filter
 constexpr double kMetresPerDegree = 111320;
-const QString kLocationUpdate = QStringLiteral("location:update");
 
 void say(const QString &line)
 {
@@ -43,19 +41,29 @@ LoadGenerator::LoadGenerator(Options options, QObject *parent)
     , m_rest(m_options.url)
     , m_server(m_options.serverPid)
     , m_self(qint64(getpid()))
+    , m_pool(this)
+    , m_random(QRandomGenerator::global()->generate())
 {
-    m_clock.start();
     // Usernames unique per run, so the same server can take several runs.
     m_runId = QString::number(QRandomGenerator::global()->generate() % 1000000, 36);
+    // Through the rush hour, one tick a millisecond reads what arrived and sends every fix
+    // whose time has come: the process wakes a thousand times a second, not once per packet.
     m_tick.setTimerType(Qt::PreciseTimer);
-    m_tick.setInterval(2);
-    connect(&m_tick, &QTimer::timeout, this, &LoadGenerator::sendDue);
+    m_tick.setInterval(1);
+    connect(&m_tick, &QTimer::timeout, this, &LoadGenerator::onTick);
+    m_ackTimer.setInterval(100);
+    connect(&m_ackTimer, &QTimer::timeout, this, &LoadGenerator::expireAcks);
 }
 
 LoadGenerator::~LoadGenerator() = default;
 
 void LoadGenerator::start()
 {
+    QString error;
+    if (!m_pool.setServer(m_options.url, &error)) {
+        fail(error);
+        return;
+    }
     if (m_options.mode == QLatin1String("capacity"))
         loginDispatcher([this] { runCapacity(); });
     else
@@ -161,7 +169,7 @@ void LoadGenerator::setupCouriers(std::function<void()> next)
             auto *rng = QRandomGenerator::global();
             for (int i = 0; i < int(m_couriers.size()); ++i) {
                 Courier &c = m_couriers[size_t(i)];
-                m_courierIndex.insert(c.id, i);
+                m_courierIndex.emplace(c.id.toStdString(), i);
                 // Spread over a city, each heading its own way.
                 c.latitude = 52.45 + rng->bounded(0.15);
                 c.longitude = 13.30 + rng->bounded(0.25);
@@ -220,77 +228,86 @@ void LoadGenerator::setupPackages(std::function<void()> next)
     });
 }
 
-HubClient *LoadGenerator::newClient(bool dispatcher)
-{
-    auto *client = new HubClient(this);
-    if (dispatcher) {
-        connect(client, &HubClient::event, this, &LoadGenerator::onDispatcherEvent);
-    } else {
-        connect(client, &HubClient::event, this, [this] {
-            if (m_sending)
-                ++m_window.events;
-        });
-    }
-    connect(client, &HubClient::disconnected, this, [this] { ++m_disconnects; });
-    // Fixes leave at once, as a phone's would: with Nagle's algorithm a fix written while the
-    // previous frame is unacknowledged waits for the server's delayed ACK, up to 40 ms.
-    connect(client, &HubClient::connected, client, [client] {
-        if (auto *tcp = client->findChild<QAbstractSocket *>())
-            tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    });
-    return client;
-}
-
-void LoadGenerator::openClients(std::vector<std::pair<HubClient *, QString>> clients,
+void LoadGenerator::openClients(std::vector<std::pair<Peer, QString>> clients,
                                 std::function<void(int)> next)
 {
-    auto list = std::make_shared<std::vector<std::pair<HubClient *, QString>>>(std::move(clients));
+    auto list = std::make_shared<std::vector<std::pair<Peer, QString>>>(std::move(clients));
     forEach(
         int(list->size()), m_options.connectBatch,
         [this, list](int i, std::function<void(bool)> done) {
-            HubClient *client = (*list)[size_t(i)].first;
-            // Exactly one of the two signals ends the attempt.
-            auto once = std::make_shared<std::function<void(bool)>>(done);
-            auto c1 = std::make_shared<QMetaObject::Connection>();
-            auto c2 = std::make_shared<QMetaObject::Connection>();
-            auto end = [once, c1, c2](bool ok) {
-                QObject::disconnect(*c1);
-                QObject::disconnect(*c2);
-                if (*once) {
-                    auto f = std::move(*once);
-                    *once = nullptr;
-                    f(ok);
-                }
-            };
-            *c1 = connect(client, &HubClient::connected, this, [end] { end(true); });
-            *c2 = connect(client, &HubClient::connectError, this, [end] { end(false); });
-            client->connectToHub(m_options.url,
-                                 QJsonObject{{QStringLiteral("token"), (*list)[size_t(i)].second}});
+            const auto &[peer, token] = (*list)[size_t(i)];
+            const QByteArray auth = QJsonDocument(QJsonObject{{QStringLiteral("token"), token}})
+                                        .toJson(QJsonDocument::Compact);
+            const int connection = m_pool.open(auth);
+            m_peers.resize(size_t(connection) + 1);
+            m_openDone.resize(size_t(connection) + 1);
+            m_peers[size_t(connection)] = peer;
+            m_openDone[size_t(connection)] = std::move(done);
+            switch (peer.kind) {
+            case Peer::Kind::Dispatcher:
+                m_dispatcherConnections.push_back(connection);
+                break;
+            case Peer::Kind::Courier:
+                m_couriers[size_t(peer.courier)].connection = connection;
+                break;
+            case Peer::Kind::Tracker:
+                m_trackerConnections.push_back(connection);
+                break;
+            }
         },
         [list, next](int failures) { next(failures); });
+}
+
+void LoadGenerator::onOpened(int connection, bool ok)
+{
+    if (std::function<void(bool)> done = std::exchange(m_openDone[size_t(connection)], nullptr))
+        done(ok);
+}
+
+void LoadGenerator::onDisconnected(int connection)
+{
+    ++m_disconnects;
+    const Peer &peer = m_peers[size_t(connection)];
+    if (peer.kind != Peer::Kind::Courier)
+        return;
+    // Fixes still waiting for an ack will not get one: they count as timed out.
+    for (const PendingAck &a : std::exchange(m_couriers[size_t(peer.courier)].acks, {})) {
+        if (a.window == m_windowId)
+            ++m_window.acksTimedOut;
+    }
+}
+
+void LoadGenerator::onPacket(int connection, QByteArrayView packet, qint64 receivedNs)
+{
+    const Peer &peer = m_peers[size_t(connection)];
+    if (fixwire::isEvent(packet)) {
+        if (m_sending)
+            ++m_window.events;
+        if (peer.kind == Peer::Kind::Dispatcher)
+            onDispatcherEvent(packet, receivedNs);
+        return;
+    }
+    if (peer.kind != Peer::Kind::Courier)
+        return;
+    if (const std::optional<fixwire::Ack> ack = fixwire::readAck(packet))
+        onAck(m_couriers[size_t(peer.courier)], ack->id, ack->ok, receivedNs);
 }
 
 void LoadGenerator::connectAll(std::function<void()> next)
 {
     const qint64 started = nowNs();
-    std::vector<std::pair<HubClient *, QString>> clients;
-    for (int i = 0; i < m_options.dispatchers; ++i) {
-        m_dispatcherClients.push_back(newClient(true));
-        clients.emplace_back(m_dispatcherClients.back(), m_adminToken);
-    }
-    for (Courier &c : m_couriers) {
-        c.client = newClient(false);
-        clients.emplace_back(c.client, c.token);
-    }
-    for (const QJsonObject &p : m_packages) {
-        m_trackerClients.push_back(newClient(false));
-        clients.emplace_back(m_trackerClients.back(),
+    std::vector<std::pair<Peer, QString>> clients;
+    for (int i = 0; i < m_options.dispatchers; ++i)
+        clients.emplace_back(Peer{Peer::Kind::Dispatcher}, m_adminToken);
+    for (int i = 0; i < int(m_couriers.size()); ++i)
+        clients.emplace_back(Peer{Peer::Kind::Courier, i}, m_couriers[size_t(i)].token);
+    for (const QJsonObject &p : m_packages)
+        clients.emplace_back(Peer{Peer::Kind::Tracker},
                              p[QStringLiteral("trackingToken")].toString());
-    }
     say(QStringLiteral("connecting %1 dispatchers, %2 couriers, %3 trackers")
             .arg(m_options.dispatchers)
             .arg(m_couriers.size())
-            .arg(m_trackerClients.size()));
+            .arg(m_packages.size()));
     openClients(std::move(clients), [=, this](int failures) {
         m_connectFailures += failures;
         m_setupSeconds += double(nowNs() - started) / 1e9;
@@ -305,6 +322,9 @@ void LoadGenerator::connectAll(std::function<void()> next)
 
 void LoadGenerator::runRush()
 {
+    m_pool.setWakeOnReady(false);
+    m_tick.start();
+    m_ackTimer.start();
     runWindow(m_options.rate, m_options.durationSeconds, [this](const Window &w) {
         m_results.push_back(w);
         if (!m_options.step) {
@@ -367,11 +387,11 @@ void LoadGenerator::runWindow(double rate, double seconds, std::function<void(co
     m_window.serverFrom = m_server.sample();
     m_window.selfFrom = m_self.sample();
     m_sending = true;
-    m_tick.start();
     m_windowDone = std::move(next);
-    QTimer::singleShot(int(seconds * 1000), this, [this] {
+    // Precise: a coarse timer may end a 10 s window half a second early, and rates are per
+    // nominal second.
+    QTimer::singleShot(int(seconds * 1000), Qt::PreciseTimer, this, [this] {
         m_sending = false;
-        m_tick.stop();
         m_window.serverTo = m_server.sample();
         m_window.selfTo = m_self.sample();
         m_drainTicks = 0;
@@ -397,80 +417,97 @@ void LoadGenerator::drainWindow()
     std::exchange(m_windowDone, nullptr)(done);
 }
 
-void LoadGenerator::sendDue()
+void LoadGenerator::onTick()
 {
+    m_pool.processReady();
+    if (!m_sending)
+        return; // between windows: acks and deliveries still come in
     const qint64 now = nowNs();
+    QByteArray timestamp; // one per tick: the contract's timestamps are in milliseconds
     for (size_t i = 0; i < m_couriers.size(); ++i) {
         Courier &c = m_couriers[i];
         if (c.nextDueNs > now)
             continue;
-        sendFix(int(i), now);
+        if (timestamp.isEmpty())
+            timestamp = fixwire::utcTimestampNow();
+        sendFix(int(i), timestamp);
         c.nextDueNs += qint64(m_periodNs);
         if (c.nextDueNs <= now) // the generator fell behind: skip rather than burst
             c.nextDueNs = now + qint64(m_periodNs);
     }
 }
 
-void LoadGenerator::sendFix(int index, qint64 now)
+void LoadGenerator::sendFix(int index, QByteArrayView timestamp)
 {
     Courier &c = m_couriers[size_t(index)];
-    if (!c.client || !c.client->isConnected())
+    if (c.connection < 0 || !m_pool.isConnected(c.connection))
         return;
     // Small steps at a plausible speed keep every fix past the hub's GPS-jump filter.
     const double metres = kSpeedMps * m_periodNs / 1e9;
-    if (QRandomGenerator::global()->bounded(20) == 0)
+    if (m_random() % 20 == 0)
         c.heading = std::fmod(c.heading + 90, 360);
     const double rad = c.heading * M_PI / 180;
     c.latitude += metres * std::cos(rad) / kMetresPerDegree;
     c.longitude += metres * std::sin(rad) / (kMetresPerDegree * std::cos(c.latitude * M_PI / 180));
 
-    const QJsonObject fix{
-        {QStringLiteral("latitude"), c.latitude},
-        {QStringLiteral("longitude"), c.longitude},
-        {QStringLiteral("accuracy"), 5},
-        {QStringLiteral("speed"), kSpeedMps},
-        {QStringLiteral("heading"), c.heading},
-        {QStringLiteral("timestamp"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-    };
+    const quint64 ackId = c.nextAckId++;
+    m_packet.resize(0);
+    fixwire::appendFixEvent(
+        m_packet, ackId, fixwire::Fix{c.latitude, c.longitude, 5, kSpeedMps, c.heading}, timestamp);
+    // Timed as it leaves, not when the tick began: a busy tick sends many.
+    const qint64 now = nowNs();
     c.sent[size_t(c.sentHead)] = SentFix{c.latitude, c.longitude, now, m_windowId};
     c.sentHead = (c.sentHead + 1) % int(c.sent.size());
     ++m_window.fixesSent;
-    const int window = m_windowId;
-    c.client->emitWithAck(kLocationUpdate, fix, kAckTimeoutMs,
-                          [this, window, now](std::optional<QJsonArray> args) {
-                              if (window != m_windowId)
-                                  return;
-                              if (!args) {
-                                  ++m_window.acksTimedOut;
-                                  return;
-                              }
-                              const QJsonObject reply = args->first().toObject();
-                              if (reply.value(QStringLiteral("ok")).toBool()) {
-                                  ++m_window.acksOk;
-                                  if (m_sending)
-                                      ++m_window.acksOkInWindow;
-                                  m_window.ackUs.push_back(qint32((nowNs() - now) / 1000));
-                              } else {
-                                  ++m_window.acksError;
-                              }
-                          });
+    c.acks.push_back(PendingAck{ackId, now, m_windowId});
+    m_pool.send(c.connection, m_packet);
 }
 
-void LoadGenerator::onDispatcherEvent(const QString &name, const QJsonArray &args)
+void LoadGenerator::onAck(Courier &c, quint64 id, bool ok, qint64 receivedNs)
 {
-    if (m_sending)
-        ++m_window.events;
-    if (name != kLocationUpdate || args.isEmpty())
+    const auto it = std::find_if(c.acks.begin(), c.acks.end(),
+                                 [id](const PendingAck &a) { return a.id == id; });
+    if (it == c.acks.end())
+        return; // timed out already
+    const PendingAck ack = *it;
+    c.acks.erase(it);
+    if (ack.window != m_windowId)
         return;
-    const QJsonObject payload = args.first().toObject();
-    const int index =
-        m_courierIndex.value(payload.value(QStringLiteral("deliveryPersonId")).toString(), -1);
-    if (index < 0)
+    if (ok) {
+        ++m_window.acksOk;
+        if (m_sending)
+            ++m_window.acksOkInWindow;
+        m_window.ackUs.push_back(qint32((receivedNs - ack.sentNs) / 1000));
+    } else {
+        ++m_window.acksError;
+    }
+}
+
+void LoadGenerator::expireAcks()
+{
+    const qint64 now = nowNs();
+    for (Courier &c : m_couriers) {
+        while (!c.acks.empty() && now - c.acks.front().sentNs >= kAckTimeoutNs) {
+            if (c.acks.front().window == m_windowId)
+                ++m_window.acksTimedOut;
+            c.acks.pop_front();
+        }
+    }
+}
+
+void LoadGenerator::onDispatcherEvent(QByteArrayView packet, qint64 receivedNs)
+{
+    const std::optional<fixwire::LocationUpdate> update =
+        fixwire::readLocationUpdate(packet, m_idStorage);
+    if (!update)
         return;
-    const QJsonObject location = payload.value(QStringLiteral("location")).toObject();
-    const double lat = location.value(QStringLiteral("latitude")).toDouble();
-    const double lon = location.value(QStringLiteral("longitude")).toDouble();
-    const Courier &c = m_couriers[size_t(index)];
+    const auto found = m_courierIndex.find(
+        std::string_view(update->courierId.data(), size_t(update->courierId.size())));
+    if (found == m_courierIndex.end())
+        return;
+    const double lat = update->latitude;
+    const double lon = update->longitude;
+    const Courier &c = m_couriers[size_t(found->second)];
     for (int k = 1; k <= int(c.sent.size()); ++k) {
         const SentFix &f =
             c.sent[size_t((c.sentHead - k + int(c.sent.size())) % int(c.sent.size()))];
@@ -479,7 +516,7 @@ void LoadGenerator::onDispatcherEvent(const QString &name, const QJsonArray &arg
         if (std::abs(f.latitude - lat) < 1e-9 && std::abs(f.longitude - lon) < 1e-9) {
             if (f.window == m_windowId) {
                 ++m_window.dispatcherMatches;
-                m_window.latencyUs.push_back(qint32((nowNs() - f.sentNs) / 1000));
+                m_window.latencyUs.push_back(qint32((receivedNs - f.sentNs) / 1000));
             }
             return;
         }
@@ -541,13 +578,16 @@ QJsonObject LoadGenerator::Window::toJson(int dispatchers, int couriers, double 
 
 void LoadGenerator::finishRush()
 {
+    m_tick.stop();
+    m_ackTimer.stop();
+    m_pool.setWakeOnReady(true);
     const Window &rush = m_results.front();
     QJsonObject out =
         rush.toJson(m_options.dispatchers, int(m_couriers.size()), m_options.p99TargetMs);
     out.insert(QStringLiteral("mode"), QStringLiteral("rush"));
     out.insert(QStringLiteral("couriers"), int(m_couriers.size()));
     out.insert(QStringLiteral("dispatchers"), m_options.dispatchers);
-    out.insert(QStringLiteral("trackers"), int(m_trackerClients.size()));
+    out.insert(QStringLiteral("trackers"), int(m_trackerConnections.size()));
     out.insert(QStringLiteral("setupSeconds"), round1(m_setupSeconds));
     out.insert(QStringLiteral("connectFailures"), m_connectFailures);
     out.insert(QStringLiteral("disconnects"), m_disconnects);
@@ -582,7 +622,7 @@ void LoadGenerator::finishRush()
             .arg(m_couriers.size())
             .arg(rush.rate)
             .arg(m_options.dispatchers)
-            .arg(m_trackerClients.size())
+            .arg(m_trackerConnections.size())
             .arg(rush.seconds));
     say(QStringLiteral("  accepted fixes/s      %1 (sent %2/s, %3 errors, %4 timeouts)")
             .arg(out.value(QStringLiteral("acceptedFixesPerSec")).toDouble())
@@ -629,11 +669,8 @@ void LoadGenerator::runCapacity()
                     }
                     QTimer::singleShot(1000, this, [this, token] {
                         const ProcStats::Sample before = m_server.sample();
-                        std::vector<std::pair<HubClient *, QString>> clients;
-                        for (int i = 0; i < m_options.connections; ++i) {
-                            m_trackerClients.push_back(newClient(false));
-                            clients.emplace_back(m_trackerClients.back(), token);
-                        }
+                        std::vector<std::pair<Peer, QString>> clients(
+                            size_t(m_options.connections), {Peer{Peer::Kind::Tracker}, token});
                         say(QStringLiteral("opening %1 idle tracker connections")
                                 .arg(m_options.connections));
                         const qint64 started = nowNs();
@@ -683,8 +720,8 @@ void LoadGenerator::holdCapacity(ProcStats::Sample before, int opened, double op
         sample();
         const ProcStats::Sample after = m_server.sample();
         int held = 0;
-        for (HubClient *c : m_trackerClients)
-            held += c->isConnected() ? 1 : 0;
+        for (const int connection : m_trackerConnections)
+            held += m_pool.isConnected(connection) ? 1 : 0;
         const double perConnKiB = opened > 0 ? double(after.rssKiB - before.rssKiB) / opened : -1;
         const double growthMiB = double(after.rssKiB - hold->settledKiB) / 1024;
         const QJsonObject out{

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "clientpool.h"
 #include "procstats.h"
 #include "restclient.h"
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
@@ -11,18 +11,19 @@
 #include <QUrl>
 
 #include <array>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
-
-namespace depot {
-class HubClient;
-}
 
 namespace depot::bench {
 
 /// Plays the rush hour (or holds idle connections) against one server that speaks the contract.
-class LoadGenerator : public QObject
+class LoadGenerator : public QObject, private ClientPool::Listener
 {
     Q_OBJECT
 
@@ -92,12 +93,22 @@ private:
         int window = -1;
     };
 
+    /// A fix waiting for its ack; acks come back in order, so the oldest is at the front.
+    struct PendingAck
+    {
+        quint64 id = 0;
+        qint64 sentNs = 0;
+        int window = -1;
+    };
+
     struct Courier
     {
         QString id;
         QString username;
         QString token;
-        HubClient *client = nullptr;
+        int connection = -1; // in m_pool
+        quint64 nextAckId = 0;
+        std::deque<PendingAck> acks;
         double latitude = 0;
         double longitude = 0;
         double heading = 0;
@@ -111,24 +122,38 @@ private:
     using Step = std::function<void(int index, std::function<void(bool ok)> done)>;
     void forEach(int count, int parallel, Step step, std::function<void(int failures)> done);
     void fail(const QString &message);
-    qint64 nowNs() const { return m_clock.nsecsElapsed(); }
+    static qint64 nowNs() { return monotonicNs(); }
 
     void loginDispatcher(std::function<void()> next);
     void setupCouriers(std::function<void()> next);
     void setupPackages(std::function<void()> next);
+    /// Who holds a connection of the pool.
+    struct Peer
+    {
+        enum class Kind : quint8 { Dispatcher, Courier, Tracker };
+        Kind kind = Kind::Tracker;
+        int courier = -1; // index in m_couriers for Kind::Courier
+    };
     void connectAll(std::function<void()> next);
-    void openClients(std::vector<std::pair<HubClient *, QString>> clients,
+    /// Opens one connection per (peer, token), connectBatch at a time.
+    void openClients(std::vector<std::pair<Peer, QString>> clients,
                      std::function<void(int failures)> next);
-    HubClient *newClient(bool dispatcher);
+
+    // ClientPool::Listener
+    void onOpened(int connection, bool ok) override;
+    void onPacket(int connection, QByteArrayView packet, qint64 receivedNs) override;
+    void onDisconnected(int connection) override;
 
     void runRush();
     void runWindow(double rate, double seconds, std::function<void(const Window &)> next);
     void drainWindow();
     bool meetsTarget(const Window &w) const;
     void runStep(double rate, int n);
-    void sendDue();
-    void sendFix(int index, qint64 now);
-    void onDispatcherEvent(const QString &name, const QJsonArray &args);
+    void onTick();
+    void sendFix(int index, QByteArrayView timestamp);
+    void onAck(Courier &c, quint64 id, bool ok, qint64 receivedNs);
+    void expireAcks();
+    void onDispatcherEvent(QByteArrayView packet, qint64 receivedNs);
     void finishRush();
 
     void runCapacity();
@@ -138,19 +163,31 @@ private:
     RestClient m_rest;
     ProcStats m_server;
     ProcStats m_self;
-    QElapsedTimer m_clock;
     QString m_runId;
     QString m_adminToken;
+    ClientPool m_pool;
+    std::vector<Peer> m_peers;                            // by connection
+    std::vector<std::function<void(bool ok)>> m_openDone; // by connection, until it opened
     std::vector<Courier> m_couriers;
-    QHash<QString, int> m_courierIndex;
+    // Courier ids as bytes, looked up with views into received packets (no copy per event).
+    struct IdHash
+    {
+        using is_transparent = void;
+        size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+    };
+    std::unordered_map<std::string, int, IdHash, std::equal_to<>> m_courierIndex;
     std::vector<QJsonObject> m_packages;
-    std::vector<HubClient *> m_dispatcherClients;
-    std::vector<HubClient *> m_trackerClients;
+    std::vector<int> m_dispatcherConnections;
+    std::vector<int> m_trackerConnections;
     qint64 m_disconnects = 0;
     int m_connectFailures = 0;
     double m_setupSeconds = 0;
 
     QTimer m_tick;
+    QTimer m_ackTimer;      // expires acks that did not come back in time
+    QByteArray m_packet;    // scratch buffer for an outgoing fix
+    QByteArray m_idStorage; // scratch buffer for an id read the slow way
+    std::minstd_rand m_random;
     int m_windowId = -1; // the window whose fixes are being sent and counted
     bool m_sending = false;
     double m_periodNs = 1e9;

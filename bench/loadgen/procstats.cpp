@@ -10,16 +10,12 @@
 
 namespace depot::bench {
 
-namespace {
-
 qint64 monotonicNs()
 {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
-
-} // namespace
 
 ProcStats::ProcStats(qint64 pid)
     : m_pid(pid)

@@ -4,6 +4,9 @@
 
 namespace depot::bench {
 
+/// CLOCK_MONOTONIC in nanoseconds: the one clock every timestamp of the load generator uses.
+qint64 monotonicNs();
+
 /// CPU time and resident memory of one process, read from /proc.
 class ProcStats
 {
