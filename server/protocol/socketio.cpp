@@ -266,21 +266,34 @@ QByteArray encode(const Packet &packet)
     return out;
 }
 
+QByteArray toJson(const QJsonValue &value)
+{
+    QByteArray out;
+    appendJson(out, value);
+    return out;
+}
+
 QByteArray encodeEvent(QStringView event, const QJsonValue &payload, QStringView nsp,
                        const std::optional<QString> &offset, std::optional<quint64> ackId)
 {
-    // Serialize the payload first so the output is allocated once at its final size.
     QByteArray json;
     if (!payload.isUndefined())
         appendJson(json, payload);
+    return encodeEventJson(event, json, nsp, offset, ackId);
+}
+
+QByteArray encodeEventJson(QStringView event, QByteArrayView jsonPayload, QStringView nsp,
+                           const std::optional<QString> &offset, std::optional<quint64> ackId)
+{
+    // Sized once: the payload is already serialized.
     QByteArray out;
-    out.reserve(32 + nsp.size() * 3 + event.size() * 3 + json.size() +
+    out.reserve(32 + nsp.size() * 3 + event.size() * 3 + jsonPayload.size() +
                 (offset ? offset->size() * 3 : 0));
     appendHeader(out, Type::Event, 0, nsp, ackId);
     out.append('[');
     appendJsonString(out, event);
-    if (!payload.isUndefined())
-        out.append(',').append(json);
+    if (!jsonPayload.isEmpty())
+        out.append(',').append(jsonPayload);
     if (offset)
         appendJsonString(out.append(','), *offset);
     out.append(']');

@@ -100,6 +100,12 @@ QByteArray encode(const Packet &packet);
 QByteArray encodeEvent(QStringView event, const QJsonValue &payload = QJsonValue::Undefined,
                        QStringView nsp = u"/", const std::optional<QString> &offset = {},
                        std::optional<quint64> ackId = {});
+/// Compact JSON for any value, scalars included (QJsonDocument serializes containers only).
+QByteArray toJson(const QJsonValue &value);
+/// As encodeEvent, with the payload already serialized as JSON (empty: no argument).
+QByteArray encodeEventJson(QStringView event, QByteArrayView jsonPayload, QStringView nsp = u"/",
+                           const std::optional<QString> &offset = {},
+                           std::optional<quint64> ackId = {});
 /// As encodeEvent, with any number of arguments.
 QByteArray encodeEventArgs(QStringView event, const QJsonArray &args, QStringView nsp = u"/",
                            const std::optional<QString> &offset = {},

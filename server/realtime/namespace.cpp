@@ -186,6 +186,12 @@ bool Namespace::reaches(const QStringList &rooms, const QStringList &to,
 
 int Namespace::emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload)
 {
+    return emitEventJson(audience, event,
+                         payload.isUndefined() ? QByteArray() : socketio::toJson(payload));
+}
+
+int Namespace::emitEventJson(const Audience &audience, const QString &event, const QByteArray &json)
+{
     std::optional<QString> offset;
     quint64 seq = 0;
     if (m_options.recovery) {
@@ -193,7 +199,7 @@ int Namespace::emitEvent(const Audience &audience, const QString &event, const Q
         offset = nextOffsetText(seq);
     }
     const QByteArray message =
-        engineio::encodeMessage(socketio::encodeEvent(event, payload, m_name, offset));
+        engineio::encodeMessage(socketio::encodeEventJson(event, json, m_name, offset));
 
     // A copy: a recipient whose connection fails while it is written to leaves its rooms.
     const std::vector<Socket *> recipients = recipientsOf(audience);

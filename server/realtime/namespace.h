@@ -77,6 +77,8 @@ public:
     /// Emits one event to an audience; encoded once, the same bytes go to every recipient.
     /// Returns how many sockets it was sent to.
     int emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload);
+    /// As emitEvent, with the payload already serialized as compact JSON.
+    int emitEventJson(const Audience &audience, const QString &event, const QByteArray &json);
 
     qsizetype socketCount() const { return m_sockets.size(); }
     qsizetype roomSize(const QString &room) const;

@@ -37,6 +37,7 @@ constexpr int kEventsPerWait = 256;
 // Busy links are read in slices so that one cannot starve the others.
 constexpr int kReadsPerEvent = 4;
 constexpr qsizetype kReadChunk = 64 * 1024;
+constexpr qsizetype kEagerFlushBytes = 64 * 1024;
 
 qint64 nowMs()
 {
@@ -125,6 +126,11 @@ public:
         if (m_state != State::Open || !m_transport)
             return;
         websocket::appendFrame(m_out, opcode, payload);
+        // Written out at once past a threshold: a burst (a backlog of fixes committed together)
+        // must not pile up in memory while the kernel's buffer has room for it.
+        // A broken connection is noticed by the flush at the end of the pass.
+        if (m_out.size() >= kEagerFlushBytes)
+            flush();
         m_transport->markDirty(this);
     }
     void readable();
