@@ -4,7 +4,7 @@
 #
 # Sizes (environment, defaults finish in a few minutes on a 2-core machine):
 #   BENCH_COURIERS=200 BENCH_DISPATCHERS=5 BENCH_PACKAGES=1 BENCH_DURATION=30 BENCH_RATE=1
-#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=20 (sustained-rate search)
+#   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=26 (sustained-rate search)
 #   BENCH_CONNECTIONS=10000 BENCH_HOLD=60 BENCH_SAMPLE=10          (capacity hold)
 #   BENCH_BUILD_DIR=build   BENCH_ONLY=depot|reference (one server only)
 # Everything listens on 127.0.0.1 only.
@@ -19,7 +19,7 @@ duration="${BENCH_DURATION:-30}"
 rate="${BENCH_RATE:-1}"
 step_seconds="${BENCH_STEP_SECONDS:-10}"
 step_factor="${BENCH_STEP_FACTOR:-1.25}"
-max_steps="${BENCH_MAX_STEPS:-20}"
+max_steps="${BENCH_MAX_STEPS:-26}"
 connections="${BENCH_CONNECTIONS:-10000}"
 hold="${BENCH_HOLD:-60}"
 sample="${BENCH_SAMPLE:-10}"

@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+
 Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace depot {
@@ -44,6 +46,7 @@ void bindLocation(sqlite3_stmt *statement, int first, const Location &l)
 FixWriter::FixWriter(QString path)
     : m_path(std::move(path))
     , m_thread([this] { run(); })
+    , m_checkpointer([this] { checkpoint(); })
 {}
 
 FixWriter::~FixWriter()
@@ -53,7 +56,45 @@ FixWriter::~FixWriter()
         m_stopping = true;
     }
     m_wake.notify_one();
+    m_stopWake.notify_one();
     m_thread.join();
+    m_checkpointer.join();
+}
+
+void FixWriter::checkpoint()
+{
+    // Small and often: a passive checkpoint never blocks the writer, and one that finds little
+    // to copy usually completes between two commits, which lets the next commit rewind the WAL.
+    constexpr auto kInterval = std::chrono::milliseconds(250);
+    // Should passive checkpoints keep falling behind (continuous commits), one that waits for
+    // the writer rewinds the WAL before it grows past this many pages (64 MiB of 4 KiB pages).
+    constexpr int kRestartPages = 16384;
+    sqlite3 *db = nullptr;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_stopWake.wait_for(lock, kInterval, [this] { return m_stopping; }))
+                break;
+        }
+        if (!db) {
+            const QByteArray path = m_path.toUtf8();
+            if (sqlite3_open_v2(path.constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                nullptr) != SQLITE_OK) {
+                sqlite3_close(db);
+                db = nullptr;
+                continue;
+            }
+            sqlite3_busy_timeout(db, 5000);
+            // A connection sees the WAL only once it has read the database.
+            sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+        }
+        int walPages = 0;
+        int copied = 0;
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+        if (walPages > kRestartPages)
+            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    }
+    sqlite3_close(db);
 }
 
 std::shared_future<bool> FixWriter::append(std::vector<StoredFix> fixes,
@@ -100,8 +141,9 @@ bool FixWriter::open()
         return false;
     }
     // The same guarantees as the hub's main connection: WAL, and synced before COMMIT returns.
+    // Checkpoints are the checkpointer thread's (see checkpoint()), not this connection's.
     if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=FULL") ||
-        !exec("PRAGMA busy_timeout=5000")) {
+        !exec("PRAGMA busy_timeout=5000") || !exec("PRAGMA wal_autocheckpoint=0")) {
         close();
         return false;
     }

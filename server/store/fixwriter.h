@@ -45,6 +45,9 @@ private:
     };
 
     void run();
+    // Copies the WAL into the database on a thread and connection of its own, so that a commit
+    // never waits for a checkpoint: on the writer's own commits those were the slowest writes.
+    void checkpoint();
     bool open();
     void close();
     bool write(const std::vector<StoredFix> &fixes);
@@ -52,10 +55,12 @@ private:
 
     const QString m_path;
     std::mutex m_mutex;
-    std::condition_variable m_wake;
+    std::condition_variable m_wake;     // the writer: a batch arrived, or stop
+    std::condition_variable m_stopWake; // the checkpointer: stop
     std::deque<Job> m_jobs;
     bool m_stopping = false;
     std::thread m_thread;
+    std::thread m_checkpointer;
 
     // Used on the writer's thread only.
     sqlite3 *m_db = nullptr;

@@ -3,6 +3,7 @@
 #include "dispatch/clock.h"
 #include "store/sqlitestore.h"
 
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -92,6 +93,7 @@ private Q_SLOTS:
     void writesSurviveReopening();
     void refusedWriteLeavesNothing();
     void newerSchemaIsRefused();
+    void backgroundFixesAreCheckpointed();
 
 private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("depot.sqlite")); }
@@ -265,6 +267,32 @@ void tst_SqliteStore::refusedWriteLeavesNothing()
     std::vector<PackageEvent> events{makeEvent(ghost, QStringLiteral("package:update"))};
     QVERIFY(!store->savePackage(ghost, events, false));
     QVERIFY(store->loadEvents(ghost.id).empty());
+}
+
+void tst_SqliteStore::backgroundFixesAreCheckpointed()
+{
+    // The fix writer never checkpoints its own commits; the checkpointer thread copies them into
+    // the database file while the store is open, so the WAL does not grow without end.
+    auto store = openStore();
+    QVERIFY(store);
+    const User courierUser = makeUser(QStringLiteral("ada"), Role::Courier);
+    Courier courier{courierUser.id, courierUser.name, courierUser.username, {}, {},
+                    false,          std::nullopt,     std::nullopt,         kT0};
+    QVERIFY(store->insertCourier(courierUser, courier));
+    const qint64 sizeBefore = QFileInfo(dbPath()).size();
+    for (int batch = 0; batch < 20; ++batch) {
+        std::vector<StoredFix> fixes;
+        for (int i = 0; i < 500; ++i) {
+            const Location fix{
+                51.5 + i * 1e-5, -0.12, 5.0, 3.5, 270.0, kT0.addMSecs(batch * 500 + i)};
+            fixes.push_back(StoredFix{courier.id, fix, kT0.addSecs(1), true});
+        }
+        QVERIFY(store->appendFixesInBackground(std::move(fixes), {}).get());
+    }
+    // 10,000 rows are over a megabyte: once copied, the database file has grown by that much.
+    QVERIFY(
+        QTest::qWaitFor([&] { return QFileInfo(dbPath()).size() > sizeBefore + 500'000; }, 5000));
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT COUNT(*) FROM fixes")).toInt(), 10000);
 }
 
 void tst_SqliteStore::newerSchemaIsRefused()
