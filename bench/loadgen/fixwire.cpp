@@ -5,8 +5,6 @@
 #include <QJsonObject>
 
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 namespace depot::bench::fixwire {
 
@@ -76,19 +74,6 @@ std::optional<LocationUpdate> readCompact(QByteArrayView payload)
 }
 
 } // namespace
-
-QByteArray utcTimestampNow()
-{
-    timespec now{};
-    clock_gettime(CLOCK_REALTIME, &now);
-    tm utc{};
-    gmtime_r(&now.tv_sec, &utc);
-    char text[32];
-    const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                                utc.tm_min, utc.tm_sec, int(now.tv_nsec / 1'000'000));
-    return QByteArray(text, n);
-}
 
 void appendFixEvent(QByteArray &out, quint64 ackId, const Fix &fix, QByteArrayView timestamp)
 {

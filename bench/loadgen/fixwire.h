@@ -19,9 +19,6 @@ struct Fix
     double heading = 0;
 };
 
-/// The current UTC time as the contract writes it: "2025-03-19T07:45:25.819Z" (24 characters).
-QByteArray utcTimestampNow();
-
 /// Appends an EVENT asking for an ack, as socket.io-parser writes it:
 /// 2<ackId>["location:update",{"accuracy":...,"heading":...,"latitude":...,"longitude":...,
 /// "speed":...,"timestamp":"..."}].

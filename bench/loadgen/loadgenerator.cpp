@@ -1,8 +1,10 @@
 #include "loadgenerator.h"
 
+#include "dispatch/clock.h"
 #include "fixwire.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -429,7 +431,7 @@ void LoadGenerator::onTick()
         if (c.nextDueNs > now)
             continue;
         if (timestamp.isEmpty())
-            timestamp = fixwire::utcTimestampNow();
+            timestamp = isoTimestamp(QDateTime::currentDateTimeUtc()).toLatin1();
         sendFix(int(i), timestamp);
         c.nextDueNs += qint64(m_periodNs);
         if (c.nextDueNs <= now) // the generator fell behind: skip rather than burst

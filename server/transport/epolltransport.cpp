@@ -467,10 +467,10 @@ void EpollTransport::readHead(Connection *c)
         handBack(c);
         return;
     }
-    upgrade(c, request, end + 4);
+    upgrade(c, std::move(request), end + 4);
 }
 
-void EpollTransport::upgrade(Connection *c, const HttpRequest &request, qsizetype headBytes)
+void EpollTransport::upgrade(Connection *c, HttpRequest request, qsizetype headBytes)
 {
     // The head is consumed now; it is answered here, whatever the answer.
     std::array<char, kMaxHeadBytes> sink;
@@ -487,12 +487,11 @@ void EpollTransport::upgrade(Connection *c, const HttpRequest &request, qsizetyp
         refuse(c, 400, "missing or invalid Sec-WebSocket-Key");
         return;
     }
-    HttpRequest withAddress = request;
     sockaddr_storage peer{};
     socklen_t peerLength = sizeof peer;
     if (::getpeername(c->m_fd, reinterpret_cast<sockaddr *>(&peer), &peerLength) == 0)
-        withAddress.remoteAddress.setAddress(reinterpret_cast<const sockaddr *>(&peer));
-    HttpEndpoint *endpoint = m_callbacks.upgradeEndpoint(withAddress);
+        request.remoteAddress.setAddress(reinterpret_cast<const sockaddr *>(&peer));
+    HttpEndpoint *endpoint = m_callbacks.upgradeEndpoint(request);
     if (!endpoint) {
         refuse(c, 400, "WebSocket upgrade refused");
         return;
@@ -510,7 +509,7 @@ void EpollTransport::upgrade(Connection *c, const HttpRequest &request, qsizetyp
                "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
                websocket::acceptKey(key) + "\r\n\r\n";
     markDirty(c);
-    endpoint->webSocketConnected(std::unique_ptr<WebSocketLink>(c), withAddress);
+    endpoint->webSocketConnected(std::unique_ptr<WebSocketLink>(c), request);
 }
 
 void EpollTransport::refuse(Connection *c, int status, const QByteArray &message)

@@ -53,7 +53,7 @@ private:
 
     void onReady();
     void readHead(Connection *c);
-    void upgrade(Connection *c, const HttpRequest &request, qsizetype headBytes);
+    void upgrade(Connection *c, HttpRequest request, qsizetype headBytes);
     void refuse(Connection *c, int status, const QByteArray &message);
     void handBack(Connection *c);
     void markDirty(Connection *c);
