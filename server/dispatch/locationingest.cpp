@@ -29,10 +29,11 @@ LocationIngest::~LocationIngest()
 
 bool LocationIngest::plausible(const Location &from, const Location &to) const
 {
+    if (geo::withinMetres(from.latitude, from.longitude, to.latitude, to.longitude,
+                          m_options.jumpSlackMetres))
+        return true;
     const double metres =
         geo::distanceMetres(from.latitude, from.longitude, to.latitude, to.longitude);
-    if (metres <= m_options.jumpSlackMetres)
-        return true;
     const double seconds = std::abs(from.timestamp.msecsTo(to.timestamp)) / 1000.0;
     return seconds > 0 && (metres - m_options.jumpSlackMetres) / seconds <= m_options.maxSpeedMps;
 }
@@ -109,7 +110,7 @@ void LocationIngest::flush()
     collect(true);
 }
 
-void LocationIngest::startWrite()
+void LocationIngest::startWrite(bool collectNow)
 {
     if (m_writing || m_queue.empty())
         return;
@@ -134,7 +135,8 @@ void LocationIngest::startWrite()
     };
     m_writing = Writing{std::move(batch), {}, number};
     m_writing->written = m_store.appendFixesInBackground(std::move(fixes), committed);
-    collect(false); // a store that writes here and now has already answered
+    if (collectNow)
+        collect(false); // a store that writes here and now has already answered
 }
 
 void LocationIngest::collect(bool wait)
@@ -146,6 +148,10 @@ void LocationIngest::collect(bool wait)
     const bool ok = m_writing->written.get();
     const std::vector<Pending> batch = std::move(m_writing->batch);
     m_writing.reset();
+    // The next batch goes to the writer before this one is announced: committing one while
+    // broadcasting the other keeps both the writer and the event loop busy.
+    if (ok)
+        startWrite(false);
     if (!ok) {
         // Nothing was written: forget what the filter learnt from these fixes and say so.
         m_tracks.clear();

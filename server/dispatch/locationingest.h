@@ -85,7 +85,8 @@ private:
     };
 
     /// Hands the queue to the store as one batch, unless a batch is still being written.
-    void startWrite();
+    /// collectNow answers it at once if the store has already written it.
+    void startWrite(bool collectNow = true);
     /// Answers the batch being written once it is on disk; `wait` blocks until it is.
     void collect(bool wait);
     Outcome classify(Track &track, const Location &fix) const;

@@ -147,14 +147,18 @@ bool FixWriter::open()
         close();
         return false;
     }
-    const char *insert =
-        "INSERT INTO fixes (courier_id, latitude, longitude, accuracy, speed, heading, timestamp, "
-        "received_at, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    const char *courier = "SELECT last_fix_id, fix_seq FROM couriers WHERE id = ?";
+    const char *insert = "INSERT INTO fixes (courier_id, latitude, longitude, accuracy, speed, "
+                         "heading, timestamp, received_at, current, previous_id, courier_seq) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     const char *move = "UPDATE couriers SET last_latitude = ?, last_longitude = ?, "
-                       "last_accuracy = ?, last_speed = ?, last_heading = ?, last_time = ? "
-                       "WHERE id = ?";
-    if (sqlite3_prepare_v2(m_db, insert, -1, &m_insert, nullptr) != SQLITE_OK ||
-        sqlite3_prepare_v2(m_db, move, -1, &m_move, nullptr) != SQLITE_OK) {
+                       "last_accuracy = ?, last_speed = ?, last_heading = ?, last_time = ?, "
+                       "last_fix_id = ?, fix_seq = ? WHERE id = ?";
+    const char *count = "UPDATE couriers SET fix_seq = ? WHERE id = ?";
+    if (sqlite3_prepare_v2(m_db, courier, -1, &m_courier, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(m_db, insert, -1, &m_insert, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(m_db, move, -1, &m_move, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(m_db, count, -1, &m_count, nullptr) != SQLITE_OK) {
         qCWarning(lcStore) << "fix writer cannot prepare its statements:" << sqlite3_errmsg(m_db);
         close();
         return false;
@@ -164,9 +168,10 @@ bool FixWriter::open()
 
 void FixWriter::close()
 {
-    sqlite3_finalize(m_insert);
-    sqlite3_finalize(m_move);
-    m_insert = m_move = nullptr;
+    for (sqlite3_stmt **statement : {&m_courier, &m_insert, &m_move, &m_count}) {
+        sqlite3_finalize(*statement);
+        *statement = nullptr;
+    }
     sqlite3_close(m_db);
     m_db = nullptr;
 }
@@ -198,23 +203,55 @@ bool FixWriter::write(const std::vector<StoredFix> &fixes)
         qCWarning(lcStore) << "fix writer: query failed:" << sqlite3_errmsg(m_db);
         return false;
     };
-    // A courier's row only needs the newest of their current fixes in this batch.
-    QHash<QString, const StoredFix *> newest;
+    // Where each courier's chain and count stand; the row is updated once per batch, with the
+    // newest of the courier's current fixes in it.
+    struct Courier
+    {
+        qint64 lastFixId = 0; // 0: no current fix yet
+        qint64 seq = 0;
+        const StoredFix *newest = nullptr;
+    };
+    QHash<QString, Courier> couriers;
     bool ok = true;
     for (const StoredFix &f : fixes) {
+        auto it = couriers.find(f.courierId);
+        if (it == couriers.end()) {
+            it = couriers.insert(f.courierId, {});
+            bindText(m_courier, 1, f.courierId);
+            if (sqlite3_step(m_courier) == SQLITE_ROW) {
+                it->lastFixId = sqlite3_column_int64(m_courier, 0);
+                it->seq = sqlite3_column_int64(m_courier, 1);
+            }
+            sqlite3_reset(m_courier);
+        }
         bindText(m_insert, 1, f.courierId);
         bindLocation(m_insert, 2, f.location);
         bindText(m_insert, 8, isoTimestamp(f.receivedAt));
         sqlite3_bind_int(m_insert, 9, f.current ? 1 : 0);
+        if (f.current && it->lastFixId > 0)
+            sqlite3_bind_int64(m_insert, 10, it->lastFixId);
+        else
+            sqlite3_bind_null(m_insert, 10);
+        sqlite3_bind_int64(m_insert, 11, ++it->seq);
         if (!(ok = step(m_insert)))
             break;
-        if (f.current)
-            newest.insert(f.courierId, &f);
+        if (f.current) {
+            it->lastFixId = sqlite3_last_insert_rowid(m_db);
+            it->newest = &f;
+        }
     }
-    for (auto it = newest.cbegin(); ok && it != newest.cend(); ++it) {
-        bindLocation(m_move, 1, (*it)->location);
-        bindText(m_move, 7, it.key());
-        ok = step(m_move);
+    for (auto it = couriers.cbegin(); ok && it != couriers.cend(); ++it) {
+        if (it->newest) {
+            bindLocation(m_move, 1, it->newest->location);
+            sqlite3_bind_int64(m_move, 7, it->lastFixId);
+            sqlite3_bind_int64(m_move, 8, it->seq);
+            bindText(m_move, 9, it.key());
+            ok = step(m_move);
+        } else {
+            sqlite3_bind_int64(m_count, 1, it->seq);
+            bindText(m_count, 2, it.key());
+            ok = step(m_count);
+        }
     }
     if (ok && exec("COMMIT"))
         return true;

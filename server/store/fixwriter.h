@@ -64,8 +64,10 @@ private:
 
     // Used on the writer's thread only.
     sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_courier = nullptr; // a courier's chain head and fix count
     sqlite3_stmt *m_insert = nullptr;
-    sqlite3_stmt *m_move = nullptr;
+    sqlite3_stmt *m_move = nullptr;  // a courier's newest fix, chain head and count
+    sqlite3_stmt *m_count = nullptr; // a courier's count, when the batch held no current fix
 };
 
 } // namespace depot

@@ -68,6 +68,25 @@ const char *const kMigrations[] = {
     CREATE INDEX fixes_by_courier ON fixes(courier_id, id);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     )sql",
+    // Fixes are written without a per-courier index: at thousands of fixes a second it dirtied
+    // one index page per courier in every commit, most of the bytes written to disk. A courier's
+    // current fixes are chained instead (previous_id, newest in couriers.last_fix_id), and
+    // courier_seq numbers each courier's fixes so that pruning by count needs no sort.
+    R"sql(
+    ALTER TABLE fixes ADD COLUMN previous_id INTEGER;
+    ALTER TABLE fixes ADD COLUMN courier_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE couriers ADD COLUMN last_fix_id INTEGER;
+    ALTER TABLE couriers ADD COLUMN fix_seq INTEGER NOT NULL DEFAULT 0;
+    UPDATE fixes SET courier_seq = r.seq FROM (SELECT id, ROW_NUMBER() OVER
+        (PARTITION BY courier_id ORDER BY id) AS seq FROM fixes) AS r WHERE fixes.id = r.id;
+    UPDATE fixes SET previous_id = r.previous FROM (SELECT id, LAG(id) OVER
+        (PARTITION BY courier_id ORDER BY id) AS previous FROM fixes WHERE current = 1) AS r
+        WHERE fixes.id = r.id;
+    UPDATE couriers SET
+        last_fix_id = (SELECT max(id) FROM fixes WHERE courier_id = couriers.id AND current = 1),
+        fix_seq = (SELECT count(*) FROM fixes WHERE courier_id = couriers.id);
+    DROP INDEX fixes_by_courier;
+    )sql",
 };
 
 QVariant nullable(const QString &s)
@@ -152,8 +171,9 @@ bool insertUserRow(QSqlQuery &q, const User &user)
 
 } // namespace
 
-SqliteStore::SqliteStore(QString path)
+SqliteStore::SqliteStore(QString path, int targetVersion)
     : m_path(std::move(path))
+    , m_targetVersion(targetVersion < 0 ? currentSchemaVersion() : targetVersion)
     , m_connectionName(QStringLiteral("depot-store-") + QUuid::createUuid().toString())
 {}
 
@@ -213,7 +233,7 @@ bool SqliteStore::migrate(QString *error)
                          .arg(currentSchemaVersion());
         return false;
     }
-    while (m_schemaVersion < currentSchemaVersion()) {
+    while (m_schemaVersion < m_targetVersion) {
         const int target = m_schemaVersion + 1;
         const bool ok = transaction([&] {
             const QStringList statements = QString::fromUtf8(kMigrations[m_schemaVersion])
@@ -500,44 +520,8 @@ std::vector<PackageEvent> SqliteStore::loadEvents(const QString &packageId)
 
 bool SqliteStore::appendFixes(const std::vector<StoredFix> &fixes)
 {
-    if (fixes.empty())
-        return true;
-    return transaction([&] {
-        QSqlQuery insert(m_db);
-        insert.prepare(QStringLiteral(
-            "INSERT INTO fixes (courier_id, latitude, longitude, accuracy, speed, heading, "
-            "timestamp, received_at, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        QSqlQuery move(m_db);
-        move.prepare(QStringLiteral(
-            "UPDATE couriers SET last_latitude = ?, last_longitude = ?, last_accuracy = ?, "
-            "last_speed = ?, last_heading = ?, last_time = ? WHERE id = ?"));
-        for (const StoredFix &f : fixes) {
-            const Location &l = f.location;
-            insert.addBindValue(f.courierId);
-            insert.addBindValue(l.latitude);
-            insert.addBindValue(l.longitude);
-            insert.addBindValue(nullable(l.accuracy));
-            insert.addBindValue(nullable(l.speed));
-            insert.addBindValue(nullable(l.heading));
-            insert.addBindValue(iso(l.timestamp));
-            insert.addBindValue(iso(f.receivedAt));
-            insert.addBindValue(f.current ? 1 : 0);
-            if (!exec(insert))
-                return false;
-            if (!f.current)
-                continue;
-            move.addBindValue(l.latitude);
-            move.addBindValue(l.longitude);
-            move.addBindValue(nullable(l.accuracy));
-            move.addBindValue(nullable(l.speed));
-            move.addBindValue(nullable(l.heading));
-            move.addBindValue(iso(l.timestamp));
-            move.addBindValue(f.courierId);
-            if (!exec(move))
-                return false;
-        }
-        return true;
-    });
+    // One way to write fixes, so that every fix joins its courier's chain the same way.
+    return fixes.empty() || appendFixesInBackground(fixes, {}).get();
 }
 
 std::shared_future<bool> SqliteStore::appendFixesInBackground(std::vector<StoredFix> fixes,
@@ -551,18 +535,25 @@ std::shared_future<bool> SqliteStore::appendFixesInBackground(std::vector<Stored
 std::vector<Location> SqliteStore::loadTrail(const QString &courierId, int limit)
 {
     std::vector<Location> trail;
+    if (limit <= 0)
+        return trail;
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
-    q.prepare(
-        QStringLiteral("SELECT latitude, longitude, accuracy, speed, heading, timestamp FROM fixes "
-                       "WHERE courier_id = ? AND current = 1 ORDER BY id DESC LIMIT ?"));
+    // Down the courier's chain of current fixes, newest first, one rowid lookup a step.
+    q.prepare(QStringLiteral(
+        "WITH RECURSIVE chain(id, n) AS ("
+        " SELECT last_fix_id, 1 FROM couriers WHERE id = ? AND last_fix_id IS NOT NULL"
+        " UNION ALL"
+        " SELECT f.previous_id, chain.n + 1 FROM fixes f JOIN chain ON f.id = chain.id"
+        " WHERE chain.n < ? AND f.previous_id IS NOT NULL) "
+        "SELECT f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.timestamp "
+        "FROM chain JOIN fixes f ON f.id = chain.id ORDER BY chain.n DESC"));
     q.addBindValue(courierId);
     q.addBindValue(limit);
     if (!exec(q))
         return trail;
     while (q.next())
         trail.push_back(readLocation(q, 0));
-    std::reverse(trail.begin(), trail.end());
     return trail;
 }
 
@@ -574,9 +565,9 @@ bool SqliteStore::pruneFixes(const QDateTime &olderThan, int keepPerCourier)
         q.addBindValue(iso(olderThan));
         if (!exec(q))
             return false;
-        q.prepare(QStringLiteral(
-            "DELETE FROM fixes WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
-            "(PARTITION BY courier_id ORDER BY id DESC) AS n FROM fixes) WHERE n > ?)"));
+        q.prepare(
+            QStringLiteral("DELETE FROM fixes WHERE courier_seq <= (SELECT fix_seq FROM couriers "
+                           "WHERE couriers.id = fixes.courier_id) - ?"));
         q.addBindValue(keepPerCourier);
         return exec(q);
     });

@@ -14,7 +14,9 @@ class FixWriter;
 class SqliteStore final : public Store
 {
 public:
-    explicit SqliteStore(QString path);
+    /// targetVersion: migrate no further than this version (for tests of a migration);
+    /// -1 is the current version.
+    explicit SqliteStore(QString path, int targetVersion = -1);
     ~SqliteStore() override;
 
     bool open(QString *error) override;
@@ -58,6 +60,7 @@ private:
     template <class F> bool transaction(F &&body);
 
     QString m_path;
+    int m_targetVersion;
     QString m_connectionName;
     QSqlDatabase m_db;
     int m_schemaVersion = 0;

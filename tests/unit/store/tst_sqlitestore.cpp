@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <memory>
+#include <tuple>
 
 using namespace depot;
 
@@ -72,6 +73,20 @@ PackageEvent makeEvent(const Package &p, const QString &name)
                                     {QStringLiteral("timestamp"), isoTimestamp(p.updatedAt)}}};
 }
 
+Location fixAt(double latitude, int second)
+{
+    return Location{latitude, -0.12, 5.0, 3.5, 270.0, kT0.addSecs(second)};
+}
+
+/// The latitudes of a trail, oldest first: the tests tell fixes apart by latitude.
+QList<double> latitudes(const std::vector<Location> &trail)
+{
+    QList<double> out;
+    for (const Location &l : trail)
+        out.append(l.latitude);
+    return out;
+}
+
 QJsonObject userJson(const User &u)
 {
     QJsonObject o = u.toJson();
@@ -94,10 +109,13 @@ private Q_SLOTS:
     void refusedWriteLeavesNothing();
     void newerSchemaIsRefused();
     void backgroundFixesAreCheckpointed();
+    void eachCourierHasAChainOfCurrentFixes();
+    void migrationChainsEarlierFixes();
 
 private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("depot.sqlite")); }
-    std::unique_ptr<SqliteStore> openStore();
+    std::unique_ptr<SqliteStore> openStore(int version = -1);
+    Courier addCourier(SqliteStore &store, const QString &username);
 
     std::unique_ptr<QTemporaryDir> m_dir;
 };
@@ -108,9 +126,9 @@ void tst_SqliteStore::init()
     QVERIFY(m_dir->isValid());
 }
 
-std::unique_ptr<SqliteStore> tst_SqliteStore::openStore()
+std::unique_ptr<SqliteStore> tst_SqliteStore::openStore(int version)
 {
-    auto store = std::make_unique<SqliteStore>(dbPath());
+    auto store = std::make_unique<SqliteStore>(dbPath(), version);
     QString error;
     if (!store->open(&error)) {
         qWarning("cannot open the store: %s", qPrintable(error));
@@ -293,6 +311,92 @@ void tst_SqliteStore::backgroundFixesAreCheckpointed()
     QVERIFY(
         QTest::qWaitFor([&] { return QFileInfo(dbPath()).size() > sizeBefore + 500'000; }, 5000));
     QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT COUNT(*) FROM fixes")).toInt(), 10000);
+}
+
+Courier tst_SqliteStore::addCourier(SqliteStore &store, const QString &username)
+{
+    const User user = makeUser(username, Role::Courier);
+    const Courier courier{user.id, user.name,    user.username, {}, {},
+                          false,   std::nullopt, std::nullopt,  kT0};
+    if (!store.insertCourier(user, courier))
+        qWarning("cannot insert courier %s", qPrintable(username));
+    return courier;
+}
+
+void tst_SqliteStore::eachCourierHasAChainOfCurrentFixes()
+{
+    // Fixes have no per-courier index; a courier's trail follows its chain of current fixes,
+    // across batches, interleaved couriers, late fixes kept as history, reopening and pruning.
+    QString a, b;
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        a = addCourier(*store, QStringLiteral("ada")).id;
+        b = addCourier(*store, QStringLiteral("bob")).id;
+        QVERIFY(store->appendFixes({StoredFix{a, fixAt(1, 1), kT0, true},
+                                    StoredFix{b, fixAt(11, 1), kT0, true},
+                                    StoredFix{a, fixAt(2, 2), kT0, true}}));
+        QVERIFY(store->appendFixes({StoredFix{a, fixAt(1.5, 0), kT0, false},
+                                    StoredFix{b, fixAt(12, 2), kT0, true},
+                                    StoredFix{a, fixAt(3, 3), kT0, true}}));
+        QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{1, 2, 3}));
+        QCOMPARE(latitudes(store->loadTrail(a, 2)), (QList<double>{2, 3}));
+        QCOMPARE(latitudes(store->loadTrail(b, 10)), (QList<double>{11, 12}));
+        QVERIFY(store->loadTrail(a, 0).empty());
+    }
+    auto store = openStore();
+    QVERIFY(store);
+    QVERIFY(store->appendFixes({StoredFix{a, fixAt(4, 4), kT0, true}}));
+    QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{1, 2, 3, 4}));
+
+    // a has five fixes (one of them history): keeping two per courier leaves its newest two.
+    QVERIFY(store->pruneFixes(kT0.addDays(-1), 2));
+    QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{3, 4}));
+    QCOMPARE(latitudes(store->loadTrail(b, 10)), (QList<double>{11, 12}));
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT COUNT(*) FROM fixes")).toInt(), 4);
+    for (const Courier &c : store->loadCouriers()) {
+        QVERIFY(c.lastLocation);
+        QCOMPARE(c.lastLocation->latitude, c.id == a ? 4.0 : 12.0);
+    }
+}
+
+void tst_SqliteStore::migrationChainsEarlierFixes()
+{
+    // Fixes written under schema version 1 (indexed by courier, no chain) join the chain when
+    // the database is migrated, and new fixes continue it.
+    QString a, b;
+    {
+        auto store = openStore(1);
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), 1);
+        a = addCourier(*store, QStringLiteral("ada")).id;
+        b = addCourier(*store, QStringLiteral("bob")).id;
+    }
+    const QString insert = QStringLiteral(
+        "INSERT INTO fixes (courier_id, latitude, longitude, timestamp, received_at, current) "
+        "VALUES ('%1', %2, -0.12, '2025-03-19T07:45:25.819Z', '2025-03-19T07:45:25.819Z', %3)");
+    for (const auto &[courier, latitude, current] :
+         {std::tuple{a, 1.0, 1}, std::tuple{b, 11.0, 1}, std::tuple{a, 1.5, 0},
+          std::tuple{a, 2.0, 1}}) {
+        rawQuery(dbPath(), insert.arg(courier).arg(latitude).arg(current));
+    }
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT COUNT(*) FROM fixes")).toInt(), 4);
+
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion(), SqliteStore::currentSchemaVersion());
+    QCOMPARE(rawQuery(dbPath(), QStringLiteral("SELECT COUNT(*) FROM sqlite_master "
+                                               "WHERE name = 'fixes_by_courier'"))
+                 .toInt(),
+             0);
+    QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{1, 2}));
+    QCOMPARE(latitudes(store->loadTrail(b, 10)), (QList<double>{11}));
+    QVERIFY(store->appendFixes({StoredFix{a, fixAt(3, 3), kT0, true}}));
+    QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{1, 2, 3}));
+    // a's fixes are numbered 1 (1.0), 2 (1.5, history), 3 (2.0), 4 (3.0): two are kept.
+    QVERIFY(store->pruneFixes(kT0.addYears(-10), 2));
+    QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{2, 3}));
+    QCOMPARE(latitudes(store->loadTrail(b, 10)), (QList<double>{11}));
 }
 
 void tst_SqliteStore::newerSchemaIsRefused()
