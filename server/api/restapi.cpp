@@ -5,6 +5,7 @@
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "jsonfields.h"
+#include "protocol/jsonscalars.h"
 #include "transport/httpserver.h"
 
 #include <QJsonArray>
@@ -447,6 +448,45 @@ Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now
         return makeError(ErrorCode::ValidationFailed,
                          QStringLiteral("timestamp must be ISO 8601 or epoch milliseconds"));
     // A clock running ahead on the phone must not make later fixes look old.
+    if (!fix.timestamp.isValid() || fix.timestamp > now)
+        fix.timestamp = now;
+    return fix;
+}
+
+std::optional<Location> RestApi::parsePlainFix(const json::ScalarObject &body, const QDateTime &now)
+{
+    using Kind = json::Scalar::Kind;
+    using namespace Qt::Literals::StringLiterals;
+    auto number = [&body](QLatin1StringView key, double min, double max, bool required,
+                          std::optional<double> *out) {
+        const json::Scalar *v = body.find(key);
+        if (!v || v->kind == Kind::Null)
+            return !required;
+        if (v->kind != Kind::Number || v->number < min || v->number > max)
+            return false;
+        *out = v->number;
+        return true;
+    };
+    std::optional<double> latitude, longitude;
+    Location fix;
+    if (!number("latitude"_L1, -90, 90, true, &latitude) ||
+        !number("longitude"_L1, -180, 180, true, &longitude) ||
+        !number("accuracy"_L1, 0, 1e7, false, &fix.accuracy) ||
+        !number("speed"_L1, 0, 1e4, false, &fix.speed) ||
+        !number("heading"_L1, 0, 360, false, &fix.heading))
+        return std::nullopt;
+    fix.latitude = *latitude;
+    fix.longitude = *longitude;
+    if (const json::Scalar *t = body.find("timestamp"_L1); t && t->kind != Kind::Null) {
+        std::optional<qint64> ms;
+        if (t->kind == Kind::Number && t->number > 0)
+            ms = t->number < 1e11 ? qint64(t->number * 1000) : qint64(t->number); // as parseFix
+        else if (t->kind == Kind::String)
+            ms = parseUtcTimestampMs(t->string);
+        if (!ms)
+            return std::nullopt;
+        fix.timestamp = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
+    }
     if (!fix.timestamp.isValid() || fix.timestamp > now)
         fix.timestamp = now;
     return fix;

@@ -9,6 +9,10 @@
 
 namespace depot {
 
+namespace json {
+class ScalarObject;
+}
+
 class AuthService;
 class DispatchService;
 class HttpExchange;
@@ -29,6 +33,10 @@ public:
 
     /// Parses the fields of a fix as the contract names them; used by REST and sockets alike.
     static Result<Location> parseFix(const QJsonObject &body, const QDateTime &now);
+    /// The same fix from a plain object read in place, when every field is valid and in the
+    /// plain form; nullopt otherwise, and parseFix then gives the answer (or the error).
+    static std::optional<Location> parsePlainFix(const json::ScalarObject &body,
+                                                 const QDateTime &now);
     static HttpResponse errorResponse(const Error &error);
     /// The contract's error body {"error":{"code","message"}}, also used in socket acks.
     static QJsonObject errorJson(const Error &error);

@@ -5,13 +5,17 @@
 #include "dispatch/dispatchservice.h"
 #include "dispatch/geo.h"
 #include "dispatch/locationingest.h"
+#include "protocol/jsonscalars.h"
 #include "protocol/jsonwriter.h"
 #include "realtime/namespace.h"
 #include "realtime/socket.h"
 #include "restapi.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
+
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcEvents, "depot.events")
 
@@ -94,6 +98,32 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                                                       : RestApi::errorJson(result.error()))});
                            });
     });
+
+    // The plain location:update (one object of scalars, as courier apps send it) is read in
+    // place: parsing it into a QJsonObject cost more than storing it. Anything else, errors
+    // included, takes the event handler above.
+    m_nsp.setRawEventHandler(
+        "location:update", [this](Socket &socket, QByteArrayView args, const EncodedAck &ack) {
+            const Principal caller = principalOf(socket);
+            if (!caller.isCourier() || !args.startsWith(",{") || !args.endsWith("}]"))
+                return false;
+            json::ScalarObject body;
+            if (body.read(args.sliced(1)) != args.size() - 2)
+                return false;
+            const auto fix = RestApi::parsePlainFix(body, m_dispatch.clock().now());
+            if (!fix)
+                return false;
+            m_locations.submit(
+                caller, caller.userId, *fix, [ack](const Result<LocationIngest::Outcome> &result) {
+                    if (!ack)
+                        return;
+                    if (result)
+                        ack.send(R"([{"ok":true}])");
+                    else
+                        ack.send(socketio::toJson(QJsonArray{RestApi::errorJson(result.error())}));
+                });
+            return true;
+        });
 
     connect(&m_nsp, &Namespace::connected, this, &SocketApi::onConnected);
     connect(&m_nsp, &Namespace::disconnected, this,
@@ -197,7 +227,8 @@ void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
         w.key("etaSeconds"_L1).numberOrNull(eta).endObject();
         return w.take();
     };
-    m_nsp.emitEventJson(Audience{{dispatchersRoom()}, {}}, QStringLiteral("location:update"),
+    static const Audience dispatchers{{dispatchersRoom()}, {}}; // built once: one per fix
+    m_nsp.emitEventJson(dispatchers, QStringLiteral("location:update"),
                         payloadFor(carried.empty() ? nullptr : carried.front()));
 
     if (carried.empty())
@@ -207,8 +238,9 @@ void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
     const qint64 nowMs = m_dispatch.clock().nowMs();
     const bool due = t.sentAtMs < 0 ||
                      nowMs - t.sentAtMs >= qint64(m_options.locationIntervalSeconds) * 1000 ||
-                     geo::distanceMetres(t.latitude, t.longitude, fix.latitude, fix.longitude) >=
-                         m_options.locationDistanceMetres;
+                     // Moved at least the distance: not within anything shorter.
+                     !geo::withinMetres(t.latitude, t.longitude, fix.latitude, fix.longitude,
+                                        std::nextafter(m_options.locationDistanceMetres, 0.0));
     if (!due)
         return;
     t = Throttle{nowMs, fix.latitude, fix.longitude};

@@ -48,4 +48,31 @@ QString isoTimestamp(const QDateTime &t)
     return QString(reinterpret_cast<const QChar *>(text), 24);
 }
 
+std::optional<qint64> parseUtcTimestampMs(QByteArrayView text)
+{
+    // Positions of the fixed characters in 2026-11-27T04:05:06.789Z.
+    const bool withMs = text.size() == 24;
+    if ((!withMs && text.size() != 20) || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || (withMs && text[19] != '.') || text.back() != 'Z')
+        return std::nullopt;
+    bool ok = true;
+    auto digits = [&](int at, int count) {
+        int value = 0;
+        for (int i = at; i < at + count; ++i) {
+            if (text[i] < '0' || text[i] > '9')
+                ok = false;
+            value = value * 10 + (text[i] - '0');
+        }
+        return value;
+    };
+    const QDate date(digits(0, 4), digits(5, 2), digits(8, 2));
+    const int hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+    const int ms = withMs ? digits(20, 3) : 0;
+    if (!ok || !date.isValid() || date.year() < 1 || hour > 23 || minute > 59 || second > 59)
+        return std::nullopt;
+    constexpr qint64 kUnixEpochJulianDay = 2440588;
+    return (date.toJulianDay() - kUnixEpochJulianDay) * 86'400'000 +
+           ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
 } // namespace depot

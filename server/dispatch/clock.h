@@ -1,6 +1,9 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QDateTime>
+
+#include <optional>
 
 namespace depot {
 
@@ -37,5 +40,9 @@ private:
 
 /// ISO 8601 in UTC with milliseconds, the one timestamp format on the wire.
 QString isoTimestamp(const QDateTime &t);
+/// Milliseconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (what isoTimestamp and
+/// JavaScript's toISOString write), read without QDateTime::fromString; nullopt for any other
+/// text, valid ISO 8601 or not, and for dates and times that do not exist.
+std::optional<qint64> parseUtcTimestampMs(QByteArrayView text);
 
 } // namespace depot

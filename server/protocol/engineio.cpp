@@ -1,5 +1,7 @@
 #include "engineio.h"
 
+#include <algorithm>
+
 namespace depot::engineio {
 
 namespace {
@@ -245,9 +247,23 @@ QByteArray errorBody(ErrorCode code, QStringView message)
 
 void appendJsonString(QByteArray &out, QStringView s)
 {
+    // Ids, timestamps and most names are printable ASCII with nothing to escape: written
+    // straight into the output, without a UTF-8 copy or an append per character.
+    const bool plain = std::all_of(s.begin(), s.end(), [](QChar c) {
+        return c.unicode() >= 0x20 && c.unicode() < 0x7f && c != u'"' && c != u'\\';
+    });
+    if (plain) {
+        const qsizetype at = out.size();
+        out.resize(at + s.size() + 2);
+        char *p = out.data() + at;
+        *p++ = '"';
+        for (const QChar c : s)
+            *p++ = char(c.unicode());
+        *p = '"';
+        return;
+    }
     static constexpr char Hex[] = "0123456789abcdef";
     const QByteArray utf8 = s.toUtf8();
-    out.reserve(out.size() + utf8.size() + 2);
     out.append('"');
     for (const char ch : utf8) {
         const auto c = static_cast<unsigned char>(ch);

@@ -4,7 +4,9 @@
 
 #include <QLocale>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace depot::json {
 
@@ -32,8 +34,18 @@ Writer &Writer::endObject()
 
 Writer &Writer::key(QLatin1StringView name)
 {
-    separate();
-    m_out.append('"').append(name.data(), name.size()).append("\":");
+    // One resize and a copy: a payload has a key for every value.
+    const qsizetype at = m_out.size();
+    const bool comma = !m_first;
+    m_out.resize(at + (comma ? 1 : 0) + name.size() + 3);
+    char *p = m_out.data() + at;
+    if (comma)
+        *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, name.data(), size_t(name.size()));
+    p += name.size();
+    *p++ = '"';
+    *p = ':';
     m_first = true; // the value that follows takes no comma
     return *this;
 }
@@ -51,7 +63,15 @@ Writer &Writer::number(double value)
     if (!std::isfinite(value)) {
         m_out.append("null");
     } else if (value == std::trunc(value) && std::abs(value) < 1e15) {
-        m_out.append(QByteArray::number(qint64(value)));
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, qint64(value)).ptr;
+        m_out.append(digits, end - digits);
+    } else if (std::abs(value) >= 1e-4 && std::abs(value) < 1e15) {
+        // Where Qt's shortest form is plain decimal, to_chars writes the same digits faster.
+        char digits[40];
+        const auto end =
+            std::to_chars(digits, digits + sizeof digits, value, std::chars_format::fixed).ptr;
+        m_out.append(digits, end - digits);
     } else {
         m_out.append(QByteArray::number(value, 'g', QLocale::FloatingPointShortest));
     }

@@ -13,6 +13,9 @@ namespace depot::json {
 class Writer
 {
 public:
+    /// reserve: the bytes expected, so that small payloads are written without reallocating.
+    explicit Writer(qsizetype reserve = 256) { m_out.reserve(reserve); }
+
     Writer &beginObject();
     Writer &endObject();
     /// Starts a member of the current object.

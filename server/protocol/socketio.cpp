@@ -350,6 +350,15 @@ QByteArray encodeAck(quint64 ackId, const QJsonArray &args, QStringView nsp)
     return out;
 }
 
+QByteArray encodeAckJson(quint64 ackId, QByteArrayView argsJson, QStringView nsp)
+{
+    QByteArray out;
+    out.reserve(24 + nsp.size() * 3 + argsJson.size());
+    appendHeader(out, Type::Ack, 0, nsp, ackId);
+    out.append(argsJson);
+    return out;
+}
+
 QByteArray encodeConnect(QStringView nsp, QStringView sid, const std::optional<QString> &pid)
 {
     QByteArray out;
@@ -411,6 +420,49 @@ Decoder::Result Decoder::fail(Error error)
 {
     reset();
     return {error, std::nullopt};
+}
+
+std::optional<EventView> peekEvent(QByteArrayView text)
+{
+    const qsizetype n = text.size();
+    if (n < 4 || text[0] != typeChar(Type::Event))
+        return std::nullopt;
+    auto printable = [](char c) { return c >= 0x20 && c <= 0x7e; };
+    EventView view;
+    qsizetype i = 1;
+    if (text[i] == '/') {
+        const qsizetype start = i;
+        while (i < n && text[i] != ',') {
+            if (!printable(text[i]))
+                return std::nullopt;
+            ++i;
+        }
+        if (i == n)
+            return std::nullopt;
+        view.nsp = text.sliced(start, i - start);
+        ++i;
+    }
+    if (i < n && isDigit(text[i])) {
+        const qsizetype start = i;
+        while (i < n && isDigit(text[i]))
+            ++i;
+        if (i - start > MaxAckIdDigits)
+            return std::nullopt;
+        view.ackId = text.sliced(start, i - start).toULongLong();
+    }
+    if (i + 1 >= n || text[i] != '[' || text[i + 1] != '"')
+        return std::nullopt;
+    const qsizetype start = i += 2;
+    while (i < n && text[i] != '"') {
+        if (text[i] == '\\' || !printable(text[i]))
+            return std::nullopt;
+        ++i;
+    }
+    if (i == n || i == start)
+        return std::nullopt;
+    view.name = text.sliced(start, i - start);
+    view.rest = text.sliced(i + 1);
+    return view;
 }
 
 Decoder::Result Decoder::decodeText(QByteArrayView text)

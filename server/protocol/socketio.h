@@ -119,6 +119,8 @@ Packet makeAck(quint64 ackId, const QList<Argument> &args,
                const QString &nsp = QStringLiteral("/"));
 /// 3[nsp,]ackId[args...]
 QByteArray encodeAck(quint64 ackId, const QJsonArray &args = {}, QStringView nsp = u"/");
+/// As encodeAck, with the arguments already serialized as one JSON array.
+QByteArray encodeAckJson(quint64 ackId, QByteArrayView argsJson, QStringView nsp = u"/");
 /// 0[nsp,]{"sid":...,"pid":...}; pid only when connection state recovery is on.
 QByteArray encodeConnect(QStringView nsp, QStringView sid, const std::optional<QString> &pid = {});
 /// 4[nsp,]{"message":...,"data":...}; data omitted when Undefined.
@@ -132,6 +134,19 @@ QByteArray encodeInvalidNamespace(QStringView nsp);
 QByteArray encodeDisconnect(QStringView nsp = u"/");
 
 // Decoding ---------------------------------------------------------------------------------------
+
+/// Where a plain EVENT's parts lie in its text, found without parsing any JSON: for a hot event
+/// whose handler reads its own arguments. Only the plain form is recognised (type 2, a namespace
+/// and an event name of printable ASCII without escapes, an ack id of at most 15 digits);
+/// anything else gives nullopt and belongs to the Decoder. rest is not checked at all.
+struct EventView
+{
+    QByteArrayView nsp = "/";
+    std::optional<quint64> ackId;
+    QByteArrayView name;
+    QByteArrayView rest; // after the name: "]" or ",<arguments>]" in a well-formed packet
+};
+std::optional<EventView> peekEvent(QByteArrayView text);
 
 /// Reassembles a peer's Socket.IO packets from Engine.IO messages, text and binary, and refuses
 /// anything malformed. One decoder per connection; not thread-safe.

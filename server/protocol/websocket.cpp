@@ -3,6 +3,7 @@
 #include <QCryptographicHash>
 #include <QtEndian>
 
+#include <algorithm>
 #include <cstring>
 
 namespace depot::websocket {
@@ -88,7 +89,10 @@ void appendFrame(QByteArray &out, Opcode opcode, QByteArrayView payload,
         h += 4;
     }
     const qsizetype start = out.size();
-    out.reserve(start + h + n);
+    // Grown geometrically: frames are appended one after another to a link's send buffer, and
+    // an exact reserve for each would reallocate (and copy) the whole buffer every time.
+    if (const qsizetype needed = start + h + n; needed > out.capacity())
+        out.reserve(std::max(needed, 2 * out.capacity()));
     out.append(reinterpret_cast<const char *>(header), h);
     out.append(payload.data(), n);
     if (maskKey)

@@ -163,6 +163,22 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
     Q_EMIT disconnected(socket, reason);
 }
 
+void Namespace::setRawEventHandler(const QByteArray &event, RawEventHandler handler)
+{
+    std::erase_if(m_rawEventHandlers, [&](const auto &entry) { return entry.first == event; });
+    if (handler)
+        m_rawEventHandlers.emplace_back(event, std::move(handler));
+}
+
+const Namespace::RawEventHandler *Namespace::rawEventHandler(QByteArrayView event) const
+{
+    for (const auto &[name, handler] : m_rawEventHandlers) {
+        if (name == event)
+            return &handler;
+    }
+    return nullptr;
+}
+
 QString Namespace::nextOffsetText(quint64 seq) const
 {
     return m_offsetPrefix + QString::number(seq, 36);

@@ -16,6 +16,7 @@
 
 namespace depot {
 
+class EncodedAck;
 class Socket;
 class SocketIoClient;
 
@@ -73,6 +74,13 @@ public:
         std::function<void(Socket &socket, const socketio::Packet &packet,
                            const std::function<void(const QList<socketio::Argument> &)> &ack)>;
     void setEventHandler(EventHandler handler) { m_eventHandler = std::move(handler); }
+    /// Reads one event's arguments from the packet's text before any JSON is parsed: args is
+    /// what follows the event name ("]" or ",<arguments>]", unchecked). For events that arrive
+    /// thousands of times a second. Returning false hands the packet to the decoder and the
+    /// event handler as if there were no raw handler, so it only has to take the plain case.
+    using RawEventHandler =
+        std::function<bool(Socket &socket, QByteArrayView args, const EncodedAck &ack)>;
+    void setRawEventHandler(const QByteArray &event, RawEventHandler handler);
 
     /// Emits one event to an audience; encoded once, the same bytes go to every recipient.
     /// Returns how many sockets it was sent to.
@@ -126,6 +134,8 @@ private:
     Options m_options;
     Authenticator m_authenticator;
     EventHandler m_eventHandler;
+    std::vector<std::pair<QByteArray, RawEventHandler>> m_rawEventHandlers; // a few at most
+    const RawEventHandler *rawEventHandler(QByteArrayView event) const;
     QHash<QString, Socket *> m_sockets;
     // Most rooms hold one socket (its own id, a package's tracker), so members are a vector:
     // a set costs over half a KiB even for one member.

@@ -74,6 +74,18 @@ void Socket::sendPacket(const socketio::Packet &packet)
         m_client->sendPacket(packet);
 }
 
+EncodedAck::EncodedAck(Socket *socket, quint64 id)
+    : m_socket(socket)
+    , m_id(id)
+{}
+
+void EncodedAck::send(QByteArrayView argsJson) const
+{
+    if (m_id && m_socket && m_socket->m_client)
+        m_socket->m_client->sendText(
+            socketio::encodeAckJson(*m_id, argsJson, m_socket->m_nsp.name()));
+}
+
 void Socket::sendEncoded(const QByteArray &engineIoMessage)
 {
     if (m_client)

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 #include <QStringList>
 #include <QVariant>
 
@@ -14,6 +15,7 @@
 namespace depot {
 
 class Namespace;
+class Socket;
 class SocketIoClient;
 
 /// A packet's arguments with each binary placeholder replaced by its attachment.
@@ -21,6 +23,24 @@ QList<socketio::Argument> argumentsOf(const socketio::Packet &packet);
 
 /// Answers a peer's event that asked for an acknowledgement; empty when none was asked.
 using AckFunction = std::function<void(const QList<socketio::Argument> &args)>;
+
+/// Answers one event's acknowledgement with arguments already serialized: the ack of an event
+/// read by a raw handler (Namespace::setRawEventHandler). Cheap to copy; sends nothing once the
+/// socket is gone, or when the event asked for no acknowledgement.
+class EncodedAck
+{
+public:
+    EncodedAck() = default;
+    EncodedAck(Socket *socket, quint64 id);
+
+    explicit operator bool() const { return m_id.has_value(); }
+    /// Sends 3[nsp,]<id><argsJson>; argsJson is the JSON array of the ack's arguments.
+    void send(QByteArrayView argsJson) const;
+
+private:
+    QPointer<Socket> m_socket;
+    std::optional<quint64> m_id;
+};
 
 /// One client's connection to one namespace: it joins rooms, receives events, emits to the
 /// client and may ask the client for acknowledgements.
@@ -71,6 +91,7 @@ Q_SIGNALS:
 private:
     friend class SocketIoClient;
     friend class Namespace;
+    friend class EncodedAck;
     void onPacket(const socketio::Packet &packet);
     void onClose(const QString &reason);
 

@@ -97,6 +97,8 @@ void SocketIoClient::timerEvent(QTimerEvent *event)
 
 void SocketIoClient::sessionMessage(const QByteArray &data, bool binary)
 {
+    if (!binary && takeRawEvent(data))
+        return;
     const auto result = binary ? m_decoder.decodeBinary(data) : m_decoder.decodeText(data);
     if (!result.ok()) {
         qCDebug(lcRealtime) << "closing on bad packet:" << socketio::errorString(result.error);
@@ -105,6 +107,27 @@ void SocketIoClient::sessionMessage(const QByteArray &data, bool binary)
     }
     if (result.packet)
         onPacket(*result.packet);
+}
+
+bool SocketIoClient::takeRawEvent(QByteArrayView text)
+{
+    if (m_decoder.isPending() || text.size() > m_decoder.options().maxPacketSize)
+        return false; // the decoder's to refuse
+    const std::optional<socketio::EventView> event = socketio::peekEvent(text);
+    if (!event)
+        return false;
+    Socket *socket = nullptr;
+    for (const auto &[name, s] : std::as_const(m_sockets)) {
+        if (name == QLatin1StringView(event->nsp))
+            socket = s;
+    }
+    if (!socket)
+        return false;
+    const Namespace::RawEventHandler *handler = socket->nsp().rawEventHandler(event->name);
+    if (!handler)
+        return false;
+    return (*handler)(*socket, event->rest,
+                      event->ackId ? EncodedAck(socket, *event->ackId) : EncodedAck());
 }
 
 void SocketIoClient::onPacket(const socketio::Packet &packet)

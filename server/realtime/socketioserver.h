@@ -49,6 +49,8 @@ private:
     SocketIoServer &m_server;
     socketio::Decoder m_decoder;
     Socket *socketIn(const QString &nsp) const;
+    // Hands a plain EVENT to its namespace's raw handler, if it has one and takes it.
+    bool takeRawEvent(QByteArrayView text);
 
     // By namespace. Nearly every client joins one, so it is held inline: a hash would cost
     // about 1.5 KiB per connection.

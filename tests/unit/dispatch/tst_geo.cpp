@@ -33,6 +33,39 @@ private Q_SLOTS:
         QCOMPARE(geo::distanceMetres(53.55, 9.99, 53.55, 9.99), 0.0);
     }
 
+    void withinAgreesWithTheHaversine()
+    {
+        // The flat-earth shortcut must answer exactly as comparing the haversine would, above
+        // all for distances close to the threshold, near poles and across the antimeridian.
+        QRandomGenerator rng(5);
+        for (int i = 0; i < 200000; ++i) {
+            const double lat1 = rng.generateDouble() * 180 - 90;
+            const double lon1 = rng.generateDouble() * 360 - 180;
+            const double spread = i % 4 == 0 ? 1.0 : 0.003;
+            const double lat2 =
+                std::clamp(lat1 + (rng.generateDouble() - 0.5) * spread, -90.0, 90.0);
+            double lon2 = lon1 + (rng.generateDouble() - 0.5) * spread;
+            if (lon2 > 180)
+                lon2 -= 360;
+            if (lon2 < -180)
+                lon2 += 360;
+            const double metres = geo::distanceMetres(lat1, lon1, lat2, lon2);
+            // Thresholds spread around the true distance, many within the estimate's margin.
+            const double threshold = metres * (0.97 + rng.generateDouble() * 0.06);
+            QVERIFY2(geo::withinMetres(lat1, lon1, lat2, lon2, threshold) == (metres <= threshold),
+                     qPrintable(QStringLiteral("%1,%2 %3,%4: %5 m against %6 m")
+                                    .arg(lat1)
+                                    .arg(lon1)
+                                    .arg(lat2)
+                                    .arg(lon2)
+                                    .arg(metres)
+                                    .arg(threshold)));
+        }
+        QVERIFY(geo::withinMetres(53.55, 9.99, 53.55, 9.99, 0));
+        QVERIFY(geo::withinMetres(53.5500, 9.99, 53.5509, 9.99, 100.1));
+        QVERIFY(!geo::withinMetres(53.5500, 9.99, 53.5509, 9.99, 100.0));
+    }
+
     void invalidCoordinatesGiveZero()
     {
         QCOMPARE(geo::distanceMetres(91, 0, 0, 0), 0.0);

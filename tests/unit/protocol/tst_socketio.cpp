@@ -67,6 +67,9 @@ private Q_SLOTS:
     void sequence_data();
     void sequence();
     void limits();
+    void peekEvent_data();
+    void peekEvent();
+    void encodeAckJson();
     void deepNesting();
     void garbageNeverCrashes();
 };
@@ -806,6 +809,72 @@ void TestSocketIo::garbageNeverCrashes()
     }
     QVERIFY(decoded > 0);
     QVERIFY(refused > 0);
+}
+
+void TestSocketIo::peekEvent_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<bool>("plain");
+    QTest::addColumn<QByteArray>("nsp");
+    QTest::addColumn<qint64>("ackId"); // -1: none
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<QByteArray>("rest");
+
+    QTest::newRow("event") << QByteArray("2[\"location:update\",{\"a\":1}]") << true
+                           << QByteArray("/") << qint64(-1) << QByteArray("location:update")
+                           << QByteArray(",{\"a\":1}]");
+    QTest::newRow("with ack") << QByteArray("212[\"x\"]") << true << QByteArray("/") << qint64(12)
+                              << QByteArray("x") << QByteArray("]");
+    QTest::newRow("namespace and ack")
+        << QByteArray("2/admin,7[\"x\",1]") << true << QByteArray("/admin") << qint64(7)
+        << QByteArray("x") << QByteArray(",1]");
+    QTest::newRow("15-digit ack") << QByteArray("2999999999999999[\"x\"]") << true
+                                  << QByteArray("/") << qint64(999999999999999) << QByteArray("x")
+                                  << QByteArray("]");
+    // Everything else is the decoder's.
+    for (const char *text :
+         {"2", "2[]", "2[1]", "2{\"a\":1}", "2[\"\"]", "2[\"a\\\"b\"]", "2[\"\xc3\xa9\"]", "2[\"x",
+          "21234567890123456[\"x\"]", "2/admin[\"x\"]", "2/ad\tmin,[\"x\"]", "3[\"x\"]",
+          "51-[\"x\",{\"_placeholder\":true,\"num\":0}]", "0", "2 [\"x\"]"}) {
+        QTest::newRow(text) << QByteArray(text) << false << QByteArray() << qint64(-1)
+                            << QByteArray() << QByteArray();
+    }
+}
+
+void TestSocketIo::peekEvent()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(bool, plain);
+    const auto view = depot::socketio::peekEvent(text);
+    QCOMPARE(view.has_value(), plain);
+    if (!plain)
+        return;
+    QFETCH(QByteArray, nsp);
+    QFETCH(qint64, ackId);
+    QFETCH(QByteArray, name);
+    QFETCH(QByteArray, rest);
+    QCOMPARE(view->nsp.toByteArray(), nsp);
+    QCOMPARE(view->ackId.has_value(), ackId >= 0);
+    if (ackId >= 0)
+        QCOMPARE(qint64(*view->ackId), ackId);
+    QCOMPARE(view->name.toByteArray(), name);
+    QCOMPARE(view->rest.toByteArray(), rest);
+    // What it recognises, the decoder reads the same way.
+    Decoder decoder;
+    const auto decoded = decoder.decodeText(text);
+    QVERIFY(decoded.ok() && decoded.packet);
+    QCOMPARE(decoded.packet->event(), QString::fromLatin1(name));
+    QCOMPARE(decoded.packet->nsp, QString::fromLatin1(nsp));
+    QCOMPARE(decoded.packet->ackId.has_value(), ackId >= 0);
+}
+
+void TestSocketIo::encodeAckJson()
+{
+    // The same bytes as encodeAck writes from a QJsonArray.
+    const QJsonArray args{QJsonObject{{QStringLiteral("ok"), true}}};
+    QCOMPARE(depot::socketio::encodeAckJson(5, R"([{"ok":true}])"), encodeAck(5, args));
+    QCOMPARE(depot::socketio::encodeAckJson(5, R"([{"ok":true}])", u"/admin"),
+             encodeAck(5, args, u"/admin"));
 }
 
 QTEST_APPLESS_MAIN(TestSocketIo)
