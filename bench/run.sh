@@ -2,10 +2,11 @@
 # Runs the same loads against Depot's hub and the Node reference server, one after the other,
 # and prints one table: figure | Depot | reference | Depot/reference, plus the machine.
 #
-# Sizes (environment, defaults finish in a few minutes on a 2-core machine):
+# Sizes (environment; the defaults test every target of bench/README.md and take about 40
+# minutes on a 2-core machine, most of it the two ten-minute holds):
 #   BENCH_COURIERS=200 BENCH_DISPATCHERS=5 BENCH_PACKAGES=1 BENCH_DURATION=30 BENCH_RATE=1
 #   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=26 (sustained-rate search)
-#   BENCH_CONNECTIONS=10000 BENCH_HOLD=60 BENCH_SAMPLE=10          (capacity hold)
+#   BENCH_CONNECTIONS=10000 BENCH_HOLD=600 BENCH_SAMPLE=30         (capacity hold)
 #   BENCH_BUILD_DIR=build   BENCH_ONLY=depot|reference (one server only)
 # Everything listens on 127.0.0.1 only.
 set -euo pipefail
@@ -21,8 +22,8 @@ step_seconds="${BENCH_STEP_SECONDS:-10}"
 step_factor="${BENCH_STEP_FACTOR:-1.25}"
 max_steps="${BENCH_MAX_STEPS:-26}"
 connections="${BENCH_CONNECTIONS:-10000}"
-hold="${BENCH_HOLD:-60}"
-sample="${BENCH_SAMPLE:-10}"
+hold="${BENCH_HOLD:-600}"
+sample="${BENCH_SAMPLE:-30}"
 password="bench-$RANDOM-$RANDOM"
 
 hub="$build/server/depot-hub"
