@@ -65,10 +65,10 @@ void SocketIoClient::close()
         m_session->close();
 }
 
-Socket *SocketIoClient::socketIn(const QString &nsp) const
+Socket *SocketIoClient::socketIn(QAnyStringView nsp) const
 {
     for (const auto &[name, socket] : m_sockets) {
-        if (name == nsp)
+        if (QAnyStringView(name) == nsp)
             return socket;
     }
     return nullptr;
@@ -116,11 +116,7 @@ bool SocketIoClient::takeRawEvent(QByteArrayView text)
     const std::optional<socketio::EventView> event = socketio::peekEvent(text);
     if (!event)
         return false;
-    Socket *socket = nullptr;
-    for (const auto &[name, s] : std::as_const(m_sockets)) {
-        if (name == QLatin1StringView(event->nsp))
-            socket = s;
-    }
+    Socket *socket = socketIn(event->nsp); // printable ASCII: as UTF-8, the same text
     if (!socket)
         return false;
     const Namespace::RawEventHandler *handler = socket->nsp().rawEventHandler(event->name);

@@ -4,6 +4,7 @@
 #include "protocol/socketio.h"
 #include "transport/engineiosession.h"
 
+#include <QAnyStringView>
 #include <QBasicTimer>
 #include <QHash>
 #include <QObject>
@@ -48,7 +49,7 @@ private:
     EngineIoSession *m_session;
     SocketIoServer &m_server;
     socketio::Decoder m_decoder;
-    Socket *socketIn(const QString &nsp) const;
+    Socket *socketIn(QAnyStringView nsp) const;
     // Hands a plain EVENT to its namespace's raw handler, if it has one and takes it.
     bool takeRawEvent(QByteArrayView text);
 
