@@ -107,18 +107,40 @@ template <class T> QJsonArray toArray(const std::vector<T> &items, auto &&toJson
     return array;
 }
 
+// A fix's numeric fields and their ranges, for the general and the plain parser alike.
+struct NumberField
+{
+    QLatin1StringView name;
+    double min;
+    double max;
+};
+constexpr NumberField kLatitude{QLatin1StringView("latitude"), -90, 90};
+constexpr NumberField kLongitude{QLatin1StringView("longitude"), -180, 180};
+constexpr NumberField kAccuracy{QLatin1StringView("accuracy"), 0, 1e7};
+constexpr NumberField kSpeed{QLatin1StringView("speed"), 0, 1e4};
+constexpr NumberField kHeading{QLatin1StringView("heading"), 0, 360};
+
+// Epoch seconds or milliseconds, as GPS apps send them: below 1e11 it can only be seconds.
+qint64 epochMs(double n)
+{
+    return n < 1e11 ? qint64(n * 1000) : qint64(n);
+}
+
+// A clock running ahead on the phone must not make later fixes look old.
+QDateTime notAfter(const QDateTime &t, const QDateTime &now)
+{
+    return !t.isValid() || t > now ? now : t;
+}
+
 QDateTime parseTimestamp(const QJsonValue &v, bool *ok)
 {
     *ok = true;
     if (v.isUndefined() || v.isNull())
         return {};
     if (v.isDouble()) {
-        // Epoch seconds or milliseconds, as GPS apps send them.
         const double n = v.toDouble();
-        if (std::isfinite(n) && n > 0) {
-            const qint64 ms = n < 1e11 ? qint64(n * 1000) : qint64(n);
-            return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
-        }
+        if (std::isfinite(n) && n > 0)
+            return QDateTime::fromMSecsSinceEpoch(epochMs(n), Qt::UTC);
     } else if (v.isString()) {
         const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
         if (t.isValid())
@@ -434,12 +456,18 @@ HttpResponse RestApi::getCourier(const Principal &caller, const QString &id)
 Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now)
 {
     json::FieldReader f(body);
+    auto required = [&f](const NumberField &n) {
+        return f.requiredNumber(QString(n.name), n.min, n.max);
+    };
+    auto optional = [&f](const NumberField &n) {
+        return f.optionalNumber(QString(n.name), n.min, n.max);
+    };
     Location fix;
-    fix.latitude = f.requiredNumber(QStringLiteral("latitude"), -90, 90);
-    fix.longitude = f.requiredNumber(QStringLiteral("longitude"), -180, 180);
-    fix.accuracy = f.optionalNumber(QStringLiteral("accuracy"), 0, 1e7);
-    fix.speed = f.optionalNumber(QStringLiteral("speed"), 0, 1e4);
-    fix.heading = f.optionalNumber(QStringLiteral("heading"), 0, 360);
+    fix.latitude = required(kLatitude);
+    fix.longitude = required(kLongitude);
+    fix.accuracy = optional(kAccuracy);
+    fix.speed = optional(kSpeed);
+    fix.heading = optional(kHeading);
     if (!f.ok())
         return f.error();
     bool ok = true;
@@ -447,48 +475,42 @@ Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now
     if (!ok)
         return makeError(ErrorCode::ValidationFailed,
                          QStringLiteral("timestamp must be ISO 8601 or epoch milliseconds"));
-    // A clock running ahead on the phone must not make later fixes look old.
-    if (!fix.timestamp.isValid() || fix.timestamp > now)
-        fix.timestamp = now;
+    fix.timestamp = notAfter(fix.timestamp, now);
     return fix;
 }
 
 std::optional<Location> RestApi::parsePlainFix(const json::ScalarObject &body, const QDateTime &now)
 {
     using Kind = json::Scalar::Kind;
-    using namespace Qt::Literals::StringLiterals;
-    auto number = [&body](QLatin1StringView key, double min, double max, bool required,
-                          std::optional<double> *out) {
-        const json::Scalar *v = body.find(key);
+    auto number = [&body](const NumberField &n, bool required, std::optional<double> *out) {
+        const json::Scalar *v = body.find(n.name);
         if (!v || v->kind == Kind::Null)
             return !required;
-        if (v->kind != Kind::Number || v->number < min || v->number > max)
+        if (v->kind != Kind::Number || v->number < n.min || v->number > n.max)
             return false;
         *out = v->number;
         return true;
     };
     std::optional<double> latitude, longitude;
     Location fix;
-    if (!number("latitude"_L1, -90, 90, true, &latitude) ||
-        !number("longitude"_L1, -180, 180, true, &longitude) ||
-        !number("accuracy"_L1, 0, 1e7, false, &fix.accuracy) ||
-        !number("speed"_L1, 0, 1e4, false, &fix.speed) ||
-        !number("heading"_L1, 0, 360, false, &fix.heading))
+    if (!number(kLatitude, true, &latitude) || !number(kLongitude, true, &longitude) ||
+        !number(kAccuracy, false, &fix.accuracy) || !number(kSpeed, false, &fix.speed) ||
+        !number(kHeading, false, &fix.heading))
         return std::nullopt;
     fix.latitude = *latitude;
     fix.longitude = *longitude;
-    if (const json::Scalar *t = body.find("timestamp"_L1); t && t->kind != Kind::Null) {
+    if (const json::Scalar *t = body.find(QLatin1StringView("timestamp"));
+        t && t->kind != Kind::Null) {
         std::optional<qint64> ms;
         if (t->kind == Kind::Number && t->number > 0)
-            ms = t->number < 1e11 ? qint64(t->number * 1000) : qint64(t->number); // as parseFix
+            ms = epochMs(t->number);
         else if (t->kind == Kind::String)
             ms = parseUtcTimestampMs(t->string);
         if (!ms)
             return std::nullopt;
         fix.timestamp = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
     }
-    if (!fix.timestamp.isValid() || fix.timestamp > now)
-        fix.timestamp = now;
+    fix.timestamp = notAfter(fix.timestamp, now);
     return fix;
 }
 
