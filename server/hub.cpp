@@ -127,7 +127,12 @@ std::optional<StartError> Hub::start()
     m_locations->prune();
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
+    // Raised to its hard limit by then (raiseOpenFileLimit()), so the caps fit what is there.
+    const ConnectionCaps caps = m_config.connectionCaps(openFileLimit());
+    m_connections = std::make_shared<ConnectionGate>(caps.total, caps.perAddress);
     m_http = new HttpServer(this);
+    m_http->setConnectionLimits(m_config.connectionLimits);
+    m_http->setConnectionGate(m_connections);
     m_http->setFallbackHandler(
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_rest->handle(r, exchange);
@@ -135,6 +140,7 @@ std::optional<StartError> Hub::start()
 
     EngineIoServer::Options engineOptions;
     engineOptions.corsOrigin = m_config.corsOrigin;
+    engineOptions.maxUnauthenticatedPerAddress = caps.unauthenticatedPerAddress;
     m_engine = new EngineIoServer(engineOptions, this);
     m_http->addEndpoint(QStringLiteral("/socket.io/"), m_engine);
     SocketIoServer::Options realtimeOptions;
@@ -183,6 +189,8 @@ std::optional<StartError> Hub::start()
     // GPS apps get their own port too; Depot still runs without it, so a clash only warns.
     if (m_config.osmandPort != 0) {
         m_osmandHttp = new HttpServer(this);
+        m_osmandHttp->setConnectionLimits(m_config.connectionLimits);
+        m_osmandHttp->setConnectionGate(m_connections);
         m_osmandHttp->setFallbackHandler(osmand);
         m_osmandPort = m_osmandHttp->listenOn(m_config.host, m_config.osmandPort, &error);
         if (m_osmandPort == 0)

@@ -11,6 +11,7 @@ class QLockFile;
 namespace depot {
 
 class AuthService;
+class ConnectionGate;
 class EngineIoServer;
 class SocketApi;
 class SocketIoServer;
@@ -68,6 +69,8 @@ public:
     DispatchService &dispatch() { return *m_dispatch; }
     AuthService &auth() { return *m_auth; }
     HttpServer &http() { return *m_http; }
+    /// Open connections on all ports, counted against the caps.
+    const ConnectionGate &connections() const { return *m_connections; }
     SocketIoServer &realtime() { return *m_realtime; }
     LocationIngest &locations() { return *m_locations; }
 
@@ -84,6 +87,7 @@ private:
     std::unique_ptr<AuthService> m_auth;
     std::unique_ptr<LocationIngest> m_locations;
     std::unique_ptr<RestApi> m_rest;
+    std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;
     EngineIoServer *m_engine = nullptr;
     SocketIoServer *m_realtime = nullptr;

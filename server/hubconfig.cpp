@@ -63,6 +63,18 @@ std::optional<Error> readTls(const QCommandLineParser &parser, const QProcessEnv
 
 } // namespace
 
+ConnectionCaps HubConfig::connectionCaps(qint64 openFileLimit) const
+{
+    ConnectionCaps caps = defaultConnectionCaps(openFileLimit);
+    if (maxConnections >= 0)
+        caps.total = maxConnections;
+    if (maxConnectionsPerAddress >= 0)
+        caps.perAddress = maxConnectionsPerAddress;
+    if (maxUnauthenticatedPerAddress >= 0)
+        caps.unauthenticatedPerAddress = maxUnauthenticatedPerAddress;
+    return caps;
+}
+
 QString hubOptionsText(const char *sourceText, const QTranslator *translator)
 {
     if (translator) {
@@ -135,6 +147,25 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
              "depot::HubOptions",
              "The unencrypted PEM private key of --tls-cert. Env: DEPOT_TLS_KEY.")),
          QStringLiteral("file")},
+        {QStringLiteral("max-connections"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Open connections on all ports together; more are answered 503; "
+                                "0: no cap [7/8 of the open-file limit less 64]. "
+                                "Env: DEPOT_MAX_CONNECTIONS.")),
+         QStringLiteral("n")},
+        {QStringLiteral("max-connections-per-address"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Open connections from one client address; more are answered 503; "
+                                "0: no cap [1/8 of --max-connections]. "
+                                "Env: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.")),
+         QStringLiteral("n")},
+        {QStringLiteral("max-unauthenticated-per-address"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Socket.IO sessions from one client address that have not "
+                                "connected with a valid token yet; more are refused; 0: no cap "
+                                "[1/8 of --max-connections-per-address]. "
+                                "Env: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.")),
+         QStringLiteral("n")},
         {QStringLiteral("tiles"),
          text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                 "Map tiles from this MBTiles file (offline), for the console and "
@@ -188,6 +219,14 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     if (auto e = integer(QStringLiteral("osmand-port"), 0, 65535, c.osmandPort))
         return *e;
     if (auto e = integer(QStringLiteral("location-interval"), 0, 86400, c.locationIntervalSeconds))
+        return *e;
+    if (auto e = integer(QStringLiteral("max-connections"), 0, 10'000'000, c.maxConnections))
+        return *e;
+    if (auto e = integer(QStringLiteral("max-connections-per-address"), 0, 10'000'000,
+                         c.maxConnectionsPerAddress))
+        return *e;
+    if (auto e = integer(QStringLiteral("max-unauthenticated-per-address"), 0, 10'000'000,
+                         c.maxUnauthenticatedPerAddress))
         return *e;
     if (const auto value = lookup(parser, env, QStringLiteral("location-distance"))) {
         bool ok = false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dispatch/result.h"
+#include "transport/connectionlimits.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -33,6 +34,15 @@ struct HubConfig
     QString tilesFile;
     QString tileUrl = defaultTileUrl();
     QString tileCache;
+    // Caps on connections (see ConnectionCaps); -1 derives one from the open-file limit at start.
+    int maxConnections = -1;
+    int maxConnectionsPerAddress = -1;
+    int maxUnauthenticatedPerAddress = -1;
+    // Output bound and timeouts of every connection; no flags, tests shorten them.
+    ConnectionLimits connectionLimits;
+
+    /// The caps to apply under `openFileLimit`: the flags' where given, else the defaults.
+    ConnectionCaps connectionCaps(qint64 openFileLimit) const;
 
     bool usesTls() const { return tlsSelfSigned || !tlsCertificateFile.isEmpty(); }
     static QString defaultTileUrl()

@@ -140,6 +140,7 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
         if (Socket *socket = nsp->connectClient(this, packet.data.toObject())) {
             m_sockets.append({packet.nsp, socket});
             m_connectTimer.stop();
+            m_session->markAuthenticated();
         }
         return;
     }

@@ -55,9 +55,29 @@ QString EngineIoServer::newSessionId() const
     return id;
 }
 
+int EngineIoServer::unauthenticatedCount(const QHostAddress &address) const
+{
+    return m_unauthenticated.value(clientAddress(address));
+}
+
+bool EngineIoServer::admitsNewSession(const QHostAddress &address) const
+{
+    return m_options.maxUnauthenticatedPerAddress <= 0 ||
+           unauthenticatedCount(address) < m_options.maxUnauthenticatedPerAddress;
+}
+
+void EngineIoServer::sessionAuthenticated(EngineIoSession *session)
+{
+    auto it = m_unauthenticated.find(session->m_address);
+    if (it != m_unauthenticated.end() && --*it <= 0)
+        m_unauthenticated.erase(it);
+}
+
 EngineIoSession *EngineIoServer::createSession(Transport transport, const QHostAddress &address)
 {
     auto *session = new EngineIoSession(this, newSessionId(), transport);
+    session->m_address = clientAddress(address);
+    ++m_unauthenticated[session->m_address];
     m_sessions.insert(session->id(), session);
     ++m_openCount;
     qCDebug(lcTransport) << "engine.io session" << session->id() << "opened from" << address
@@ -68,6 +88,10 @@ EngineIoSession *EngineIoServer::createSession(Transport transport, const QHostA
 void EngineIoServer::sessionClosed(EngineIoSession *session, bool reachable)
 {
     --m_openCount;
+    if (!session->m_authenticated) {
+        session->m_authenticated = true; // counted once
+        sessionAuthenticated(session);
+    }
     if (!reachable)
         m_sessions.remove(session->id());
 }
@@ -161,6 +185,18 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
         exchange->respond(errorResponse(*error));
         return;
     }
+    if (!admitsNewSession(request.remoteAddress)) {
+        qCInfo(lcTransport) << "engine.io handshake refused: too many unauthenticated sessions from"
+                            << request.remoteAddress;
+        HttpResponse busy = HttpResponse::error(
+            503, QStringLiteral("too_many_sessions"),
+            QStringLiteral("too many sessions from this address are still connecting"));
+        busy.withHeader("Retry-After", "1");
+        if (!m_options.corsOrigin.isEmpty())
+            busy.withHeader("Access-Control-Allow-Origin", m_options.corsOrigin);
+        exchange->respond(busy);
+        return;
+    }
 
     EngineIoSession *s = createSession(Transport::Polling, request.remoteAddress);
     exchange->respond(payloadResponse(engineio::encodeText(
@@ -183,8 +219,10 @@ bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
         // does: clients expect an ordinary close there, not a failed handshake.
         return session(sid) != nullptr;
     }
+    // Past the cap of sessions still connecting from one address the upgrade is refused.
     return !engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport,
-                                     "GET", true);
+                                     "GET", true) &&
+           admitsNewSession(request.remoteAddress);
 }
 
 void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
@@ -209,7 +247,8 @@ void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
         return;
     }
     if (engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport, "GET",
-                                 true)) {
+                                 true) ||
+        !admitsNewSession(request.remoteAddress)) {
         link.release()->dispose();
         return;
     }

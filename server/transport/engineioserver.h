@@ -22,6 +22,10 @@ public:
         int upgradeTimeoutMs = 10000;
         /// What one session may have waiting for a slow client before it is dropped.
         qint64 maxBufferedBytes = 4 * 1024 * 1024;
+        /// Sessions per client address that have not completed an accepted Socket.IO CONNECT
+        /// (see EngineIoSession::markAuthenticated()); past it a handshake is answered 503 or
+        /// its upgrade refused. 0: no limit.
+        int maxUnauthenticatedPerAddress = 0;
         /// Access-Control-Allow-Origin on every polling response; empty sends no CORS headers.
         QByteArray corsOrigin = "*";
     };
@@ -32,6 +36,8 @@ public:
     const Options &options() const { return m_options; }
     /// Open sessions.
     int sessionCount() const { return m_openCount; }
+    /// Open sessions from `address` not marked authenticated yet.
+    int unauthenticatedCount(const QHostAddress &address) const;
     EngineIoSession *session(const QString &sid) const;
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
@@ -47,6 +53,8 @@ private:
     friend class EngineIoSession;
 
     EngineIoSession *createSession(engineio::Transport transport, const QHostAddress &address);
+    bool admitsNewSession(const QHostAddress &address) const;
+    void sessionAuthenticated(EngineIoSession *session);
     QString newSessionId() const;
     // Called by a session that has just closed; `reachable` keeps it findable for a last poll.
     void sessionClosed(EngineIoSession *session, bool reachable);
@@ -59,6 +67,7 @@ private:
 
     Options m_options;
     QHash<QString, EngineIoSession *> m_sessions;
+    QHash<QHostAddress, int> m_unauthenticated;
     int m_openCount = 0;
 };
 

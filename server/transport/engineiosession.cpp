@@ -75,6 +75,14 @@ void EngineIoSession::close()
     end(QStringLiteral("server close"), Ending::Server);
 }
 
+void EngineIoSession::markAuthenticated()
+{
+    if (m_authenticated || m_state != State::Open)
+        return;
+    m_authenticated = true;
+    m_server->sessionAuthenticated(this);
+}
+
 void EngineIoSession::startHeartbeat()
 {
     m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);

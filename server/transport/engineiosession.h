@@ -5,6 +5,7 @@
 
 #include <QBasicTimer>
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QMetaObject>
 #include <QObject>
@@ -52,6 +53,9 @@ public:
     void send(const engineio::Frame &frame);
     /// Closes from the server side: the client gets a Close packet, then closed("server close").
     void close();
+    /// The client completed an accepted Socket.IO CONNECT: the session no longer counts toward
+    /// the cap of sessions still connecting from its address.
+    void markAuthenticated();
 
 Q_SIGNALS:
     /// An incoming Message packet: text without its leading '4', or raw binary bytes.
@@ -112,6 +116,8 @@ private:
     EngineIoServer *m_server;
     Receiver *m_receiver = nullptr;
     const QString m_id;
+    QHostAddress m_address;
+    bool m_authenticated = false;
     engineio::Transport m_transport;
     State m_state = State::Open;
     Upgrade m_upgrade = Upgrade::None;

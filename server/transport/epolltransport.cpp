@@ -29,8 +29,8 @@ namespace {
 
 // A request head longer than this is no WebSocket upgrade a client sends; Qt's server judges it.
 constexpr qsizetype kMaxHeadBytes = 8192;
-// A connection that sends no complete head in time goes to Qt's server, which applies its own.
-constexpr int kHeadTimeoutMs = 10000;
+// A refused connection is read and dropped this long, so that its 503 is not lost to a reset.
+constexpr int kRefusalLingerMs = 1000;
 // A peer that never completes the closing handshake must not keep its socket.
 constexpr int kCloseGraceMs = 5000;
 constexpr int kEventsPerWait = 256;
@@ -108,6 +108,7 @@ public:
         Open,    // a WebSocket link
         Closing, // a Close frame is out (or going); waiting for the peer's, or its grace
         Closed,  // the descriptor is closed; the object waits for its owner or the reaper
+        Refused, // answered 503; what the client still sends is read and dropped
     };
 
     Connection(EpollTransport *transport, int fd)
@@ -132,9 +133,15 @@ public:
         if (m_out.size() >= kEagerFlushBytes)
             flush();
         m_transport->markDirty(this);
+        if (!m_paused && m_out.size() > m_transport->m_limits.maxUnsentBytes)
+            updateBackpressure();
     }
     void readable();
     void writable();
+    // Stops reading while the client leaves too much output unread; resumes once it drained.
+    void updateBackpressure();
+    void watchEvents();
+    void discardInput();
     // Writes what it can; false when the connection broke.
     bool flush();
     // Sends a Close frame and waits for the peer's (or the grace period).
@@ -156,7 +163,9 @@ public:
     bool m_owned = false;   // a session holds it: only dispose() may delete it
     bool m_retired = false; // in the graveyard
     bool m_shutdownAfterFlush = false;
-    qint64 m_deadlineMs = 0; // for heads and closing links
+    bool m_paused = false;   // not read: the client does not read its output
+    qint64 m_deadlineMs = 0; // for heads, closing links, stalled links and refusals
+    ConnectionTicket m_ticket;
     QByteArray m_in;         // the unread tail of a frame
     QByteArray m_out;        // bytes the kernel did not take yet
     websocket::MessageReader m_reader{Role::Server, 1000000};
@@ -203,7 +212,7 @@ void EpollTransport::Connection::closeNow(bool notify)
 {
     if (m_state == State::Closed)
         return;
-    const bool wasLink = m_state != State::Head;
+    const bool wasLink = m_state != State::Head && m_state != State::Refused;
     m_state = State::Closed;
     EpollTransport *t = m_transport;
     ::epoll_ctl(t->m_epoll, EPOLL_CTL_DEL, m_fd, nullptr);
@@ -211,6 +220,9 @@ void EpollTransport::Connection::closeNow(bool notify)
     m_fd = -1;
     m_in.clear();
     m_out.clear();
+    m_ticket.reset();
+    if (std::exchange(m_paused, false))
+        --t->m_pausedCount;
     if (wasLink)
         --t->m_linkCount;
     if (notify && m_listener)
@@ -225,6 +237,10 @@ void EpollTransport::Connection::readable()
     for (int round = 0; round < kReadsPerEvent; ++round) {
         if (m_state != State::Open && m_state != State::Closing)
             return;
+        if (m_paused || m_out.size() > m_transport->m_limits.maxUnsentBytes) {
+            updateBackpressure();
+            return;
+        }
         const ssize_t n = ::recv(m_fd, chunk.data(), chunk.size(), 0);
         if (n == 0) {
             closeNow(true);
@@ -325,14 +341,57 @@ bool EpollTransport::Connection::flush()
     const bool wantWrite = !m_out.isEmpty();
     if (wantWrite != m_wantWrite) {
         m_wantWrite = wantWrite;
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP | (wantWrite ? EPOLLOUT : 0);
-        ev.data.ptr = this;
-        ::epoll_ctl(m_transport->m_epoll, EPOLL_CTL_MOD, m_fd, &ev);
+        watchEvents();
     }
+    if (m_paused)
+        updateBackpressure();
     if (!wantWrite && m_shutdownAfterFlush)
         closeNow(false);
     return true;
+}
+
+void EpollTransport::Connection::watchEvents()
+{
+    epoll_event ev{};
+    // A paused link is not told about input or a half-close it would not read anyway.
+    ev.events = (m_paused ? 0 : EPOLLIN | EPOLLRDHUP) | (m_wantWrite ? EPOLLOUT : 0);
+    ev.data.ptr = this;
+    ::epoll_ctl(m_transport->m_epoll, EPOLL_CTL_MOD, m_fd, &ev);
+}
+
+void EpollTransport::Connection::updateBackpressure()
+{
+    const ConnectionLimits &limits = m_transport->m_limits;
+    if (!m_paused && m_out.size() > limits.maxUnsentBytes) {
+        m_paused = true;
+        ++m_transport->m_pausedCount;
+        qCDebug(lcTransport) << "websocket paused:" << m_out.size() << "bytes unread by the client";
+        watchEvents();
+        if (m_state == State::Open)
+            m_transport->watchDeadline(this, nowMs() + limits.stallTimeoutMs);
+    } else if (m_paused && m_out.size() <= limits.maxUnsentBytes / 2) {
+        m_paused = false;
+        --m_transport->m_pausedCount;
+        watchEvents();
+        if (m_state == State::Open)
+            m_transport->unwatchDeadline(this); // level-triggered: waiting input is read next pass
+    }
+}
+
+void EpollTransport::Connection::discardInput()
+{
+    thread_local std::array<char, kReadChunk> chunk;
+    for (;;) {
+        const ssize_t n = ::recv(m_fd, chunk.data(), chunk.size(), 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        closeNow(false); // the client closed, or the connection broke
+        return;
+    }
 }
 
 void EpollTransport::Connection::writable()
@@ -383,7 +442,16 @@ EpollTransport::~EpollTransport()
         ::close(m_epoll);
 }
 
-void EpollTransport::adopt(int fd)
+void EpollTransport::setLimits(const ConnectionLimits &limits)
+{
+    m_limits = limits;
+    // Deadlines are checked often enough to keep short timeouts (a test's) roughly on time.
+    if (m_deadlineTimer)
+        m_deadlineTimer->setInterval(
+            std::clamp(std::min(limits.headTimeoutMs, limits.stallTimeoutMs) / 4, 20, 1000));
+}
+
+void EpollTransport::adopt(int fd, ConnectionTicket ticket)
 {
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
@@ -393,6 +461,7 @@ void EpollTransport::adopt(int fd)
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     auto *c = new Connection(this, fd);
+    c->m_ticket = std::move(ticket);
     c->m_next = m_first;
     if (m_first)
         m_first->m_prev = c;
@@ -405,8 +474,40 @@ void EpollTransport::adopt(int fd)
         handBack(c);
         return;
     }
-    watchDeadline(c, nowMs() + kHeadTimeoutMs);
+    watchDeadline(c, nowMs() + m_limits.headTimeoutMs);
     readHead(c); // the request often arrived with the connection
+    reap();
+}
+
+void EpollTransport::refuseBusy(int fd)
+{
+    const QByteArray bytes = HttpResponse::error(503, QStringLiteral("too_many_connections"),
+                                                 QStringLiteral("too many open connections; "
+                                                                "try again later"))
+                                 .withHeader("Connection", "close")
+                                 .withHeader("Retry-After", "1")
+                                 .serialize();
+    // A fresh socket's send buffer takes a short answer whole.
+    ::send(fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
+    const int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    auto *c = new Connection(this, fd);
+    c->m_state = Connection::State::Refused;
+    c->m_next = m_first;
+    if (m_first)
+        m_first->m_prev = c;
+    m_first = c;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.ptr = c;
+    if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        c->closeNow(false);
+        reap();
+        return;
+    }
+    watchDeadline(c, nowMs() + kRefusalLingerMs);
+    c->discardInput();
     reap();
 }
 
@@ -422,6 +523,10 @@ void EpollTransport::onReady()
         const uint32_t e = events[i].events;
         if (c->m_state == Connection::State::Head) {
             readHead(c);
+            continue;
+        }
+        if (c->m_state == Connection::State::Refused) {
+            c->discardInput();
             continue;
         }
         if (e & EPOLLOUT)
@@ -530,8 +635,9 @@ void EpollTransport::handBack(Connection *c)
     ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c->m_fd, nullptr);
     const int fd = std::exchange(c->m_fd, -1);
     c->m_state = Connection::State::Closed;
+    ConnectionTicket ticket = std::move(c->m_ticket);
     retire(c);
-    m_callbacks.handBack(fd);
+    m_callbacks.handBack(fd, std::move(ticket));
 }
 
 void EpollTransport::markDirty(Connection *c)
@@ -613,6 +719,11 @@ void EpollTransport::watchDeadline(Connection *c, qint64 deadlineMs)
         m_deadlineTimer->start();
 }
 
+void EpollTransport::unwatchDeadline(Connection *c)
+{
+    m_timed.erase(std::remove(m_timed.begin(), m_timed.end(), c), m_timed.end());
+}
+
 void EpollTransport::checkDeadlines()
 {
     const qint64 now = nowMs();
@@ -626,10 +737,19 @@ void EpollTransport::checkDeadlines()
     }();
     for (Connection *c : due) {
         m_timed.erase(std::remove(m_timed.begin(), m_timed.end(), c), m_timed.end());
-        if (c->m_state == Connection::State::Head)
-            handBack(c); // Qt's server answers a slow or odd request as it always has
-        else if (c->m_state == Connection::State::Closing)
+        if (c->m_state == Connection::State::Head) {
+            qCDebug(lcTransport) << "connection closed: no request head in time";
+            c->closeNow(false);
+        } else if (c->m_state == Connection::State::Closing) {
             c->closeNow(true);
+        } else if (c->m_state == Connection::State::Refused) {
+            c->closeNow(false);
+        } else if (c->m_state == Connection::State::Open && c->m_paused) {
+            // It cannot even receive a Close frame: its output is not read.
+            qCInfo(lcTransport) << "websocket closed: output unread for"
+                                << m_limits.stallTimeoutMs << "ms";
+            c->closeNow(true);
+        }
     }
     if (m_timed.empty())
         m_deadlineTimer->stop();

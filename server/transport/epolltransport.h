@@ -1,5 +1,6 @@
 #pragma once
 
+#include "connectionlimits.h"
 #include "httpmessage.h"
 
 #include <QObject>
@@ -31,7 +32,7 @@ public:
     struct Callbacks
     {
         /// Takes a connection that is not a WebSocket upgrade; its bytes are still unread.
-        std::function<void(int fd)> handBack;
+        std::function<void(int fd, ConnectionTicket ticket)> handBack;
         /// The endpoint that takes this upgrade request, or null to refuse it with 400.
         std::function<HttpEndpoint *(const HttpRequest &request)> upgradeEndpoint;
     };
@@ -41,10 +42,17 @@ public:
 
     /// False when the epoll descriptor could not be made; then adopt() must not be called.
     bool isValid() const { return m_epoll >= 0; }
-    /// Takes a freshly accepted plain TCP connection.
-    void adopt(int fd);
+    /// Bounds on output, head time and stalls; call before adopting connections.
+    void setLimits(const ConnectionLimits &limits);
+    /// Takes a freshly accepted plain TCP connection and its place among the open connections.
+    void adopt(int fd, ConnectionTicket ticket = {});
+    /// Answers a freshly accepted connection 503 at once (a cap is reached) and closes it once
+    /// the client has closed or a second has passed.
+    void refuseBusy(int fd);
     /// Open WebSocket links.
     int linkCount() const { return m_linkCount; }
+    /// Links not read because their client leaves too much output unread.
+    int pausedCount() const { return m_pausedCount; }
 
     class Connection;
 
@@ -63,14 +71,17 @@ private:
     void reap();
     void checkDeadlines();
     void watchDeadline(Connection *c, qint64 deadlineMs);
+    void unwatchDeadline(Connection *c);
 
     Callbacks m_callbacks;
+    ConnectionLimits m_limits;
     int m_epoll = -1;
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_deadlineTimer = nullptr;
     bool m_inPass = false;
     bool m_flushPosted = false;
     int m_linkCount = 0;
+    int m_pausedCount = 0;
     Connection *m_first = nullptr;     // every connection with an open descriptor, doubly linked
     std::vector<Connection *> m_dirty; // links with bytes to write
     std::vector<Connection *> m_timed; // heads and closing links, with deadlines

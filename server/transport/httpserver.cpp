@@ -1,5 +1,6 @@
 #include "httpserver.h"
 
+#include "connectionguard.h"
 #include "epolltransport.h"
 #include "qtwebsocketlink.h"
 
@@ -18,60 +19,47 @@ namespace depot {
 
 namespace {
 
-// Headers and the request line may add this much to the largest body before a request is cut off.
-constexpr qint64 kHeaderAllowance = 64 * 1024;
-constexpr char kBytesProperty[] = "depot.requestBytes";
-
-/// Counts what a connection sends for its current request, before the HTTP parser buffers it,
-/// so that an endless header or body is refused instead of filling memory. Connected before the
-/// HTTP server's own slot, so it runs first on every read.
-void installRequestGuard(QTcpSocket *socket, qint64 limit)
+QString peerKey(const QHostAddress &address, quint16 port)
 {
-    socket->setProperty(kBytesProperty, qint64(0));
-    QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, limit] {
-        const qint64 seen =
-            socket->property(kBytesProperty).toLongLong() + socket->bytesAvailable();
-        socket->setProperty(kBytesProperty, seen);
-        if (seen <= limit)
-            return;
-        HttpResponse tooLarge = HttpResponse::error(
-            413, QStringLiteral("payload_too_large"),
-            QStringLiteral("the request is larger than %1 bytes").arg(limit - kHeaderAllowance));
-        socket->write(tooLarge.withHeader("Connection", "close").serialize());
-        socket->disconnectFromHost();
-        socket->readAll(); // nothing of it reaches the parser
-    });
+    return address.toString() + QLatin1Char('#') + QString::number(port);
 }
 
 class GuardedTcpServer : public QTcpServer
 {
 public:
-    GuardedTcpServer(qint64 limit, QObject *parent)
+    GuardedTcpServer(qint64 maxBodyBytes, const ConnectionLimits &limits,
+                     std::shared_ptr<ConnectionGate> gate, QObject *parent)
         : QTcpServer(parent)
-        , m_limit(limit)
+        , m_maxBodyBytes(maxBodyBytes)
+        , m_limits(limits)
+        , m_gate(std::move(gate))
     {}
 
     /// New connections go to this transport first; it hands back what is not a WebSocket.
     void setEpollTransport(EpollTransport *transport) { m_epoll = transport; }
 
     /// Serves a connection the epoll transport handed back, its bytes still unread.
-    void takeBack(int fd)
+    void takeBack(int fd, ConnectionTicket ticket)
     {
-        if (addSocket(fd))
+        if (addSocket(fd, std::move(ticket), false))
             Q_EMIT newConnection();
     }
 
 protected:
     void incomingConnection(qintptr handle) override
     {
-        if (m_epoll)
-            m_epoll->adopt(int(handle));
+        bool admitted = true;
+        ConnectionTicket ticket = admitConnection(m_gate, int(handle), &admitted);
+        if (m_epoll && admitted)
+            m_epoll->adopt(int(handle), std::move(ticket));
+        else if (m_epoll)
+            m_epoll->refuseBusy(int(handle));
         else
-            addSocket(handle);
+            addSocket(handle, std::move(ticket), !admitted);
     }
 
 private:
-    bool addSocket(qintptr handle)
+    bool addSocket(qintptr handle, ConnectionTicket ticket, bool refused)
     {
         auto *socket = new QTcpSocket(this);
         if (!socket->setSocketDescriptor(handle)) {
@@ -81,12 +69,14 @@ private:
         // Small frames leave at once: with Nagle's algorithm one written while the previous is
         // unacknowledged waits for the client's delayed ACK, up to 40 ms on Linux.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        installRequestGuard(socket, m_limit);
+        new ConnectionGuard(socket, m_limits, m_maxBodyBytes, std::move(ticket), refused);
         addPendingConnection(socket);
         return true;
     }
 
-    qint64 m_limit;
+    qint64 m_maxBodyBytes;
+    ConnectionLimits m_limits;
+    std::shared_ptr<ConnectionGate> m_gate;
     EpollTransport *m_epoll = nullptr;
 };
 
@@ -122,6 +112,15 @@ HttpExchange::HttpExchange(QTcpSocket *socket)
     : m_socket(socket)
 {}
 
+HttpExchange::~HttpExchange()
+{
+    // Dropped unanswered: the connection waits for nothing any more.
+    if (!m_answered && m_socket) {
+        if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
+            guard->responseWritten();
+    }
+}
+
 bool HttpExchange::connected() const
 {
     return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
@@ -135,6 +134,8 @@ void HttpExchange::respond(const HttpResponse &response)
     if (!connected())
         return;
     m_socket->write(response.serialize());
+    if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
+        guard->responseWritten();
 }
 
 HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure)
@@ -174,24 +175,29 @@ void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
 quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString *error,
                              bool *addressInUse)
 {
-    const qint64 limit = m_maxBodyBytes + kHeaderAllowance;
     QTcpServer *server = nullptr;
     if (m_tls) {
         auto *ssl = new QSslServer(this);
         ssl->setSslConfiguration(*m_tls);
-        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl, [limit](QSslSocket *socket) {
+        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl, [this](QSslSocket *socket) {
             // As on the plain port: small frames leave at once, not after a delayed ACK.
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            installRequestGuard(socket, limit);
+            bool admitted = true;
+            ConnectionTicket ticket =
+                admitConnection(m_gate, int(socket->socketDescriptor()), &admitted);
+            new ConnectionGuard(socket, m_limits, m_maxBodyBytes, std::move(ticket), !admitted);
         });
         server = ssl;
     } else {
-        auto *plain = new GuardedTcpServer(limit, this);
+        auto *plain = new GuardedTcpServer(m_maxBodyBytes, m_limits, m_gate, this);
         if (m_useEpoll) {
             m_epoll = new EpollTransport(
-                {[plain](int fd) { plain->takeBack(fd); },
+                {[plain](int fd, ConnectionTicket ticket) {
+                     plain->takeBack(fd, std::move(ticket));
+                 },
                  [this](const HttpRequest &request) { return upgradeEndpoint(request); }},
                 plain);
+            m_epoll->setLimits(m_limits);
             if (m_epoll->isValid())
                 plain->setEpollTransport(m_epoll);
         }
@@ -231,9 +237,20 @@ int HttpServer::epollLinkCount() const
     return m_epoll ? m_epoll->linkCount() : 0;
 }
 
+int HttpServer::pausedConnectionCount() const
+{
+    int paused = m_epoll ? m_epoll->pausedCount() : 0;
+    const auto guards = findChildren<ConnectionGuard *>();
+    for (const ConnectionGuard *guard : guards)
+        paused += guard->isPaused() ? 1 : 0;
+    return paused;
+}
+
 bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    socket->setProperty(kBytesProperty, qint64(0)); // the next request starts counting afresh
+    ConnectionGuard *guard = ConnectionGuard::of(socket);
+    if (guard)
+        guard->requestStarted();
     const bool secure = qobject_cast<QSslSocket *>(socket) != nullptr;
     HttpRequest r = toHttpRequest(request, secure);
     HttpEndpoint *endpoint = endpointFor(r.path);
@@ -242,7 +259,12 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
                          request.value("connection").toLower().contains("upgrade");
     if (upgrade) {
         // True hands the socket to the WebSocket server; false has missingHandler() refuse it.
-        return endpoint && endpoint->acceptWebSocket(r);
+        const bool accepted = endpoint && endpoint->acceptWebSocket(r);
+        if (accepted && guard) {
+            m_upgrading.removeIf([](const auto &entry) { return entry.value().isNull(); });
+            m_upgrading.insert(peerKey(socket->peerAddress(), socket->peerPort()), guard);
+        }
+        return accepted;
     }
 
     if (r.body.size() > m_maxBodyBytes) {
@@ -279,6 +301,11 @@ void HttpServer::onNewWebSocket()
         std::unique_ptr<QWebSocket> ws = nextPendingWebSocketConnection();
         if (!ws)
             continue;
+        // Its connection's guard goes on bounding what the client leaves unread.
+        auto *guard = qobject_cast<ConnectionGuard *>(
+            m_upgrading.take(peerKey(ws->peerAddress(), ws->peerPort())).data());
+        if (guard)
+            guard->becomeWebSocket(m_maxBodyBytes);
         HttpEndpoint *endpoint = endpointFor(ws->requestUrl().path());
         if (!endpoint) {
             ws->close(QWebSocketProtocol::CloseCodePolicyViolated);
@@ -297,7 +324,8 @@ void HttpServer::onNewWebSocket()
             request.headers.append({name.toLower(), handshake.rawHeader(name)});
         request.remoteAddress = ws->peerAddress();
         request.secure = m_tls != nullptr;
-        endpoint->webSocketConnected(std::make_unique<QtWebSocketLink>(std::move(ws)), request);
+        endpoint->webSocketConnected(std::make_unique<QtWebSocketLink>(std::move(ws), guard),
+                                     request);
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "connectionlimits.h"
 #include "httpmessage.h"
 #include "websocketlink.h"
 
@@ -22,6 +23,7 @@ class HttpExchange
 {
 public:
     explicit HttpExchange(QTcpSocket *socket);
+    ~HttpExchange();
     bool connected() const;
     /// Writes the response once; later calls and calls after the client left do nothing.
     void respond(const HttpResponse &response);
@@ -88,6 +90,11 @@ public:
     /// Requests under `prefix` go to `endpoint`: a prefix ending in '/' takes the whole folder
     /// (e.g. "/socket.io/"), any other exactly that path (e.g. "/osmand").
     void addEndpoint(const QString &prefix, HttpEndpoint *endpoint);
+    /// Output bound, head, idle and stall times of every connection; call before listen().
+    void setConnectionLimits(const ConnectionLimits &limits) { m_limits = limits; }
+    const ConnectionLimits &connectionLimits() const { return m_limits; }
+    /// Caps on open connections, shared with the hub's other ports; call before listen().
+    void setConnectionGate(std::shared_ptr<ConnectionGate> gate) { m_gate = std::move(gate); }
     /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
     void setTlsConfiguration(const QSslConfiguration &configuration);
 
@@ -96,6 +103,8 @@ public:
     void setEpollTransport(bool enabled) { m_useEpoll = enabled; }
     /// Open WebSocket links on the epoll transport.
     int epollLinkCount() const;
+    /// Connections not read for now because their client leaves too much output unread.
+    int pausedConnectionCount() const;
 
     /// Listens on address:port (0 picks a free port). Returns the port, or 0 with `error` set.
     quint16 listenOn(const QHostAddress &address, quint16 port, QString *error,
@@ -114,6 +123,10 @@ private:
     QList<QPair<QString, HttpEndpoint *>> m_endpoints;
     std::unique_ptr<QSslConfiguration> m_tls;
     qint64 m_maxBodyBytes = 1'000'000;
+    ConnectionLimits m_limits;
+    std::shared_ptr<ConnectionGate> m_gate;
+    // Upgrades Qt's WebSocket server is answering, by peer, so that their guards follow them.
+    QHash<QString, QPointer<QObject>> m_upgrading;
     bool m_useEpoll = true;
     EpollTransport *m_epoll = nullptr;
 };

@@ -1,6 +1,6 @@
 #include "qtwebsocketlink.h"
 
-#include "protocol/websocket.h"
+#include "connectionguard.h"
 
 #include <QTimer>
 #include <QWebSocket>
@@ -29,8 +29,9 @@ const QString &asQString(const QByteArray &utf8)
 
 } // namespace
 
-QtWebSocketLink::QtWebSocketLink(std::unique_ptr<QWebSocket> socket)
+QtWebSocketLink::QtWebSocketLink(std::unique_ptr<QWebSocket> socket, ConnectionGuard *guard)
     : m_socket(std::move(socket))
+    , m_guard(guard)
 {
     QWebSocket *ws = m_socket.get();
     connect(ws, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
@@ -44,9 +45,6 @@ QtWebSocketLink::QtWebSocketLink(std::unique_ptr<QWebSocket> socket)
     connect(ws, &QWebSocket::disconnected, this, [this] {
         if (m_listener)
             m_listener->linkClosed(this);
-    });
-    connect(ws, &QWebSocket::bytesWritten, this, [this](qint64 written) {
-        m_pendingBytes = std::max<qint64>(0, m_pendingBytes - written);
     });
 }
 
@@ -64,16 +62,24 @@ void QtWebSocketLink::setMaxMessageBytes(qint64 bytes)
     m_socket->setMaxAllowedIncomingMessageSize(quint64(bytes));
 }
 
+qint64 QtWebSocketLink::pendingBytes() const
+{
+    // Read from the socket: its bytesWritten signal is blocked while the guard pauses it.
+    return m_socket->bytesToWrite();
+}
+
 void QtWebSocketLink::sendText(const QByteArray &utf8)
 {
     m_socket->sendTextMessage(asQString(utf8));
-    m_pendingBytes += utf8.size() + websocket::serverHeaderSize(utf8.size());
+    if (m_guard)
+        m_guard->checkOutput();
 }
 
 void QtWebSocketLink::sendBinary(const QByteArray &bytes)
 {
     m_socket->sendBinaryMessage(bytes);
-    m_pendingBytes += bytes.size() + websocket::serverHeaderSize(bytes.size());
+    if (m_guard)
+        m_guard->checkOutput();
 }
 
 void QtWebSocketLink::dispose()

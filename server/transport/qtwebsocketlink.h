@@ -3,12 +3,15 @@
 #include "websocketlink.h"
 
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 
 class QWebSocket;
 
 namespace depot {
+
+class ConnectionGuard;
 
 /// A WebSocketLink over QWebSocket: carries TLS connections and upgrades that arrive on a
 /// keep-alive connection Qt's HTTP server already holds.
@@ -17,18 +20,19 @@ class QtWebSocketLink final : public QObject, public WebSocketLink
     Q_OBJECT
 
 public:
-    explicit QtWebSocketLink(std::unique_ptr<QWebSocket> socket);
+    /// `guard`, if any, pauses reading while the client leaves too much output unread.
+    explicit QtWebSocketLink(std::unique_ptr<QWebSocket> socket, ConnectionGuard *guard = nullptr);
     ~QtWebSocketLink() override;
 
     void setMaxMessageBytes(qint64 bytes) override;
     void sendText(const QByteArray &utf8) override;
     void sendBinary(const QByteArray &bytes) override;
-    qint64 pendingBytes() const override { return m_pendingBytes; }
+    qint64 pendingBytes() const override;
     void dispose() override;
 
 private:
     std::unique_ptr<QWebSocket> m_socket;
-    qint64 m_pendingBytes = 0; // handed to QWebSocket and not yet written to the network
+    QPointer<ConnectionGuard> m_guard;
 };
 
 } // namespace depot
