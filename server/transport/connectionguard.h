@@ -23,8 +23,9 @@ class ConnectionGuard final : public QObject
     Q_OBJECT
 
 public:
-    /// A request larger than `maxBodyBytes` and a head allowance is answered 413 and closed. `refused`: a connection
-    /// cap was reached; its first request is answered 503 and the connection closed.
+    /// A request larger than `maxBodyBytes` and a head allowance is answered 413 and closed.
+    /// `refused`: a connection cap was reached; its first request is answered 503 and the
+    /// connection closed.
     ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits, qint64 maxBodyBytes,
                     ConnectionTicket ticket, bool refused);
     ~ConnectionGuard() override;

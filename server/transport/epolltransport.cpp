@@ -166,8 +166,8 @@ public:
     bool m_paused = false;   // not read: the client does not read its output
     qint64 m_deadlineMs = 0; // for heads, closing links, stalled links and refusals
     ConnectionTicket m_ticket;
-    QByteArray m_in;         // the unread tail of a frame
-    QByteArray m_out;        // bytes the kernel did not take yet
+    QByteArray m_in;  // the unread tail of a frame
+    QByteArray m_out; // bytes the kernel did not take yet
     websocket::MessageReader m_reader{Role::Server, 1000000};
 };
 
@@ -746,8 +746,8 @@ void EpollTransport::checkDeadlines()
             c->closeNow(false);
         } else if (c->m_state == Connection::State::Open && c->m_paused) {
             // It cannot even receive a Close frame: its output is not read.
-            qCInfo(lcTransport) << "websocket closed: output unread for"
-                                << m_limits.stallTimeoutMs << "ms";
+            qCInfo(lcTransport) << "websocket closed: output unread for" << m_limits.stallTimeoutMs
+                                << "ms";
             c->closeNow(true);
         }
     }
