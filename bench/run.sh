@@ -51,8 +51,10 @@ start_server() {
     case "$name" in
     depot)
         mkdir -p "$work/depot-data"
+        # One load generator on one address stands for thousands of phones: no per-address caps.
         "$hub" --host 127.0.0.1 --port 0 --data-dir "$work/depot-data" \
-            --admin-password "$password" --osmand-port 0 >"$out" 2>"$work/$name.err" &
+            --admin-password "$password" --osmand-port 0 --max-connections-per-address 0 \
+            --max-unauthenticated-per-address 0 >"$out" 2>"$work/$name.err" &
         ;;
     reference)
         node "$root/bench/reference/server.mjs" --host 127.0.0.1 --port 0 \
