@@ -335,7 +335,7 @@ std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
     const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
     if (!f.ok())
         return errorResponse(f.error());
-    // The password check takes a fifth of a second: the loop serves others meanwhile.
+    // The password check takes tens of milliseconds: the loop serves others meanwhile.
     m_auth.loginInBackground(
         username, password, request.remoteAddress,
         [this, exchange](const Result<Session> &session) {
