@@ -299,17 +299,19 @@ void AuthService::loginInBackground(const QString &username, const QString &pass
         [this, user, address, account, done = std::move(done)](const Check &check) {
             if (--m_checking[address] <= 0)
                 m_checking.remove(address);
-            // An inactive account is refused exactly as a wrong password is.
-            if (!check.valid || !user->active) {
+            // Read again: the courier may have been taken off or given a new password while
+            // the old one was checked. An inactive account is refused as a wrong password is.
+            const auto now = check.valid ? m_store.userById(user->id) : std::nullopt;
+            if (!now || !now->active || now->passwordHash != user->passwordHash) {
                 recordFailure(address, account, m_clock.nowMs());
                 done(makeError(ErrorCode::Unauthorized, kWrongPassword));
             } else {
                 clearFailures(address, account);
-                User current = *user;
+                User current = *now;
                 if (!check.rehashed.isEmpty() &&
-                    m_store.replacePasswordHash(user->id, user->passwordHash, check.rehashed))
+                    m_store.replacePasswordHash(current.id, current.passwordHash, check.rehashed))
                     current.passwordHash = check.rehashed;
-                const auto token = issueToken(user->id);
+                const auto token = issueToken(current.id);
                 if (token)
                     done(Session{*token, current});
                 else
