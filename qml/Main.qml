@@ -289,6 +289,8 @@ ApplicationWindow {
             onAddRequested: addCourierDialog.open()
             onPackageDropped: (packageId, courierId) => window.controller.assign(packageId, courierId)
             onLinkRequested: (username, name) => linkDialog.show(name, window.controller.courierPageUrl(username), "")
+            onPasswordChangeRequested: (courierId, name, username) => passwordDialog.ask(courierId, name, username)
+            onActiveChangeRequested: (courierId, active) => window.controller.setCourierActive(courierId, active)
         }
     }
 
@@ -323,6 +325,25 @@ ApplicationWindow {
             const id = window.controller.createCourier(name, username, password, phone, deviceId);
             if (id.length > 0)
                 linkDialog.show(name, window.controller.courierPageUrl(username), password);
+        }
+    }
+
+    CourierPasswordDialog {
+        id: passwordDialog
+        objectName: "courierPasswordDialog"
+        passwordSource: () => window.controller.generatePassword()
+        onPasswordChosen: (courierId, password) => {
+            // The link dialog shows the new password once it is in place.
+            const name = courierName;
+            const login = username;
+            const shown = window.controller.courierPasswordChanged;
+            const onChanged = changedId => {
+                shown.disconnect(onChanged);
+                if (changedId === courierId)
+                    linkDialog.show(name, window.controller.courierPageUrl(login), password);
+            };
+            if (window.controller.changeCourierPassword(courierId, password))
+                shown.connect(onChanged);
         }
     }
 

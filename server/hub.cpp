@@ -26,9 +26,13 @@
 namespace depot {
 
 Hub::Hub(HubConfig config, QObject *parent)
+    : Hub(std::move(config), std::make_unique<SystemClock>(), parent)
+{}
+
+Hub::Hub(HubConfig config, std::unique_ptr<Clock> clock, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-    , m_clock(std::make_unique<SystemClock>())
+    , m_clock(std::move(clock))
 {}
 
 Hub::~Hub()
@@ -116,7 +120,10 @@ std::optional<StartError> Hub::start()
 
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
     m_dispatch->load();
-    m_auth = std::make_unique<AuthService>(*m_store, *m_dispatch, *m_clock);
+    AuthService::Options authOptions;
+    authOptions.tokenTtlMs = m_config.tokenTtlSeconds * 1000;
+    m_auth = std::make_unique<AuthService>(*m_store, *m_dispatch, *m_clock, authOptions);
+    m_auth->pruneExpiredTokens();
     const auto admin = m_auth->ensureAdminAccount(m_config.adminPassword);
     if (!admin)
         return StartError{2, admin.error().message};

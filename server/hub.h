@@ -43,6 +43,8 @@ class Hub : public QObject
 
 public:
     explicit Hub(HubConfig config, QObject *parent = nullptr);
+    /// With a clock of the caller's (tests steer time with a ManualClock).
+    Hub(HubConfig config, std::unique_ptr<Clock> clock, QObject *parent = nullptr);
     ~Hub() override;
 
     /// Opens the data dir and database, makes the dispatcher account and starts listening.

@@ -61,6 +61,37 @@ std::optional<Error> readTls(const QCommandLineParser &parser, const QProcessEnv
     return std::nullopt;
 }
 
+/// "90", "90s", "45m", "12h" or "30d" in seconds; nullopt for anything else.
+std::optional<qint64> parseDurationSeconds(const QString &text)
+{
+    const QString t = text.trimmed().toLower();
+    if (t.isEmpty())
+        return std::nullopt;
+    qint64 unit = 1;
+    QStringView digits(t);
+    switch (t.back().unicode()) {
+    case 's':
+        digits.chop(1);
+        break;
+    case 'm':
+        unit = 60, digits.chop(1);
+        break;
+    case 'h':
+        unit = 3600, digits.chop(1);
+        break;
+    case 'd':
+        unit = 86400, digits.chop(1);
+        break;
+    default:
+        break;
+    }
+    bool ok = false;
+    const qint64 n = digits.toLongLong(&ok);
+    if (!ok || n < 0 || n > 1'000'000'000LL)
+        return std::nullopt;
+    return n * unit;
+}
+
 } // namespace
 
 ConnectionCaps HubConfig::connectionCaps(qint64 openFileLimit) const
@@ -127,6 +158,11 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "Access-Control-Allow-Origin for web pages on other origins [*]. "
                                 "Env: DEPOT_CORS_ORIGIN.")),
          QStringLiteral("origin")},
+        {QStringLiteral("token-ttl"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "How long a login token lives without being used, in seconds or "
+                                "with a unit (90s, 45m, 12h, 30d) [30d]. Env: DEPOT_TOKEN_TTL.")),
+         QStringLiteral("duration")},
         {QStringLiteral("demo"),
          text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                 "Seed demo couriers and packages and drive simulated couriers "
@@ -236,6 +272,16 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
                 QStringLiteral("location-distance"),
                 text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not a distance in metres"))
                     .arg(*value));
+    }
+    if (const auto value = lookup(parser, env, QStringLiteral("token-ttl"))) {
+        const auto seconds = parseDurationSeconds(*value);
+        // At least a second, at most ten years.
+        if (!seconds || *seconds < 1 || *seconds > 10LL * 365 * 86400)
+            return invalid(QStringLiteral("token-ttl"),
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                  "'%1' is not a duration from 1s to 3650d"))
+                               .arg(*value));
+        c.tokenTtlSeconds = *seconds;
     }
     c.dataDir = lookup(parser, env, QStringLiteral("data-dir"))
                     .value_or(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation));

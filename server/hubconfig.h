@@ -25,6 +25,8 @@ struct HubConfig
     quint16 osmandPort = 5055;
     bool demo = false;
     QByteArray corsOrigin = "*";
+    // A login token ends when it has not been used for this long.
+    qint64 tokenTtlSeconds = 30LL * 24 * 3600;
     // HTTPS and WSS on the port: a certificate and key given, or one made for this machine.
     bool tlsSelfSigned = false;
     QString tlsCertificateFile;

@@ -19,6 +19,8 @@ Rectangle {
     signal addRequested()
     signal packageDropped(string packageId, string courierId)
     signal linkRequested(string username, string name)
+    signal passwordChangeRequested(string courierId, string name, string username)
+    signal activeChangeRequested(string courierId, bool active)
 
     color: Theme.panel
 
@@ -69,6 +71,7 @@ Rectangle {
                 required property string currentTrackingCode
                 required property int carriedCount
                 required property var lastSeen
+                required property bool active
 
                 width: ListView.view.width
                 height: Theme.rowHeight
@@ -116,8 +119,10 @@ Rectangle {
                                 elide: Text.ElideRight
                             }
                             Label {
-                                text: Theme.courierStateLabel(row.state)
-                                color: Theme.textMuted
+                                objectName: "courierStateLabel"
+                                text: row.active ? Theme.courierStateLabel(row.state)
+                                                 : qsTr("Inactive", "a courier taken off")
+                                color: row.active ? Theme.textMuted : Theme.danger
                                 font.pixelSize: Theme.fontSmall
                             }
                         }
@@ -148,6 +153,30 @@ Rectangle {
                         ToolTip.visible: hovered
                         ToolTip.text: qsTr("Show the link for this courier's phone")
                         Accessible.name: qsTr("Phone link for %1").arg(row.name)
+                    }
+                    ToolButton {
+                        objectName: "courierMenuButton"
+                        text: "⋯"
+                        font.pixelSize: Theme.fontSmall
+                        onClicked: courierMenu.popup()
+                        ToolTip.visible: hovered
+                        ToolTip.text: qsTr("Password and access of this courier")
+                        Accessible.name: qsTr("Account of %1").arg(row.name)
+
+                        Menu {
+                            id: courierMenu
+                            MenuItem {
+                                objectName: "changePasswordItem"
+                                text: qsTr("Change password…")
+                                onTriggered: panel.passwordChangeRequested(row.courierId, row.name,
+                                                                           row.username)
+                            }
+                            MenuItem {
+                                objectName: "toggleActiveItem"
+                                text: row.active ? qsTr("Deactivate") : qsTr("Reactivate")
+                                onTriggered: panel.activeChangeRequested(row.courierId, !row.active)
+                            }
+                        }
                     }
                 }
 

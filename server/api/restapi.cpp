@@ -160,7 +160,11 @@ RestApi::RestApi(DispatchService &dispatch, AuthService &auth, LocationIngest &l
 
 HttpResponse RestApi::errorResponse(const Error &error)
 {
-    return HttpResponse::error(httpStatus(error.code), codeName(error.code), error.message);
+    HttpResponse response =
+        HttpResponse::error(httpStatus(error.code), codeName(error.code), error.message);
+    if (error.retryAfterSeconds > 0)
+        response.withHeader("Retry-After", QByteArray::number(error.retryAfterSeconds));
+    return response;
 }
 
 QJsonObject RestApi::errorJson(const Error &error)
@@ -331,7 +335,7 @@ std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
     const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
     if (!f.ok())
         return errorResponse(f.error());
-    // The password check takes a fifth of a second: the loop serves others meanwhile.
+    // The password check takes tens of milliseconds: the loop serves others meanwhile.
     m_auth.loginInBackground(
         username, password, request.remoteAddress,
         [this, exchange](const Result<Session> &session) {
@@ -423,6 +427,12 @@ std::optional<HttpResponse> RestApi::patchCourier(const Principal &caller, const
                                  : QString();
     if (!f.ok())
         return errorResponse(f.error());
+    if (const QJsonValue active = body->value(QStringLiteral("active")); !active.isUndefined()) {
+        if (!active.isBool())
+            return errorResponse(makeError(ErrorCode::ValidationFailed,
+                                           QStringLiteral("active must be true or false")));
+        patch.active = active.toBool();
+    }
     auto apply = [this, id](CourierPatch &patch) {
         const auto courier = m_dispatch.updateCourier(id, patch);
         return courier ? HttpResponse::json(200, courier->toJson())

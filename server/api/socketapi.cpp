@@ -69,6 +69,10 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                 ack({QJsonValue(body)});
         };
         const Principal caller = principalOf(socket);
+        if (!tokenStillLive(socket, caller)) {
+            reply(errorBody(ErrorCode::Unauthorized, QStringLiteral("the token has ended")));
+            return;
+        }
         if (packet.event() != QLatin1String("location:update")) {
             reply(errorBody(ErrorCode::NotFound,
                             QStringLiteral("the hub does not take %1 events").arg(packet.event())));
@@ -105,8 +109,9 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
     m_nsp.setRawEventHandler(
         "location:update", [this](Socket &socket, QByteArrayView args, const EncodedAck &ack) {
             const Principal caller = principalOf(socket);
-            if (!caller.isCourier() || !args.startsWith(",{") || !args.endsWith("}]"))
-                return false;
+            if (!caller.isCourier() || !args.startsWith(",{") || !args.endsWith("}]") ||
+                !m_auth.useToken(caller.tokenHash))
+                return false; // the event handler answers, an ended token included
             json::ScalarObject body;
             if (body.read(args.sliced(1)) != args.size() - 2)
                 return false;
@@ -132,6 +137,47 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
     connect(&m_dispatch, &DispatchService::courierOnlineChanged, this,
             &SocketApi::onCourierOnlineChanged);
     connect(&m_dispatch, &DispatchService::courierMoved, this, &SocketApi::onCourierMoved);
+
+    // An ended token closes the connections made with it; a courier taken off or given a new
+    // password loses all of theirs.
+    connect(&m_auth, &AuthService::tokenEnded, this,
+            [this](const QByteArray &hash, const QString &) {
+                closeSockets([&hash](const Principal &p) { return p.tokenHash == hash; });
+            });
+    connect(&m_dispatch, &DispatchService::courierAccessEnded, this, [this](const QString &id) {
+        closeSockets([&id](const Principal &p) { return p.isCourier() && p.userId == id; });
+    });
+    m_sweep.setInterval(m_auth.sweepIntervalMs());
+    connect(&m_sweep, &QTimer::timeout, this, &SocketApi::sweepExpiredTokens);
+    m_sweep.start();
+}
+
+bool SocketApi::tokenStillLive(Socket &socket, const Principal &caller)
+{
+    if (caller.isTracker() || m_auth.useToken(caller.tokenHash))
+        return true;
+    // Closed once the handler has returned: the socket is still in use here.
+    QMetaObject::invokeMethod(
+        &socket, [s = &socket] { s->disconnect(true); }, Qt::QueuedConnection);
+    return false;
+}
+
+void SocketApi::closeSockets(const std::function<bool(const Principal &)> &which)
+{
+    QList<Socket *> sockets = m_nsp.socketsIn(dispatchersRoom());
+    for (auto it = m_courierConnections.cbegin(); it != m_courierConnections.cend(); ++it)
+        sockets += m_nsp.socketsIn(courierRoom(it.key()));
+    for (Socket *s : std::as_const(sockets)) {
+        // Closed from the event loop: this may run inside one of these sockets' own handlers.
+        if (which(principalOf(*s)))
+            QMetaObject::invokeMethod(
+                s, [s] { s->disconnect(true); }, Qt::QueuedConnection);
+    }
+}
+
+void SocketApi::sweepExpiredTokens()
+{
+    closeSockets([this](const Principal &p) { return !m_auth.tokenAlive(p.tokenHash); });
 }
 
 void SocketApi::onConnected(Socket *socket)

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QTimer>
 
 namespace depot {
 
@@ -49,6 +50,13 @@ private:
                           const QString &previousCourierId);
     void onCourierOnlineChanged(const Courier &courier, const QDateTime &at);
     void onCourierMoved(const Courier &courier, const Location &fix);
+    /// False, and the socket is closed, when the token it connected with has ended; a live
+    /// token is renewed.
+    bool tokenStillLive(Socket &socket, const Principal &caller);
+    /// Closes the dispatchers' and couriers' sockets that `which` picks.
+    void closeSockets(const std::function<bool(const Principal &)> &which);
+    /// Closes every socket whose token expired without being used.
+    void sweepExpiredTokens();
 
     /// Per courier: what the package subscribers were last sent, for the throttle.
     struct Throttle
@@ -65,6 +73,7 @@ private:
     Options m_options;
     QHash<QString, int> m_courierConnections;
     QHash<QString, Throttle> m_throttle;
+    QTimer m_sweep;
 };
 
 } // namespace depot

@@ -160,14 +160,19 @@ Result<Courier> DispatchService::updateCourier(const QString &id, const CourierP
                 QStringLiteral("another courier has the device id %1").arg(*patch.deviceId));
         updated.deviceId = *patch.deviceId;
     }
+    if (patch.active)
+        updated.active = *patch.active;
     if (!m_store.updateCourier(updated, patch.passwordHash))
         return storeFailed();
+    const bool accessEnded = !patch.passwordHash.isEmpty() || (it->active && !updated.active);
     if (it->deviceId != updated.deviceId) {
         m_courierByDevice.remove(it->deviceId);
         if (!updated.deviceId.isEmpty())
             m_courierByDevice.insert(updated.deviceId, id);
     }
     *it = updated;
+    if (accessEnded)
+        Q_EMIT courierAccessEnded(id);
     Q_EMIT courierChanged(updated);
     return updated;
 }
@@ -204,7 +209,8 @@ const Courier *DispatchService::findCourierByDevice(const QString &deviceId) con
 {
     if (deviceId.isEmpty())
         return nullptr;
-    return findCourier(m_courierByDevice.value(deviceId));
+    const Courier *c = findCourier(m_courierByDevice.value(deviceId));
+    return c && c->active ? c : nullptr;
 }
 
 void DispatchService::setCourierOnline(const QString &id, bool online)

@@ -46,6 +46,7 @@ struct CourierPatch
     std::optional<QString> name;
     std::optional<QString> phone;
     std::optional<QString> deviceId;
+    std::optional<bool> active;
     QString passwordHash; // empty: unchanged
 };
 
@@ -67,6 +68,7 @@ public:
     std::vector<Courier> couriers() const;
     Result<Courier> courier(const Principal &caller, const QString &id) const;
     const Courier *findCourier(const QString &id) const;
+    /// The active courier with this device id; an inactive one is not found.
     const Courier *findCourierByDevice(const QString &deviceId) const;
     /// Marks a courier online or offline; announces only real changes.
     void setCourierOnline(const QString &id, bool online);
@@ -105,6 +107,9 @@ Q_SIGNALS:
                         const std::vector<depot::PackageEvent> &events,
                         const QString &previousCourierId);
     void courierChanged(const depot::Courier &courier);
+    /// A new password or a deactivation ended every token of this courier (already gone from
+    /// the store): whatever still holds one must let go.
+    void courierAccessEnded(const QString &courierId);
     void courierOnlineChanged(const depot::Courier &courier, const QDateTime &at);
     void courierMoved(const depot::Courier &courier, const depot::Location &fix);
 

@@ -71,6 +71,10 @@ void LocationIngest::submit(const Principal &caller, const QString &courierId, c
         done(makeError(ErrorCode::NotFound, QStringLiteral("no such courier")));
         return;
     }
+    if (!courier->active) {
+        done(makeError(ErrorCode::Conflict, QStringLiteral("the courier is inactive")));
+        return;
+    }
     if (!std::isfinite(fix.latitude) || !std::isfinite(fix.longitude) || fix.latitude < -90 ||
         fix.latitude > 90 || fix.longitude < -180 || fix.longitude > 180) {
         done(makeError(

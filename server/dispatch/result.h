@@ -25,6 +25,7 @@ struct Error
 {
     ErrorCode code = ErrorCode::Internal;
     QString message;
+    int retryAfterSeconds = 0; // RateLimited: when to ask again (HTTP Retry-After)
 };
 
 /// The value of a command or the reason it was refused.

@@ -121,6 +121,7 @@ QJsonObject Courier::toJson() const
                        {QStringLiteral("phone"), optionalString(phone)},
                        {QStringLiteral("deviceId"), optionalString(deviceId)},
                        {QStringLiteral("online"), online},
+                       {QStringLiteral("active"), active},
                        {QStringLiteral("lastLocation"), lastLocation
                                                             ? QJsonValue(lastLocation->toJson())
                                                             : QJsonValue(QJsonValue::Null)}};

@@ -48,6 +48,7 @@ struct User
     Role role = Role::Courier;
     QString passwordHash;
     QDateTime createdAt;
+    bool active = true; // an inactive user can neither log in nor hold a token
 
     QJsonObject toJson() const;
 };
@@ -65,6 +66,7 @@ struct Courier
     /// Speed over the last fixes in m/s, smoothed; for ETAs, not on the wire.
     std::optional<double> recentSpeed;
     QDateTime createdAt;
+    bool active = true; // taken off by a dispatcher: no login, no fixes, history kept
 
     QJsonObject toJson() const;
 };
@@ -107,6 +109,7 @@ struct Principal
     QString packageId; // tracker
     QString username;
     QString name;
+    QByteArray tokenHash; // of the login token it came with; empty for trackers
 
     bool isDispatcher() const { return role == Role::Dispatcher; }
     bool isCourier() const { return role == Role::Courier; }

@@ -10,6 +10,8 @@
 #include <QUuid>
 #include <QVariant>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcStore, "depot.store")
 
 namespace depot {
@@ -87,6 +89,21 @@ const char *const kMigrations[] = {
         fix_seq = (SELECT count(*) FROM fixes WHERE courier_id = couriers.id);
     DROP INDEX fixes_by_courier;
     )sql",
+    // Accounts: a user can be taken off (active), a token expires some time after its last use,
+    // and usernames are unique without regard to case. Of names that already differ only in
+    // case, the oldest account keeps its name and each later one becomes NAME~ID8 (the first
+    // eight characters of its id), so that nobody's login becomes someone else's.
+    R"sql(
+    ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+    UPDATE tokens SET last_used_at = created_at;
+    CREATE INDEX tokens_by_user ON tokens(user_id);
+    UPDATE users SET username = username || '~' || substr(id, 1, 8) WHERE EXISTS (
+        SELECT 1 FROM users AS older WHERE older.username = users.username COLLATE NOCASE
+        AND (older.created_at < users.created_at
+             OR (older.created_at = users.created_at AND older.id < users.id)));
+    CREATE UNIQUE INDEX users_username_nocase ON users(username COLLATE NOCASE);
+    )sql",
 };
 
 QVariant nullable(const QString &s)
@@ -120,8 +137,8 @@ QDateTime fromIso(const QVariant &v)
     return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
 }
 
-/// The columns id, username, name, role, password_hash, created_at.
-constexpr char kUserColumns[] = "id, username, name, role, password_hash, created_at";
+/// The columns id, username, name, role, password_hash, created_at, active.
+constexpr char kUserColumns[] = "id, username, name, role, password_hash, created_at, active";
 
 User readUser(const QSqlQuery &q)
 {
@@ -132,6 +149,7 @@ User readUser(const QSqlQuery &q)
     u.role = roleFromName(q.value(3).toString()).value_or(Role::Courier);
     u.passwordHash = q.value(4).toString();
     u.createdAt = fromIso(q.value(5));
+    u.active = q.value(6).toBool();
     return u;
 }
 
@@ -158,8 +176,9 @@ bool exec(QSqlQuery &q)
 
 bool insertUserRow(QSqlQuery &q, const User &user)
 {
-    q.prepare(QStringLiteral("INSERT INTO users (%1) VALUES (?, ?, ?, ?, ?, ?)")
-                  .arg(QLatin1String(kUserColumns)));
+    // New users are active (the column's default), also in a database of an older schema.
+    q.prepare(QStringLiteral("INSERT INTO users (id, username, name, role, password_hash, "
+                             "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
     q.addBindValue(user.id);
     q.addBindValue(user.username);
     q.addBindValue(user.name);
@@ -305,7 +324,23 @@ std::optional<User> SqliteStore::userWhere(const char *column, const QString &va
 
 std::optional<User> SqliteStore::userByUsername(const QString &username)
 {
-    return userWhere("username", username);
+    // NOCASE folds ASCII letters, through the unique index; other letters are folded here.
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT %1 FROM users WHERE username = ? COLLATE NOCASE")
+                  .arg(QLatin1String(kUserColumns)));
+    q.addBindValue(username);
+    if (exec(q) && q.next())
+        return readUser(q);
+    const bool ascii =
+        std::all_of(username.cbegin(), username.cend(), [](QChar c) { return c.unicode() < 0x80; });
+    if (ascii)
+        return std::nullopt;
+    const QString folded = username.toCaseFolded();
+    for (User &u : loadUsers()) {
+        if (u.username.toCaseFolded() == folded)
+            return std::move(u);
+    }
+    return std::nullopt;
 }
 
 std::optional<User> SqliteStore::userById(const QString &id)
@@ -326,10 +361,11 @@ bool SqliteStore::insertToken(const QByteArray &tokenHash, const QString &userId
 {
     return transaction([&] {
         QSqlQuery q(m_db);
-        q.prepare(QStringLiteral(
-            "INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)"));
+        q.prepare(QStringLiteral("INSERT INTO tokens (token_hash, user_id, created_at, "
+                                 "last_used_at) VALUES (?, ?, ?, ?)"));
         q.addBindValue(tokenHash);
         q.addBindValue(userId);
+        q.addBindValue(iso(createdAt));
         q.addBindValue(iso(createdAt));
         return exec(q);
     });
@@ -355,6 +391,51 @@ bool SqliteStore::deleteToken(const QByteArray &tokenHash)
     });
 }
 
+std::optional<StoredToken> SqliteStore::tokenByHash(const QByteArray &tokenHash)
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT user_id, last_used_at FROM tokens WHERE token_hash = ?"));
+    q.addBindValue(tokenHash);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    return StoredToken{q.value(0).toString(), fromIso(q.value(1))};
+}
+
+bool SqliteStore::touchToken(const QByteArray &tokenHash, const QDateTime &usedAt)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("UPDATE tokens SET last_used_at = ? WHERE token_hash = ?"));
+        q.addBindValue(iso(usedAt));
+        q.addBindValue(tokenHash);
+        return exec(q);
+    });
+}
+
+bool SqliteStore::deleteTokensUsedBefore(const QDateTime &cutoff)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("DELETE FROM tokens WHERE last_used_at < ?"));
+        q.addBindValue(iso(cutoff));
+        return exec(q);
+    });
+}
+
+bool SqliteStore::replacePasswordHash(const QString &userId, const QString &previousHash,
+                                      const QString &newHash)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral(
+            "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?"));
+        q.addBindValue(newHash);
+        q.addBindValue(userId);
+        q.addBindValue(previousHash);
+        return exec(q) && q.numRowsAffected() == 1;
+    });
+}
+
 std::vector<Courier> SqliteStore::loadCouriers()
 {
     std::vector<Courier> couriers;
@@ -363,7 +444,8 @@ std::vector<Courier> SqliteStore::loadCouriers()
     if (!q.exec(QStringLiteral(
             "SELECT c.id, u.name, u.username, c.phone, c.device_id, c.last_latitude, "
             "c.last_longitude, c.last_accuracy, c.last_speed, c.last_heading, c.last_time, "
-            "u.created_at FROM couriers c JOIN users u ON u.id = c.id ORDER BY u.created_at")))
+            "u.created_at, u.active FROM couriers c JOIN users u ON u.id = c.id "
+            "ORDER BY u.created_at")))
         return couriers;
     while (q.next()) {
         Courier c;
@@ -375,6 +457,7 @@ std::vector<Courier> SqliteStore::loadCouriers()
         if (!q.value(5).isNull())
             c.lastLocation = readLocation(q, 5);
         c.createdAt = fromIso(q.value(11));
+        c.active = q.value(12).toBool();
         couriers.push_back(std::move(c));
     }
     return couriers;
@@ -398,14 +481,21 @@ bool SqliteStore::updateCourier(const Courier &courier, const QString &newPasswo
 {
     return transaction([&] {
         QSqlQuery q(m_db);
-        q.prepare(QStringLiteral("UPDATE users SET name = ? WHERE id = ?"));
+        q.prepare(QStringLiteral("UPDATE users SET name = ?, active = ? WHERE id = ?"));
         q.addBindValue(courier.name);
+        q.addBindValue(courier.active ? 1 : 0);
         q.addBindValue(courier.id);
         if (!exec(q))
             return false;
         if (!newPasswordHash.isEmpty()) {
             q.prepare(QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"));
             q.addBindValue(newPasswordHash);
+            q.addBindValue(courier.id);
+            if (!exec(q))
+                return false;
+        }
+        if (!newPasswordHash.isEmpty() || !courier.active) {
+            q.prepare(QStringLiteral("DELETE FROM tokens WHERE user_id = ?"));
             q.addBindValue(courier.id);
             if (!exec(q))
                 return false;

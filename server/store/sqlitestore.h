@@ -31,6 +31,11 @@ public:
                      const QDateTime &createdAt) override;
     std::optional<QString> userIdForToken(const QByteArray &tokenHash) override;
     bool deleteToken(const QByteArray &tokenHash) override;
+    std::optional<StoredToken> tokenByHash(const QByteArray &tokenHash) override;
+    bool touchToken(const QByteArray &tokenHash, const QDateTime &usedAt) override;
+    bool deleteTokensUsedBefore(const QDateTime &cutoff) override;
+    bool replacePasswordHash(const QString &userId, const QString &previousHash,
+                             const QString &newHash) override;
 
     std::vector<Courier> loadCouriers() override;
     bool insertCourier(const User &user, const Courier &courier) override;

@@ -13,6 +13,13 @@ namespace depot {
 
 /// A fix as it is kept in the courier's history; `current` is false for late fixes that are
 /// kept but were older than the courier's position when they arrived.
+/// A login token as it is kept: only its hash, whose it is and when it was last used.
+struct StoredToken
+{
+    QString userId;
+    QDateTime lastUsedAt;
+};
+
 struct StoredFix
 {
     QString courierId;
@@ -34,6 +41,7 @@ public:
 
     virtual std::vector<User> loadUsers() = 0;
     virtual bool insertUser(const User &user) = 0;
+    /// The user whose username matches without regard to case.
     virtual std::optional<User> userByUsername(const QString &username) = 0;
     virtual std::optional<User> userById(const QString &id) = 0;
 
@@ -41,11 +49,20 @@ public:
                              const QDateTime &createdAt) = 0;
     virtual std::optional<QString> userIdForToken(const QByteArray &tokenHash) = 0;
     virtual bool deleteToken(const QByteArray &tokenHash) = 0;
+    virtual std::optional<StoredToken> tokenByHash(const QByteArray &tokenHash) = 0;
+    virtual bool touchToken(const QByteArray &tokenHash, const QDateTime &usedAt) = 0;
+    /// Deletes the tokens last used before `cutoff`.
+    virtual bool deleteTokensUsedBefore(const QDateTime &cutoff) = 0;
+    /// Replaces a password hash, unless it changed since it was read as `previousHash`.
+    virtual bool replacePasswordHash(const QString &userId, const QString &previousHash,
+                                     const QString &newHash) = 0;
 
     virtual std::vector<Courier> loadCouriers() = 0;
     /// Creates the courier and their login together.
     virtual bool insertCourier(const User &user, const Courier &courier) = 0;
     /// Updates the courier's record and login; a non-empty hash also changes the password.
+    /// A new password or an inactive courier ends all of the courier's tokens in the same
+    /// transaction.
     virtual bool updateCourier(const Courier &courier, const QString &newPasswordHash) = 0;
 
     virtual std::vector<Package> loadPackages() = 0;

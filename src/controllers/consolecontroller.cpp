@@ -229,10 +229,14 @@ QString ConsoleController::creationRefusalText(const Error &error, const QString
         // The service checks the login before the device id.
         const auto couriers = m_dispatch.couriers();
         const bool loginTakenByCourier =
-            std::any_of(couriers.begin(), couriers.end(),
-                        [&username](const Courier &c) { return c.username == username; });
+            std::any_of(couriers.begin(), couriers.end(), [&username](const Courier &c) {
+                return c.username.compare(username, Qt::CaseInsensitive) == 0;
+            });
+        // Also a courier who is taken off keeps their device id.
         const bool deviceTaken =
-            !deviceId.isEmpty() && m_dispatch.findCourierByDevice(deviceId) != nullptr;
+            !deviceId.isEmpty() &&
+            std::any_of(couriers.begin(), couriers.end(),
+                        [&deviceId](const Courier &c) { return c.deviceId == deviceId; });
         if (deviceTaken && !loginTakenByCourier)
             return tr("Another courier has the device id %1.").arg(deviceId);
         return tr("The login %1 is taken.").arg(username);
@@ -337,6 +341,45 @@ QString ConsoleController::createCourier(const QString &name, const QString &use
     if (!created)
         return refused(creationRefusalText(created.error(), fields.username, fields.deviceId));
     return created->id;
+}
+
+bool ConsoleController::setCourierActive(const QString &courierId, bool active)
+{
+    CourierPatch patch;
+    patch.active = active;
+    const auto r = m_dispatch.updateCourier(courierId, patch);
+    if (r)
+        return true;
+    if (r.error().code == ErrorCode::NotFound)
+        return reportMessage(tr("That courier no longer exists."));
+    return reportMessage(tr("The change could not be saved."));
+}
+
+bool ConsoleController::changeCourierPassword(const QString &courierId, const QString &password)
+{
+    if (!m_dispatch.findCourier(courierId))
+        return reportMessage(tr("That courier no longer exists."));
+    if (password.isEmpty() || password.size() > kPasswordMax)
+        return reportMessage(
+            tr("A courier needs a password of at most %1 characters.").arg(kPasswordMax));
+    m_hashing.start([this, courierId, password] {
+        const QString hash = AuthService::hashPassword(password);
+        QMetaObject::invokeMethod(
+            this,
+            [this, courierId, hash] {
+                CourierPatch patch;
+                patch.passwordHash = hash;
+                const auto r = m_dispatch.updateCourier(courierId, patch);
+                if (r)
+                    Q_EMIT courierPasswordChanged(courierId);
+                else if (r.error().code == ErrorCode::NotFound)
+                    reportMessage(tr("That courier no longer exists."));
+                else
+                    reportMessage(tr("The change could not be saved."));
+            },
+            Qt::QueuedConnection);
+    });
+    return true;
 }
 
 QString ConsoleController::suggestCourier(const QString &packageId) const

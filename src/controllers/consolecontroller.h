@@ -3,6 +3,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
+#include <QThreadPool>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
@@ -82,6 +83,13 @@ public:
                                       const QString &password, const QString &phone,
                                       const QString &deviceId);
 
+    /// Takes a courier off (false) or back on (true). Off ends their tokens and connections,
+    /// refuses their logins and GPS fixes, and keeps their history.
+    Q_INVOKABLE bool setCourierActive(const QString &courierId, bool active);
+    /// Gives a courier a new password, hashed off the GUI thread: true when the change is under
+    /// way, then courierPasswordChanged, or errorOccurred. Ends all of the courier's tokens.
+    Q_INVOKABLE bool changeCourierPassword(const QString &courierId, const QString &password);
+
     /// The nearest free courier to the package's destination: online, nothing IN_PROGRESS,
     /// with a known position; empty when there is none.
     Q_INVOKABLE QString suggestCourier(const QString &packageId) const;
@@ -101,6 +109,8 @@ Q_SIGNALS:
     /// A refused action, with its reason in the console's language (REST keeps the service's
     /// English message).
     void errorOccurred(const QString &message);
+    /// A courier's new password is in place.
+    void courierPasswordChanged(const QString &courierId);
 
 private:
     /// Reports a refused package action; its sentence comes from the error's code and the action.
@@ -134,6 +144,8 @@ private:
     std::array<qint64, 60> m_eventSeconds{};
     int m_lastEventsPerMinute = 0;
     QTimer m_timer;
+    // Hashes new passwords; destroyed (and waited for) before the rest of the controller.
+    QThreadPool m_hashing;
 };
 
 } // namespace depot

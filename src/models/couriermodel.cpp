@@ -91,6 +91,8 @@ QVariant CourierModel::data(const QModelIndex &index, int role) const
         return row.currentTrackingCode;
     case CarriedCountRole:
         return row.carried;
+    case ActiveRole:
+        return c->active;
     }
     return {};
 }
@@ -115,6 +117,7 @@ QHash<int, QByteArray> CourierModel::roleNames() const
         {CurrentPackageIdRole, "currentPackageId"},
         {CurrentTrackingCodeRole, "currentTrackingCode"},
         {CarriedCountRole, "carriedCount"},
+        {ActiveRole, "active"},
     };
 }
 
@@ -153,7 +156,8 @@ void CourierModel::onCourierChanged(const Courier &courier)
     const int row = rowOf(courier.id);
     if (row >= 0) {
         const QModelIndex i = index(row);
-        Q_EMIT dataChanged(i, i, {NameRole, LabelRole, UsernameRole, PhoneRole, DeviceIdRole});
+        Q_EMIT dataChanged(
+            i, i, {NameRole, LabelRole, UsernameRole, PhoneRole, DeviceIdRole, ActiveRole});
         return;
     }
     // The service lists couriers by creation time: a new one goes last.

@@ -44,6 +44,7 @@ public:
         CurrentPackageIdRole,
         CurrentTrackingCodeRole,
         CarriedCountRole,
+        ActiveRole, // false: taken off by a dispatcher
     };
     Q_ENUM(Role)
 

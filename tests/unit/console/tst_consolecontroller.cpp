@@ -9,6 +9,8 @@
 #include "packagefiltermodel.h"
 #include "packagemodel.h"
 
+#include "api/authservice.h"
+
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QUrlQuery>
@@ -30,6 +32,8 @@ private Q_SLOTS:
     void createCourierAndTheirPhoneLink();
     void phoneLinksUseHttpsWithTls();
     void duplicateLoginIsRefused();
+    void deactivateAndReactivateACourier();
+    void changeACouriersPassword();
     void suggestsTheNearestFreeCourier();
     void eventsPerMinute();
     void modelsAreWired();
@@ -227,6 +231,63 @@ void tst_ConsoleController::duplicateLoginIsRefused()
     QCOMPARE(errors.count(), 3);
     QCOMPARE(errors.at(0).at(0).toString(), u"The login ada is taken."_s);
     QCOMPARE(f.service.couriers().size(), size_t(1));
+}
+
+void tst_ConsoleController::deactivateAndReactivateACourier()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
+    const QByteArray token(32, 't');
+    QVERIFY(f.store.insertToken(token, ada.id, f.clock.now()));
+    QSignalSpy ended(&f.service, &DispatchService::courierAccessEnded);
+    QSignalSpy changed(controller.couriers(), &QAbstractItemModel::dataChanged);
+    const QModelIndex row = controller.couriers()->index(controller.couriers()->rowOf(ada.id));
+    QCOMPARE(row.data(CourierModel::ActiveRole).toBool(), true);
+
+    QVERIFY(controller.setCourierActive(ada.id, false));
+    QCOMPARE(ended.count(), 1);
+    QVERIFY(!f.service.findCourier(ada.id)->active);
+    QVERIFY(!f.store.tokenByHash(token));
+    QVERIFY(!changed.isEmpty());
+    QCOMPARE(row.data(CourierModel::ActiveRole).toBool(), false);
+
+    QVERIFY(controller.setCourierActive(ada.id, true));
+    QVERIFY(f.service.findCourier(ada.id)->active);
+    QCOMPARE(row.data(CourierModel::ActiveRole).toBool(), true);
+    QCOMPARE(ended.count(), 1); // coming back ends nothing
+
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    QVERIFY(!controller.setCourierActive(newId(), false));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), u"That courier no longer exists."_s);
+}
+
+void tst_ConsoleController::changeACouriersPassword()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service);
+    const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
+    const QByteArray token(32, 't');
+    QVERIFY(f.store.insertToken(token, ada.id, f.clock.now()));
+    QSignalSpy done(&controller, &ConsoleController::courierPasswordChanged);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+
+    QVERIFY(controller.changeCourierPassword(ada.id, u"new secret"_s));
+    QVERIFY(done.wait(5000));
+    QCOMPARE(done.at(0).at(0).toString(), ada.id);
+    const QString hash = f.store.userById(ada.id)->passwordHash;
+    QVERIFY2(hash.startsWith(u"$argon2id$"_s), qPrintable(hash));
+    QVERIFY(AuthService::verifyPassword(u"new secret"_s, hash));
+    QVERIFY(!f.store.tokenByHash(token)); // logged out everywhere
+    QVERIFY(f.service.findCourier(ada.id)->active);
+
+    QVERIFY(!controller.changeCourierPassword(ada.id, QString()));
+    QVERIFY(!controller.changeCourierPassword(ada.id, QString(257, u'x')));
+    QVERIFY(!controller.changeCourierPassword(newId(), u"pw"_s));
+    QCOMPARE(errors.count(), 3);
+    QCOMPARE(errors.at(2).at(0).toString(), u"That courier no longer exists."_s);
+    QCOMPARE(done.count(), 1);
 }
 
 void tst_ConsoleController::suggestsTheNearestFreeCourier()

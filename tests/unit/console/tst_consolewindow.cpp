@@ -8,6 +8,8 @@
 #include "qrimageprovider.h"
 #include "quickfind.h"
 
+#include "api/authservice.h"
+
 #include <QGeoCoordinate>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -34,6 +36,7 @@ private Q_SLOTS:
     void loadsWithoutWarnings();
     void dragPackageOntoCourierAssigns();
     void refusedActionShowsItsMessage();
+    void courierMenuTakesOffAndGivesANewPassword();
     void destinationPickedOnTheMap();
 
 private:
@@ -215,6 +218,48 @@ void tst_ConsoleWindow::refusedActionShowsItsMessage()
     QTRY_VERIFY(banner->isVisible());
     QCOMPARE(banner->property("message").toString(),
              u"This package is pending, so it cannot be marked delivered."_s);
+}
+
+void tst_ConsoleWindow::courierMenuTakesOffAndGivesANewPassword()
+{
+    // The first row is Ada's.
+    const Courier &ada = m_couriers[0];
+    QQuickItem *couriers = child(u"courierList"_s);
+    QTRY_VERIFY(couriers->property("contentItem").value<QQuickItem *>()->childItems().size() > 1);
+    QQuickItem *menuButton = child(u"courierMenuButton"_s);
+    QQuickItem *state = child(u"courierStateLabel"_s);
+    QVERIFY(menuButton && state);
+    QVERIFY(state->property("text").toString() != u"Inactive"_s);
+    auto trigger = [&](const QString &itemName) {
+        QMetaObject::invokeMethod(menuButton, "clicked");
+        QQuickItem *item = nullptr;
+        QTRY_VERIFY((item = child(itemName)) && item->isVisible());
+        QMetaObject::invokeMethod(item, "triggered");
+    };
+
+    trigger(u"toggleActiveItem"_s);
+    QTRY_VERIFY(!m_f->service.findCourier(ada.id)->active);
+    QTRY_COMPARE(state->property("text").toString(), u"Inactive"_s);
+    trigger(u"toggleActiveItem"_s);
+    QTRY_VERIFY(m_f->service.findCourier(ada.id)->active);
+    QTRY_VERIFY(state->property("text").toString() != u"Inactive"_s);
+
+    const QString before = m_f->store.userById(ada.id)->passwordHash;
+    trigger(u"changePasswordItem"_s);
+    QQuickItem *field = nullptr;
+    QTRY_VERIFY((field = child(u"newPasswordField"_s)) && field->isVisible());
+    QVERIFY(!field->property("text").toString().isEmpty()); // a generated one to start with
+    field->setProperty("text", u"brand new"_s);
+    QQuickItem *confirm = child(u"confirmPasswordButton"_s);
+    QVERIFY(confirm);
+    QMetaObject::invokeMethod(confirm, "clicked");
+    QTRY_VERIFY(m_f->store.userById(ada.id)->passwordHash != before);
+    QVERIFY(AuthService::verifyPassword(u"brand new"_s, m_f->store.userById(ada.id)->passwordHash));
+    // The phone link shows the new password.
+    auto *link = m_window->findChild<QObject *>(u"linkDialog"_s);
+    QVERIFY(link);
+    QTRY_VERIFY(link->property("visible").toBool());
+    QVERIFY2(m_warnings.isEmpty(), qPrintable(m_warnings.join(u'\n')));
 }
 
 void tst_ConsoleWindow::destinationPickedOnTheMap()

@@ -48,6 +48,23 @@ public:
         return m_inner.userIdForToken(hash);
     }
     bool deleteToken(const QByteArray &hash) override { return m_inner.deleteToken(hash); }
+    std::optional<StoredToken> tokenByHash(const QByteArray &hash) override
+    {
+        return m_inner.tokenByHash(hash);
+    }
+    bool touchToken(const QByteArray &hash, const QDateTime &at) override
+    {
+        return m_inner.touchToken(hash, at);
+    }
+    bool deleteTokensUsedBefore(const QDateTime &cutoff) override
+    {
+        return m_inner.deleteTokensUsedBefore(cutoff);
+    }
+    bool replacePasswordHash(const QString &id, const QString &before,
+                             const QString &after) override
+    {
+        return m_inner.replacePasswordHash(id, before, after);
+    }
     std::vector<Courier> loadCouriers() override { return m_inner.loadCouriers(); }
     bool insertCourier(const User &user, const Courier &courier) override
     {

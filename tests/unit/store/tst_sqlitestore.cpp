@@ -111,6 +111,8 @@ private Q_SLOTS:
     void backgroundFixesAreCheckpointed();
     void eachCourierHasAChainOfCurrentFixes();
     void migrationChainsEarlierFixes();
+    void migrationMakesUsernamesUniqueWithoutCase();
+    void tokensAndDeactivation();
 
 private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("depot.sqlite")); }
@@ -397,6 +399,80 @@ void tst_SqliteStore::migrationChainsEarlierFixes()
     QVERIFY(store->pruneFixes(kT0.addYears(-10), 2));
     QCOMPARE(latitudes(store->loadTrail(a, 10)), (QList<double>{2, 3}));
     QCOMPARE(latitudes(store->loadTrail(b, 10)), (QList<double>{11}));
+}
+
+void tst_SqliteStore::migrationMakesUsernamesUniqueWithoutCase()
+{
+    // A version-2 database may hold names that differ only in case: the oldest keeps its name,
+    // each later one is renamed NAME~ID8, and every account and token is kept.
+    User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    User shouting = makeUser(QStringLiteral("ADA"), Role::Courier);
+    shouting.createdAt = kT0.addSecs(60);
+    User mixed = makeUser(QStringLiteral("Ada"), Role::Courier);
+    mixed.createdAt = kT0.addSecs(120);
+    const User bob = makeUser(QStringLiteral("bob"), Role::Courier);
+    const QByteArray tokenHash(32, 'h');
+    {
+        auto store = openStore(2);
+        QVERIFY(store);
+        QCOMPARE(store->schemaVersion(), 2);
+        for (const User &u : {ada, shouting, mixed, bob})
+            QVERIFY(store->insertUser(u));
+    }
+    rawQuery(dbPath(), QStringLiteral("INSERT INTO tokens (token_hash, user_id, created_at) "
+                                      "VALUES (x'%1', '%2', '%3')")
+                           .arg(QString::fromLatin1(tokenHash.toHex()), shouting.id,
+                                isoTimestamp(kT0.addSecs(90))));
+    auto store = openStore();
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion(), SqliteStore::currentSchemaVersion());
+    QStringList names;
+    for (const User &u : store->loadUsers()) {
+        names << u.username;
+        QVERIFY(u.active);
+    }
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("ADA~") + shouting.id.left(8),
+                                 QStringLiteral("Ada~") + mixed.id.left(8), QStringLiteral("ada"),
+                                 QStringLiteral("bob")}));
+    QCOMPARE(store->userByUsername(QStringLiteral("ADA")).value_or(User()).id, ada.id);
+    QCOMPARE(
+        store->userByUsername(QStringLiteral("ada~") + shouting.id.left(8)).value_or(User()).id,
+        shouting.id);
+    // The token of a renamed account still names it, last used when it was made.
+    const auto token = store->tokenByHash(tokenHash);
+    QVERIFY(token);
+    QCOMPARE(token->userId, shouting.id);
+    QCOMPARE(token->lastUsedAt, kT0.addSecs(90));
+    // From now on a name differing only in case is refused by the database itself.
+    QVERIFY(!store->insertUser(makeUser(QStringLiteral("BOB"), Role::Courier)));
+}
+
+void tst_SqliteStore::tokensAndDeactivation()
+{
+    auto store = openStore();
+    QVERIFY(store);
+    Courier courier = addCourier(*store, QStringLiteral("ada"));
+    const QByteArray first(32, 'a'), second(32, 'b');
+    QVERIFY(store->insertToken(first, courier.id, kT0));
+    QVERIFY(store->insertToken(second, courier.id, kT0));
+    QVERIFY(store->touchToken(first, kT0.addSecs(30)));
+    QCOMPARE(store->tokenByHash(first)->lastUsedAt, kT0.addSecs(30));
+    QVERIFY(store->deleteTokensUsedBefore(kT0.addSecs(10)));
+    QVERIFY(store->tokenByHash(first));
+    QVERIFY(!store->tokenByHash(second));
+    // Taking the courier off ends their tokens in the same write; the record stays.
+    courier.active = false;
+    QVERIFY(store->updateCourier(courier, QString()));
+    QVERIFY(!store->tokenByHash(first));
+    QCOMPARE(store->loadCouriers().size(), size_t(1));
+    QVERIFY(!store->loadCouriers().front().active);
+    QVERIFY(!store->userById(courier.id)->active);
+    // A password is replaced only if it is still the one that was read.
+    const QString hash = store->userById(courier.id)->passwordHash;
+    QVERIFY(!store->replacePasswordHash(courier.id, QStringLiteral("other"), QStringLiteral("x")));
+    QVERIFY(store->replacePasswordHash(courier.id, hash, QStringLiteral("new")));
+    QCOMPARE(store->userById(courier.id)->passwordHash, QStringLiteral("new"));
 }
 
 void tst_SqliteStore::newerSchemaIsRefused()
