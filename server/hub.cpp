@@ -1,6 +1,7 @@
 #include "hub.h"
 
 #include "api/authservice.h"
+#include "api/guesslimiter.h"
 #include "api/osmandapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
@@ -125,8 +126,13 @@ std::optional<StartError> Hub::start()
     m_locations = std::make_unique<LocationIngest>(*m_dispatch, *m_store, *m_clock,
                                                    LocationIngest::Options{});
     m_locations->prune();
+    m_trackingLimiter = std::make_unique<GuessLimiter>(
+        GuessLimiter::Options{m_config.trackingMissLimit, m_config.trackingMissWindowMs}, *m_clock);
+    m_deviceLimiter = std::make_unique<GuessLimiter>(
+        GuessLimiter::Options{m_config.deviceMissLimit, m_config.deviceMissWindowMs}, *m_clock);
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
+    m_rest->setTrackingLimiter(m_trackingLimiter.get());
     m_http = new HttpServer(this);
     m_http->setFallbackHandler(
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
@@ -148,6 +154,7 @@ std::optional<StartError> Hub::start()
         this);
 
     m_osmand = std::make_unique<OsmAndApi>(*m_dispatch, *m_locations);
+    m_osmand->setDeviceLimiter(m_deviceLimiter.get());
     auto osmand = [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
         m_osmand->handle(r, exchange);
     };

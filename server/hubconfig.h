@@ -33,6 +33,12 @@ struct HubConfig
     QString tilesFile;
     QString tileUrl = defaultTileUrl();
     QString tileCache;
+    // Guessing: unknown tracking codes and unknown OsmAnd device ids an address may send per
+    // window before it is answered 429 until the window ends.
+    int trackingMissLimit = 20;
+    qint64 trackingMissWindowMs = 60'000;
+    int deviceMissLimit = 20;
+    qint64 deviceMissWindowMs = 60'000;
 
     bool usesTls() const { return tlsSelfSigned || !tlsCertificateFile.isEmpty(); }
     static QString defaultTileUrl()
