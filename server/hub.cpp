@@ -8,8 +8,10 @@
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
+#include "dispatch/trackingtokens.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
+#include "store/privatefiles.h"
 #include "store/sqlitestore.h"
 #include "tiles/mbtilesreader.h"
 #include "tiles/tileendpoint.h"
@@ -98,13 +100,15 @@ std::optional<StartError> Hub::openTileSources(const QString &dataDir)
 std::optional<StartError> Hub::start()
 {
     const QString dir = QDir(m_config.dataDir).absolutePath();
-    if (!QDir().mkpath(dir) || !QFileInfo(dir).isWritable())
-        return StartError{2,
-                          QStringLiteral("the data dir %1 cannot be created or written").arg(dir)};
+    if (!PrivateFiles::makeDirectory(dir) || !QFileInfo(dir).isWritable())
+        return StartError{
+            2,
+            QStringLiteral("the data dir %1 cannot be created, made private or written").arg(dir)};
     m_lock = std::make_unique<QLockFile>(dir + QStringLiteral("/depot.lock"));
     m_lock->setStaleLockTime(0);
     if (!m_lock->tryLock(100))
         return StartError{2, QStringLiteral("the data dir %1 is in use by another Depot").arg(dir)};
+    PrivateFiles::restrictFile(m_lock->fileName());
     if (auto e = loadTls(dir))
         return e;
     if (auto e = openTileSources(dir))
@@ -115,7 +119,12 @@ std::optional<StartError> Hub::start()
     if (!m_store->open(&error))
         return StartError{2, QStringLiteral("cannot open the database in %1: %2").arg(dir, error)};
 
+    const auto trackingSecret = PrivateFiles::loadOrCreateSecret(
+        dir + QStringLiteral("/tracking.key"), TrackingTokens::kSecretSize);
+    if (!trackingSecret)
+        return StartError{2, trackingSecret.error().message};
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
+    m_dispatch->setTrackingSecret(*trackingSecret);
     m_dispatch->load();
     m_auth = std::make_unique<AuthService>(*m_store, *m_dispatch, *m_clock);
     const auto admin = m_auth->ensureAdminAccount(m_config.adminPassword);
