@@ -10,8 +10,10 @@
 #include "transport/httpserver.h"
 
 #include <QJsonArray>
+
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcApi, "depot.api")
 
@@ -191,6 +193,12 @@ void RestApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExcha
 
 void RestApi::finish(HttpResponse &response) const
 {
+    // Every 429 says when to come back; limits that know no sooner time last a minute at most.
+    if (response.status == 429 &&
+        std::none_of(response.headers.cbegin(), response.headers.cend(), [](const auto &h) {
+            return h.first.compare("Retry-After", Qt::CaseInsensitive) == 0;
+        }))
+        response.withHeader("Retry-After", "60");
     if (!m_corsOrigin.isEmpty())
         response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
 }

@@ -45,8 +45,10 @@ struct Reply
     }
 };
 
-/// Sends one GET from the local address `from` (any of 127.0.0.0/8) on a connection of its own.
-Reply get(const QHostAddress &from, quint16 port, const QByteArray &target)
+/// Sends one request from the local address `from` (any of 127.0.0.0/8) on a connection of
+/// its own.
+Reply send(const QHostAddress &from, quint16 port, const QByteArray &method,
+           const QByteArray &target, const QByteArray &jsonBody = {})
 {
     QTcpSocket socket;
     if (!socket.bind(from))
@@ -55,7 +57,12 @@ Reply get(const QHostAddress &from, quint16 port, const QByteArray &target)
     QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
                      [&] { received += socket.readAll(); });
     socket.connectToHost(QHostAddress::LocalHost, port);
-    socket.write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    QByteArray head =
+        method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!jsonBody.isEmpty())
+        head += "Content-Type: application/json\r\nContent-Length: " +
+                QByteArray::number(jsonBody.size()) + "\r\n";
+    socket.write(head + "\r\n" + jsonBody);
     Reply reply;
     auto complete = [&] {
         const qsizetype end = received.indexOf("\r\n\r\n");
@@ -81,6 +88,11 @@ Reply get(const QHostAddress &from, quint16 port, const QByteArray &target)
     return reply;
 }
 
+Reply get(const QHostAddress &from, quint16 port, const QByteArray &target)
+{
+    return send(from, port, "GET", target);
+}
+
 const QHostAddress kFirst(QStringLiteral("127.0.0.1"));
 const QHostAddress kSecond(QStringLiteral("127.0.0.2"));
 
@@ -102,6 +114,7 @@ private Q_SLOTS:
     void unknownDevicesAreLimited();
     void unknownDeviceAnswerIsUniform();
     void theWindowExpires();
+    void failedLoginsSayWhenToComeBack();
 
 private:
     std::unique_ptr<Hub> startHub(int limit, qint64 windowMs, bool osmandPort = false);
@@ -263,6 +276,21 @@ void tst_GuessLimits::theWindowExpires()
     QCOMPARE(get(kFirst, port, "/osmand?id=1&lat=1&lon=1").status, 400); // a separate count
     // Refused attempts do not prolong the window: once it ends the address may try again.
     QTRY_COMPARE_WITH_TIMEOUT(get(kFirst, port, known).status, 200, 5000);
+}
+
+void tst_GuessLimits::failedLoginsSayWhenToComeBack()
+{
+    const auto hub = startHub(20, 60'000);
+    QVERIFY(hub);
+    const QHostAddress from(QStringLiteral("127.0.0.3"));
+    const QByteArray wrong = R"({"username":"nobody","password":"guess"})";
+    Reply r;
+    for (int i = 0; i < 20 && r.status != 429; ++i)
+        r = send(from, hub->port(), "POST", "/api/auth/login", wrong);
+    QCOMPARE(r.status, 429);
+    QCOMPARE(r.errorCode(), QStringLiteral("rate_limited"));
+    const int retryAfter = r.header("retry-after").toInt();
+    QVERIFY2(retryAfter >= 1 && retryAfter <= 60, r.header("retry-after").constData());
 }
 
 QTEST_GUILESS_MAIN(tst_GuessLimits)
