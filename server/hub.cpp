@@ -1,14 +1,17 @@
 #include "hub.h"
 
 #include "api/authservice.h"
+#include "api/guesslimiter.h"
 #include "api/osmandapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
+#include "dispatch/trackingtokens.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
+#include "store/privatefiles.h"
 #include "store/sqlitestore.h"
 #include "tiles/mbtilesreader.h"
 #include "tiles/tileendpoint.h"
@@ -101,13 +104,15 @@ std::optional<StartError> Hub::openTileSources(const QString &dataDir)
 std::optional<StartError> Hub::start()
 {
     const QString dir = QDir(m_config.dataDir).absolutePath();
-    if (!QDir().mkpath(dir) || !QFileInfo(dir).isWritable())
-        return StartError{2,
-                          QStringLiteral("the data dir %1 cannot be created or written").arg(dir)};
+    if (!PrivateFiles::makeDirectory(dir) || !QFileInfo(dir).isWritable())
+        return StartError{
+            2,
+            QStringLiteral("the data dir %1 cannot be created, made private or written").arg(dir)};
     m_lock = std::make_unique<QLockFile>(dir + QStringLiteral("/depot.lock"));
     m_lock->setStaleLockTime(0);
     if (!m_lock->tryLock(100))
         return StartError{2, QStringLiteral("the data dir %1 is in use by another Depot").arg(dir)};
+    PrivateFiles::restrictFile(m_lock->fileName());
     if (auto e = loadTls(dir))
         return e;
     if (auto e = openTileSources(dir))
@@ -118,7 +123,12 @@ std::optional<StartError> Hub::start()
     if (!m_store->open(&error))
         return StartError{2, QStringLiteral("cannot open the database in %1: %2").arg(dir, error)};
 
+    const auto trackingSecret = PrivateFiles::loadOrCreateSecret(
+        dir + QStringLiteral("/tracking.key"), TrackingTokens::kSecretSize);
+    if (!trackingSecret)
+        return StartError{2, trackingSecret.error().message};
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
+    m_dispatch->setTrackingSecret(*trackingSecret);
     m_dispatch->load();
     AuthService::Options authOptions;
     authOptions.tokenTtlMs = m_config.tokenTtlSeconds * 1000;
@@ -132,11 +142,16 @@ std::optional<StartError> Hub::start()
     m_locations = std::make_unique<LocationIngest>(*m_dispatch, *m_store, *m_clock,
                                                    LocationIngest::Options{});
     m_locations->prune();
+    m_trackingLimiter = std::make_unique<GuessLimiter>(
+        GuessLimiter::Options{m_config.trackingMissLimit, m_config.trackingMissWindowMs}, *m_clock);
+    m_deviceLimiter = std::make_unique<GuessLimiter>(
+        GuessLimiter::Options{m_config.deviceMissLimit, m_config.deviceMissWindowMs}, *m_clock);
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     // Raised to its hard limit by then (raiseOpenFileLimit()), so the caps fit what is there.
     const ConnectionCaps caps = m_config.connectionCaps(openFileLimit());
     m_connections = std::make_shared<ConnectionGate>(caps.total, caps.perAddress);
+    m_rest->setTrackingLimiter(m_trackingLimiter.get());
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
@@ -161,6 +176,7 @@ std::optional<StartError> Hub::start()
         this);
 
     m_osmand = std::make_unique<OsmAndApi>(*m_dispatch, *m_locations);
+    m_osmand->setDeviceLimiter(m_deviceLimiter.get());
     auto osmand = [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
         m_osmand->handle(r, exchange);
     };

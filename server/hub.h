@@ -19,6 +19,7 @@ class Clock;
 class DispatchService;
 class HttpServer;
 class FunctionEndpoint;
+class GuessLimiter;
 class MbTilesReader;
 class TileEndpoint;
 class TileFetcher;
@@ -88,6 +89,8 @@ private:
     std::unique_ptr<DispatchService> m_dispatch;
     std::unique_ptr<AuthService> m_auth;
     std::unique_ptr<LocationIngest> m_locations;
+    std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
+    std::unique_ptr<GuessLimiter> m_deviceLimiter;
     std::unique_ptr<RestApi> m_rest;
     std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;

@@ -217,6 +217,12 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "Where downloaded tiles are kept [the user's cache folder]. "
                                 "Env: DEPOT_TILE_CACHE.")),
          QStringLiteral("dir")},
+        {QStringLiteral("guess-limit"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Unknown tracking codes, and unknown GPS device ids, one address "
+                                "may send a minute before it is refused for the rest of the "
+                                "minute [20]. Env: DEPOT_GUESS_LIMIT.")),
+         QStringLiteral("n")},
     });
 }
 
@@ -264,6 +270,9 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     if (auto e = integer(QStringLiteral("max-unauthenticated-per-address"), 0, 10'000'000,
                          c.maxUnauthenticatedPerAddress))
         return *e;
+    if (auto e = integer(QStringLiteral("guess-limit"), 1, 100000, c.trackingMissLimit))
+        return *e;
+    c.deviceMissLimit = c.trackingMissLimit;
     if (const auto value = lookup(parser, env, QStringLiteral("location-distance"))) {
         bool ok = false;
         c.locationDistanceMetres = value->toDouble(&ok);

@@ -45,6 +45,12 @@ struct HubConfig
 
     /// The caps to apply under `openFileLimit`: the flags' where given, else the defaults.
     ConnectionCaps connectionCaps(qint64 openFileLimit) const;
+    // Guessing: unknown tracking codes and unknown OsmAnd device ids an address may send per
+    // window before it is answered 429 until the window ends.
+    int trackingMissLimit = 20;
+    qint64 trackingMissWindowMs = 60'000;
+    int deviceMissLimit = 20;
+    qint64 deviceMissWindowMs = 60'000;
 
     bool usesTls() const { return tlsSelfSigned || !tlsCertificateFile.isEmpty(); }
     static QString defaultTileUrl()

@@ -2,6 +2,7 @@
 
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
+#include "guesslimiter.h"
 #include "transport/httpserver.h"
 
 #include <QJsonDocument>
@@ -140,6 +141,15 @@ void OsmAndApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExc
                               .withHeader("Allow", "GET, POST"));
         return;
     }
+    // An address past its limit learns nothing more, known ids included.
+    if (m_deviceLimiter) {
+        if (const auto seconds = m_deviceLimiter->retryAfterSeconds(request.remoteAddress)) {
+            exchange->respond(GuessLimiter::refusal(*seconds));
+            return;
+        }
+    }
+    // The fields are checked before the id is looked up, so what a malformed report hears
+    // never depends on the id.
     const auto report = parse(request, m_dispatch.clock().now());
     if (!report) {
         exchange->respond(badRequest(report.error().message));
@@ -147,8 +157,11 @@ void OsmAndApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExc
     }
     const Courier *courier = m_dispatch.findCourierByDevice(report->deviceId);
     if (!courier) {
-        exchange->respond(
-            badRequest(QStringLiteral("no courier has the device id %1").arg(report->deviceId)));
+        // One answer for every id no active courier has: it neither echoes the id nor tells
+        // an unknown device from a deactivated one.
+        if (m_deviceLimiter)
+            m_deviceLimiter->recordMiss(request.remoteAddress);
+        exchange->respond(badRequest(QStringLiteral("unknown device")));
         return;
     }
     // The device id stands in for the courier's login.

@@ -8,6 +8,7 @@
 namespace depot {
 
 class DispatchService;
+class GuessLimiter;
 class HttpExchange;
 
 /// Positions from GPS apps speaking the OsmAnd protocol (Traccar Client): the device id picks
@@ -17,8 +18,11 @@ class OsmAndApi
 public:
     OsmAndApi(DispatchService &dispatch, LocationIngest &locations);
 
-    /// Answers 200 with an empty body once the fix is stored, 400 for an unknown device or a
-    /// bad coordinate.
+    /// Counts unknown device ids per address and refuses an address past its limit.
+    void setDeviceLimiter(GuessLimiter *limiter) { m_deviceLimiter = limiter; }
+
+    /// Answers 200 with an empty body once the fix is stored, 400 for a bad coordinate or a
+    /// device id no active courier has (one answer, whatever the id), 429 past the limit.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
 
     /// The fields of one report, from the query, a form body or the JSON body of newer apps.
@@ -32,6 +36,7 @@ public:
 private:
     DispatchService &m_dispatch;
     LocationIngest &m_locations;
+    GuessLimiter *m_deviceLimiter = nullptr;
 };
 
 } // namespace depot

@@ -4,13 +4,16 @@
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
+#include "guesslimiter.h"
 #include "jsonfields.h"
 #include "protocol/jsonscalars.h"
 #include "transport/httpserver.h"
 
 #include <QJsonArray>
+
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcApi, "depot.api")
 
@@ -194,6 +197,12 @@ void RestApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExcha
 
 void RestApi::finish(HttpResponse &response) const
 {
+    // Every 429 says when to come back; limits that know no sooner time last a minute at most.
+    if (response.status == 429 &&
+        std::none_of(response.headers.cbegin(), response.headers.cend(), [](const auto &h) {
+            return h.first.compare("Retry-After", Qt::CaseInsensitive) == 0;
+        }))
+        response.withHeader("Retry-After", "60");
     if (!m_corsOrigin.isEmpty())
         response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
 }
@@ -231,7 +240,7 @@ std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
     if (n == 3 && parts[1] == QLatin1String("track")) {
         if (method != "GET")
             return methodNotAllowed("GET");
-        return track(parts[2]);
+        return track(parts[2], request.remoteAddress);
     }
 
     // Which routes exist is decided before who asks, so an unknown route is 404 for everyone.
@@ -665,12 +674,20 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     return HttpResponse::json(200, result->toJson(caller.isDispatcher()));
 }
 
-HttpResponse RestApi::track(const QString &code)
+HttpResponse RestApi::track(const QString &code, const QHostAddress &from)
 {
+    // An address past its limit learns nothing more, right codes included.
+    if (m_trackingLimiter) {
+        if (const auto seconds = m_trackingLimiter->retryAfterSeconds(from))
+            return GuessLimiter::refusal(*seconds);
+    }
     const Package *p = m_dispatch.findPackageByTrackingCode(code);
-    if (!p)
+    if (!p) {
+        if (m_trackingLimiter)
+            m_trackingLimiter->recordMiss(from);
         return errorResponse(
             makeError(ErrorCode::NotFound, QStringLiteral("no such tracking code")));
+    }
     return HttpResponse::json(
         200, QJsonObject{{QStringLiteral("package"),
                           QJsonObject{{QStringLiteral("id"), p->id},

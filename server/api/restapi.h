@@ -15,6 +15,7 @@ class ScalarObject;
 
 class AuthService;
 class DispatchService;
+class GuessLimiter;
 class HttpExchange;
 class LocationIngest;
 
@@ -27,6 +28,8 @@ public:
 
     /// Value of Access-Control-Allow-Origin on every answer; empty sends none.
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
+    /// Counts unknown tracking codes per address and refuses an address past its limit.
+    void setTrackingLimiter(GuessLimiter *limiter) { m_trackingLimiter = limiter; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -69,12 +72,13 @@ private:
     HttpResponse packageEvents(const Principal &caller, const QString &id);
     HttpResponse packageAction(const Principal &caller, const QString &id, const QString &action,
                                const HttpRequest &request);
-    HttpResponse track(const QString &code);
+    HttpResponse track(const QString &code, const QHostAddress &from);
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
     LocationIngest &m_locations;
     QByteArray m_corsOrigin = "*";
+    GuessLimiter *m_trackingLimiter = nullptr;
 };
 
 } // namespace depot

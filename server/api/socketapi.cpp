@@ -59,7 +59,11 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                 QStringLiteral("unauthorized"),
                 QJsonObject{{QStringLiteral("code"), QStringLiteral("unauthorized")}});
         socket.setData(QVariant::fromValue(*principal));
-        return ConnectDecision::accept();
+        // A dropped session is recovered only by the same user in the same role (a tracker:
+        // of the same package), whichever of its tokens it comes back with.
+        return ConnectDecision::accept(
+            roleName(principal->role) + QLatin1Char(':') +
+            (principal->isTracker() ? principal->packageId : principal->userId));
     });
     m_nsp.setEventHandler([this](
                               Socket &socket, const socketio::Packet &packet,

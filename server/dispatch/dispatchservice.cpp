@@ -4,6 +4,7 @@
 #include "geo.h"
 #include "statemachine.h"
 #include "store/store.h"
+#include "trackingtokens.h"
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -29,15 +30,6 @@ QString randomTrackingCode()
     for (int i = 0; i < kCodeLength; ++i)
         code.append(QLatin1Char(kCodeAlphabet[rng->bounded(32)]));
     return code;
-}
-
-QString randomSecret()
-{
-    QByteArray bytes(32, Qt::Uninitialized); // 256 bits
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()),
-                                          bytes.size() / 4);
-    return QString::fromLatin1(
-        bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
 /// Typed codes forgive case and the letters Crockford's alphabet leaves out.
@@ -78,6 +70,7 @@ DispatchService::DispatchService(Store &store, const Clock &clock, QObject *pare
     : QObject(parent)
     , m_store(store)
     , m_clock(clock)
+    , m_trackingSecret(TrackingTokens::randomSecret())
 {}
 
 void DispatchService::load()
@@ -95,7 +88,15 @@ void DispatchService::load()
             m_courierByDevice.insert(c.deviceId, c.id);
         m_couriers.insert(c.id, std::move(c));
     }
+    // Tokens are derived again; a stored hash that does not match (a migrated database, a new
+    // secret) is replaced, so the store always holds the hash of the token in use.
+    std::vector<std::pair<QString, QString>> staleHashes;
     for (Package &p : m_store.loadPackages()) {
+        p.trackingToken = TrackingTokens::derive(m_trackingSecret, p.id);
+        const QString hash = TrackingTokens::hash(p.trackingToken);
+        if (p.trackingTokenHash != hash)
+            staleHashes.emplace_back(p.id, hash);
+        p.trackingTokenHash.clear(); // only the store needs it
         m_packageByCode.insert(p.trackingCode, p.id);
         m_packageByToken.insert(p.trackingToken, p.id);
         m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
@@ -103,6 +104,8 @@ void DispatchService::load()
         indexCarried(nullptr, p);
         m_packages.insert(p.id, std::move(p));
     }
+    if (!staleHashes.empty() && !m_store.setTrackingTokenHashes(staleHashes))
+        qCWarning(lcDispatch) << "could not store the tracking token hashes";
     qCInfo(lcDispatch) << "loaded" << m_couriers.size() << "couriers and" << m_packages.size()
                        << "packages";
 }
@@ -242,7 +245,8 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
     Package p;
     p.id = newId();
     p.trackingCode = uniqueTrackingCode();
-    p.trackingToken = randomSecret();
+    p.trackingToken = TrackingTokens::derive(m_trackingSecret, p.id);
+    p.trackingTokenHash = TrackingTokens::hash(p.trackingToken);
     p.recipientName = fields.recipientName;
     p.address = fields.address;
     p.latitude = fields.latitude;
@@ -266,6 +270,7 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
     m_packageOrder.push_back(p.id);
     indexCarried(nullptr, p);
     m_packageByCode.insert(p.trackingCode, p.id);
+    m_packages[p.id].trackingTokenHash.clear();
     m_packageByToken.insert(p.trackingToken, p.id);
     Q_EMIT packageChanged(p, events, QString());
     return p;

@@ -99,6 +99,9 @@ public:
     std::vector<const Package *> carriedBy(const QString &courierId) const;
 
     const Clock &clock() const { return m_clock; }
+    /// The secret tracking tokens are derived with (see TrackingTokens); set before load().
+    /// Without one, a random secret of this process is used.
+    void setTrackingSecret(QByteArray secret) { m_trackingSecret = std::move(secret); }
 
 Q_SIGNALS:
     /// A package changed; `events` are already in its history, in the order they are to be sent.
@@ -124,6 +127,7 @@ private:
 
     Store &m_store;
     const Clock &m_clock;
+    QByteArray m_trackingSecret;
     QHash<QString, Courier> m_couriers;
     QHash<QString, QString> m_courierByDevice;
     QHash<QString, Package> m_packages;

@@ -75,7 +75,8 @@ struct Package
 {
     QString id;
     QString trackingCode;
-    QString trackingToken;
+    QString trackingToken;     // derived from the id; never stored
+    QString trackingTokenHash; // what the store keeps: hex SHA-256 of the token
     QString recipientName;
     QString address;
     double latitude = 0;

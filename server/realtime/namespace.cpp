@@ -78,15 +78,13 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
     const QString pid = auth.take(QStringLiteral("pid")).toString();
     const QString offset = auth.take(QStringLiteral("offset")).toString();
 
-    // A client that comes back in time with its pid and offset gets its old session back.
+    // A client that comes back in time with its pid and offset may get its old session back.
     std::optional<Saved> restored;
     if (m_options.recovery && !pid.isEmpty() && !offset.isEmpty()) {
         prune();
-        auto it = m_saved.find(pid);
-        if (it != m_saved.end() && it->atMs >= m_clock.elapsed() - m_options.maxDisconnectionMs) {
+        const auto it = m_saved.constFind(pid);
+        if (it != m_saved.cend() && it->atMs >= m_clock.elapsed() - m_options.maxDisconnectionMs)
             restored = *it;
-            m_saved.erase(it);
-        }
     }
 
     // Missed packets are collected now and sent after CONNECT. Recovery needs every packet
@@ -109,15 +107,12 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
             restored.reset();
         }
     }
-    const bool recovered = restored.has_value();
 
-    const QString id = recovered ? restored->id : randomId(15);
-    const QString newPid = m_options.recovery ? (recovered ? pid : randomId(15)) : QString();
-    auto *socket = new Socket(id, newPid, *this, client, this);
+    auto *socket = new Socket(restored ? restored->id : randomId(15),
+                              m_options.recovery ? (restored ? pid : randomId(15)) : QString(),
+                              *this, client, this);
     if (m_options.keepAuth)
         socket->setAuth(auth);
-    if (recovered)
-        socket->setData(restored->data);
 
     const ConnectDecision decision =
         m_authenticator ? m_authenticator(auth, *socket) : ConnectDecision::accept();
@@ -126,6 +121,23 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
         delete socket;
         return nullptr;
     }
+    socket->m_principalKey = decision.principalKey;
+    // Someone else's pid starts a fresh session; the saved one stays for its owner.
+    if (restored && restored->principalKey != decision.principalKey) {
+        qCInfo(lcRealtime) << "a reconnect with another principal's pid starts a new session";
+        restored.reset();
+        missed.clear();
+        socket->m_id = randomId(15);
+        socket->m_pid = randomId(15);
+    }
+    const bool recovered = restored.has_value();
+    if (recovered) {
+        m_saved.remove(pid);
+        if (!socket->data().isValid())
+            socket->setData(restored->data);
+    }
+    const QString id = socket->id();
+    const QString newPid = socket->pid();
     socket->setRecovered(recovered);
 
     m_sockets.insert(id, socket);
@@ -157,7 +169,8 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
     if (m_options.recovery && !leftOnPurpose && !socket->pid().isEmpty()) {
         QStringList kept = rooms;
         kept.removeAll(socket->id());
-        m_saved.insert(socket->pid(), Saved{socket->id(), kept, socket->data(), m_clock.elapsed()});
+        m_saved.insert(socket->pid(), Saved{socket->id(), kept, socket->data(), m_clock.elapsed(),
+                                            socket->m_principalKey});
         prune();
     }
     Q_EMIT disconnected(socket, reason);

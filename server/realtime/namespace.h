@@ -26,11 +26,17 @@ struct ConnectDecision
     bool accepted = true;
     QString message; // sent in CONNECT_ERROR when refused
     QJsonValue data = QJsonValue::Undefined;
+    /// Who connected, opaque to the namespace: a dropped session is recovered only by a CONNECT
+    /// with the same key, so that nobody takes over another's rooms with a stolen pid.
+    QString principalKey;
 
-    static ConnectDecision accept() { return {}; }
+    static ConnectDecision accept(QString principalKey = {})
+    {
+        return {true, {}, QJsonValue::Undefined, std::move(principalKey)};
+    }
     static ConnectDecision refuse(QString message, QJsonValue data = QJsonValue::Undefined)
     {
-        return {false, std::move(message), std::move(data)};
+        return {false, std::move(message), std::move(data), {}};
     }
 };
 
@@ -117,6 +123,7 @@ private:
         QStringList rooms;
         QVariant data;
         qint64 atMs;
+        QString principalKey;
     };
 
     /// Handles a CONNECT from a client; returns the new socket or nullptr when refused.

@@ -101,7 +101,8 @@ private:
     SocketIoClient *m_client;
     QJsonObject m_auth;
     QVariant m_data;
-    QStringList m_rooms; // a socket is in a few rooms: a list is far smaller than a set
+    QString m_principalKey; // ConnectDecision::principalKey, kept for recovery
+    QStringList m_rooms;    // a socket is in a few rooms: a list is far smaller than a set
     bool m_recovered = false;
     quint64 m_nextAckId = 0;
     QHash<quint64, std::function<void(std::optional<QList<socketio::Argument>>)>> m_pendingAcks;

@@ -2,6 +2,7 @@
 
 #include "dispatch/clock.h"
 #include "fixwriter.h"
+#include "privatefiles.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -103,6 +104,13 @@ const char *const kMigrations[] = {
         AND (older.created_at < users.created_at
              OR (older.created_at = users.created_at AND older.id < users.id)));
     CREATE UNIQUE INDEX users_username_nocase ON users(username COLLATE NOCASE);
+    )sql",
+    // Tracking tokens are no longer kept: each is derived from the package id and the data
+    // dir's secret, and only its SHA-256 is stored. The clear tokens are overwritten here; the
+    // dispatch service writes the new hashes when it loads.
+    R"sql(
+    ALTER TABLE packages RENAME COLUMN tracking_token TO tracking_token_hash;
+    UPDATE packages SET tracking_token_hash = 'pending:' || id;
     )sql",
 };
 
@@ -213,6 +221,20 @@ int SqliteStore::currentSchemaVersion()
 
 bool SqliteStore::open(QString *error)
 {
+    // SQLite gives its -wal and -shm files the database file's mode; the file is made 0600
+    // before SQLite first opens it, and files from before are tightened.
+    for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+        if (!PrivateFiles::restrictFile(m_path + suffix)) {
+            if (error)
+                *error = QStringLiteral("cannot make %1 private").arg(m_path + suffix);
+            return false;
+        }
+    }
+    if (!PrivateFiles::createFile(m_path)) {
+        if (error)
+            *error = QStringLiteral("cannot create %1").arg(m_path);
+        return false;
+    }
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_db.setDatabaseName(m_path);
     if (!m_db.open()) {
@@ -252,6 +274,10 @@ bool SqliteStore::migrate(QString *error)
                          .arg(currentSchemaVersion());
         return false;
     }
+    const int startVersion = m_schemaVersion;
+    // What a migration removes (clear tokens) is overwritten, not left in free space.
+    if (m_schemaVersion < m_targetVersion)
+        q.exec(QStringLiteral("PRAGMA secure_delete=ON"));
     while (m_schemaVersion < m_targetVersion) {
         const int target = m_schemaVersion + 1;
         const bool ok = transaction([&] {
@@ -277,6 +303,11 @@ bool SqliteStore::migrate(QString *error)
         }
         m_schemaVersion = target;
         qCInfo(lcStore) << "database migrated to schema version" << target;
+    }
+    if (m_schemaVersion != startVersion) {
+        q.exec(QStringLiteral("PRAGMA secure_delete=OFF"));
+        // Old page images in the WAL go too.
+        q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     }
     return true;
 }
@@ -514,7 +545,7 @@ std::vector<Package> SqliteStore::loadPackages()
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     if (!q.exec(QStringLiteral(
-            "SELECT id, tracking_code, tracking_token, recipient_name, address, latitude, "
+            "SELECT id, tracking_code, tracking_token_hash, recipient_name, address, latitude, "
             "longitude, status, delivery_person_id, notes, reason, created_at, updated_at "
             "FROM packages ORDER BY created_at")))
         return packages;
@@ -522,7 +553,7 @@ std::vector<Package> SqliteStore::loadPackages()
         Package p;
         p.id = q.value(0).toString();
         p.trackingCode = q.value(1).toString();
-        p.trackingToken = q.value(2).toString();
+        p.trackingTokenHash = q.value(2).toString();
         p.recipientName = q.value(3).toString();
         p.address = q.value(4).toString();
         p.latitude = q.value(5).toDouble();
@@ -544,12 +575,12 @@ bool SqliteStore::savePackage(const Package &p, std::vector<PackageEvent> &event
         QSqlQuery q(m_db);
         if (isNew) {
             q.prepare(QStringLiteral(
-                "INSERT INTO packages (id, tracking_code, tracking_token, recipient_name, "
+                "INSERT INTO packages (id, tracking_code, tracking_token_hash, recipient_name, "
                 "address, latitude, longitude, status, delivery_person_id, notes, reason, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             q.addBindValue(p.id);
             q.addBindValue(p.trackingCode);
-            q.addBindValue(p.trackingToken);
+            q.addBindValue(p.trackingTokenHash);
             q.addBindValue(p.recipientName);
             q.addBindValue(p.address);
             q.addBindValue(p.latitude);
@@ -581,6 +612,21 @@ bool SqliteStore::savePackage(const Package &p, std::vector<PackageEvent> &event
             if (!exec(q))
                 return false;
             e.seq = q.lastInsertId().toLongLong();
+        }
+        return true;
+    });
+}
+
+bool SqliteStore::setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("UPDATE packages SET tracking_token_hash = ? WHERE id = ?"));
+        for (const auto &[id, hash] : hashes) {
+            q.addBindValue(hash);
+            q.addBindValue(id);
+            if (!exec(q))
+                return false;
         }
         return true;
     });

@@ -44,6 +44,7 @@ public:
     std::vector<Package> loadPackages() override;
     bool savePackage(const Package &package, std::vector<PackageEvent> &events,
                      bool isNew) override;
+    bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override;
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
 
     bool appendFixes(const std::vector<StoredFix> &fixes) override;

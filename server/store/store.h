@@ -70,6 +70,8 @@ public:
     virtual bool savePackage(const Package &package, std::vector<PackageEvent> &events,
                              bool isNew) = 0;
     virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
+    /// Replaces packages' stored tracking token hashes: (package id, hash) pairs.
+    virtual bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) = 0;
 
     /// Appends fixes and moves each courier's current position, all in one transaction.
     virtual bool appendFixes(const std::vector<StoredFix> &fixes) = 0;

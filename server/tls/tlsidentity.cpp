@@ -1,5 +1,6 @@
 #include "tlsidentity.h"
 
+#include "store/privatefiles.h"
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -230,11 +231,12 @@ Result<TlsIdentity> ensureSelfSignedIdentity(const QString &directory,
                                              const CertificateSubjects &subjects,
                                              const QDateTime &now)
 {
-    if (!QDir().mkpath(directory))
+    if (!PrivateFiles::makeDirectory(directory))
         return tlsError(QStringLiteral("cannot create the folder %1").arg(directory));
     const QDir dir(directory);
     const QString certificatePath = dir.filePath(kCertificateFile);
     const QString keyPath = dir.filePath(kKeyFile);
+    PrivateFiles::restrictFile(keyPath); // one made before keys were kept 0600 everywhere
 
     if (QFile::exists(certificatePath) && QFile::exists(keyPath)) {
         auto kept = loadTlsIdentity(certificatePath, keyPath);
@@ -257,6 +259,9 @@ Result<TlsIdentity> ensureSelfSignedIdentity(const QString &directory,
     const QString newCertificate = certificatePath + QStringLiteral(".new");
     const QString newKey = keyPath + QStringLiteral(".new");
     QString error;
+    // openssl writes into a file that is 0600 already, not one the umask decided.
+    QFile::remove(newKey);
+    PrivateFiles::createFile(newKey);
     const auto made = runOpenssl(
         {QStringLiteral("req"),      QStringLiteral("-x509"),
          QStringLiteral("-newkey"),  QStringLiteral("ec"),

@@ -1,8 +1,9 @@
 // Connection state recovery: a tracker whose connection drops gets the same session back and
-// every event it missed, in order, once socket.io-client has reconnected by itself.
+// every event it missed, in order, once socket.io-client has reconnected by itself; a pid
+// presented with another principal's token gets a fresh session instead.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hub, QUIET_MS, Recorder, WAIT_MS, assertEvents, assertShape, offset, sleep, upgraded, withTimeout } from './harness.mjs';
+import { Hub, QUIET_MS, Recorder, WAIT_MS, assertEvents, assertShape, connected, offset, sleep, upgraded, withTimeout } from './harness.mjs';
 
 let hub;
 before(async () => {
@@ -93,6 +94,46 @@ describe('connection state recovery', () => {
             socket.close();
         });
     }
+
+    it('does not give a dispatcher\'s session to a tracker token that presents its pid', async () => {
+        const pkg = await hub.createPackage({ recipientName: 'Not yours' });
+        const trackingToken = (await hub.package(pkg.id)).trackingToken;
+        // socket.io-client asks for auth on every connect and adds the pid and offset itself.
+        let token = hub.token;
+        const socket = hub.client({ auth: (cb) => cb({ token }) });
+        await connected(socket);
+        await upgraded(socket);
+        const recorder = new Recorder(socket, 'dispatcher');
+        await hub.createPackage({ recipientName: 'Gives an offset' });
+        assert.equal(typeof (await recorder.take(1))[0].offset, 'string');
+        const sid = socket.id;
+
+        const disconnected = withTimeout(new Promise((resolve) => socket.once('disconnect', resolve)),
+                                         WAIT_MS, 'disconnect');
+        const reconnected = withTimeout(new Promise((resolve) => socket.io.once('reconnect', resolve)),
+                                        15000, 'the client to reconnect by itself');
+        token = trackingToken;
+        socket.io.engine.transport.ws.terminate();
+        await disconnected;
+        await hub.createPackage({ recipientName: 'For dispatchers only' });
+        await reconnected;
+        if (!socket.connected)
+            await withTimeout(new Promise((resolve) => socket.once('connect', resolve)), WAIT_MS, 'connect');
+        assert.equal(socket.recovered, false, 'another principal starts a fresh session');
+        assert.notEqual(socket.id, sid);
+
+        // From now on it is the tracker it claims to be: its package's events and nothing else.
+        const courier = await hub.createCourier('Online for dispatchers');
+        (await hub.connect({ token: courier.token })).close();
+        await hub.act(pkg.id, 'cancel');
+        assertEvents(await recorder.take(2), [
+            event('package:cancelled', { packageId: pkg.id }),
+            event('package:update', { packageId: pkg.id, status: 'CANCELLED' }),
+        ], 'the tracker\'s own events');
+        await sleep(QUIET_MS);
+        assertEvents(recorder.pending(), [], 'no replay, no dispatcher-only events');
+        socket.close();
+    });
 
     it('does not replay to a new session that sends no pid', async () => {
         const courier = await hub.createCourier('Fresh courier');

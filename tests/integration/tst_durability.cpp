@@ -201,6 +201,10 @@ void tst_Durability::invalidFlags_data()
         << QStringList{QStringLiteral("--location-interval"), QStringLiteral("-5")};
     QTest::newRow("location distance not a number")
         << QStringList{QStringLiteral("--location-distance"), QStringLiteral("far")};
+    QTest::newRow("guess limit zero")
+        << QStringList{QStringLiteral("--guess-limit"), QStringLiteral("0")};
+    QTest::newRow("guess limit not a number")
+        << QStringList{QStringLiteral("--guess-limit"), QStringLiteral("many")};
     QTest::newRow("value missing") << QStringList{QStringLiteral("--port")};
     QTest::newRow("stray argument") << QStringList{QStringLiteral("serve")};
     // A data dir that is a file cannot hold a database.

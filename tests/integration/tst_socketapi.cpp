@@ -6,6 +6,7 @@
 #include "hubclient.h"
 #include "hubconfig.h"
 #include "realtime/namespace.h"
+#include "realtime/socket.h"
 #include "realtime/socketioserver.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
@@ -160,6 +161,8 @@ private Q_SLOTS:
     void trackerRecoversMissedEventsInOrder();
     void cleanLeaveIsNotRecovered();
     void recoveryOnABusyHub();
+    void recoveryKeepsToItsPrincipal();
+    void recoveryWithAnotherTokenOfTheSameUser();
 
 private:
     // REST
@@ -1047,6 +1050,96 @@ void tst_SocketApi::recoveryOnABusyHub()
     QVERIFY(!tracker->client.recovered());
     QVERIFY(tracker->client.pid() != pid);
     Q_UNUSED(replayed);
+}
+
+void tst_SocketApi::recoveryKeepsToItsPrincipal()
+{
+    const QJsonObject before = newPackage(0);
+    auto dispatcher = open(m_dispatcher);
+    QVERIFY(dispatcher);
+    QVERIFY(act(str(before, "id"), QStringLiteral("cancel")));
+    QTRY_VERIFY(!dispatcher->client.offset().isEmpty());
+    const QString sid = dispatcher->client.sid();
+    const QString pid = dispatcher->client.pid();
+    depot::Namespace *nsp = m_hub->realtime().find(QStringLiteral("/"));
+    dispatcher->client.abort();
+    QTRY_VERIFY(nsp->socket(sid) == nullptr);
+
+    // While the dispatcher is away, news only dispatchers may see.
+    const QJsonObject missed = newPackage(0);
+    const QJsonObject tracked = newPackage(0);
+    const qsizetype seen = dispatcher->events.size();
+
+    // A tracker token with the dispatcher's pid and offset: a fresh tracker session.
+    QSignalSpy connected(&dispatcher->client, &HubClient::connected);
+    dispatcher->client.connectToHub(m_base,
+                                    {{QStringLiteral("token"), str(tracked, "trackingToken")}});
+    QVERIFY(connected.wait(kWaitMs));
+    QVERIFY(!dispatcher->client.recovered());
+    QVERIFY(dispatcher->client.sid() != sid);
+    QVERIFY(dispatcher->client.pid() != pid);
+    depot::Socket *hijacker = nsp->socket(dispatcher->client.sid());
+    QVERIFY(hijacker);
+    QVERIFY(!hijacker->rooms().contains(QStringLiteral("dispatchers")));
+
+    // It gets no replay and no dispatcher-only events from now on.
+    const CourierLogin courier = newCourier(QStringLiteral("mallory"));
+    auto phone = open(courier.token);
+    QVERIFY(phone);
+    QVERIFY(act(str(tracked, "id"), QStringLiteral("cancel")));
+    QVERIFY(barrier(*dispatcher));
+    QCOMPARE(names(dispatcher->events.mid(seen)),
+             (QStringList{QStringLiteral("package:cancelled"), QStringLiteral("package:update")}));
+    QVERIFY(dispatcher->about(str(missed, "id")).isEmpty());
+
+    // Nor does one courier take over another's session.
+    QVERIFY(act(str(missed, "id"), QStringLiteral("assign"),
+                {{QStringLiteral("deliveryPersonId"), courier.id}}));
+    QTRY_VERIFY(!phone->client.offset().isEmpty());
+    const QString courierSid = phone->client.sid();
+    phone->client.abort();
+    QTRY_VERIFY(nsp->socket(courierSid) == nullptr);
+    QSignalSpy phoneConnected(&phone->client, &HubClient::connected);
+    phone->client.connectToHub(m_base, {{QStringLiteral("token"), m_bob.token}});
+    QVERIFY(phoneConnected.wait(kWaitMs));
+    QVERIFY(!phone->client.recovered());
+    QVERIFY(!nsp->socket(phone->client.sid())
+                 ->rooms()
+                 .contains(QStringLiteral("courier:") + courier.id));
+}
+
+void tst_SocketApi::recoveryWithAnotherTokenOfTheSameUser()
+{
+    auto dispatcher = open(m_dispatcher);
+    QVERIFY(dispatcher);
+    const QJsonObject p = newPackage(0);
+    QTRY_VERIFY(!dispatcher->client.offset().isEmpty());
+    const QString sid = dispatcher->client.sid();
+    depot::Namespace *nsp = m_hub->realtime().find(QStringLiteral("/"));
+    dispatcher->client.abort();
+    QTRY_VERIFY(nsp->socket(sid) == nullptr);
+    QVERIFY(act(str(p, "id"), QStringLiteral("cancel")));
+
+    // The same account logged in afresh is the same principal: it gets its session back.
+    const QString secondToken =
+        str(request("POST", QStringLiteral("/api/auth/login"),
+                    QJsonObject{{QStringLiteral("username"), QStringLiteral("dispatcher")},
+                                {QStringLiteral("password"), QString::fromLatin1(kAdminPassword)}},
+                    {})
+                .object(),
+            "token");
+    QVERIFY(!secondToken.isEmpty());
+    QVERIFY(secondToken != m_dispatcher);
+    const qsizetype seen = dispatcher->events.size();
+    QSignalSpy connected(&dispatcher->client, &HubClient::connected);
+    dispatcher->client.connectToHub(m_base, {{QStringLiteral("token"), secondToken}});
+    QVERIFY(connected.wait(kWaitMs));
+    QVERIFY(dispatcher->client.recovered());
+    QCOMPARE(dispatcher->client.sid(), sid);
+    QVERIFY(barrier(*dispatcher));
+    QCOMPARE(names(dispatcher->about(str(p, "id")).mid(1)),
+             (QStringList{QStringLiteral("package:cancelled"), QStringLiteral("package:update")}));
+    QVERIFY(dispatcher->events.size() > seen);
 }
 
 QTEST_GUILESS_MAIN(tst_SocketApi)

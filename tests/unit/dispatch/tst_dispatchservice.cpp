@@ -3,6 +3,7 @@
 #include "dispatch/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/statemachine.h"
+#include "dispatch/trackingtokens.h"
 #include "store/sqlitestore.h"
 
 #include <QSignalSpy>
@@ -80,6 +81,7 @@ void tst_DispatchService::init()
     QString error;
     QVERIFY2(m_store->open(&error), qPrintable(error));
     m_service = std::make_unique<DispatchService>(*m_store, *m_clock);
+    m_service->setTrackingSecret(QByteArray(32, 's'));
     m_service->load();
 
     m_dispatcher = Principal{Role::Dispatcher, newId(), QString(), QStringLiteral("dispatcher"),
@@ -344,7 +346,9 @@ void tst_DispatchService::refusedCommandChangesNothing()
     for (const Package &stored : m_store->loadPackages()) {
         if (stored.id == before.id) {
             found = true;
-            QCOMPARE(stored.toJson(true), before.toJson(true));
+            // The store keeps the token's hash, never the token.
+            QCOMPARE(stored.toJson(false), before.toJson(false));
+            QCOMPARE(stored.trackingTokenHash, TrackingTokens::hash(before.trackingToken));
         }
     }
     QVERIFY(found);
@@ -403,12 +407,20 @@ void tst_DispatchService::changesSurviveReload()
 {
     const Package p = packageIn(PackageStatus::InProgress);
     DispatchService reloaded(*m_store, *m_clock);
+    reloaded.setTrackingSecret(QByteArray(32, 's'));
     reloaded.load();
     QCOMPARE(reloaded.findPackage(p.id)->toJson(true), p.toJson(true));
     QCOMPARE(reloaded.findPackageByTrackingCode(p.trackingCode.toLower())->id, p.id);
     QCOMPARE(reloaded.findPackageByTrackingToken(p.trackingToken)->id, p.id);
     QCOMPARE(reloaded.couriers().size(), size_t(2));
     QCOMPARE(reloaded.carriedBy(m_courier.id).size(), size_t(1));
+
+    // Tokens come from the secret: another secret, other tokens, and the old ones name nothing.
+    DispatchService rekeyed(*m_store, *m_clock);
+    rekeyed.setTrackingSecret(QByteArray(32, 't'));
+    rekeyed.load();
+    QVERIFY(!rekeyed.findPackageByTrackingToken(p.trackingToken));
+    QVERIFY(rekeyed.findPackage(p.id)->trackingToken != p.trackingToken);
 }
 
 QTEST_GUILESS_MAIN(tst_DispatchService)

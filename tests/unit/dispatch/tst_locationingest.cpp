@@ -79,6 +79,10 @@ public:
     {
         return m_inner.savePackage(package, events, isNew);
     }
+    bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override
+    {
+        return m_inner.setTrackingTokenHashes(hashes);
+    }
     std::vector<PackageEvent> loadEvents(const QString &id) override
     {
         return m_inner.loadEvents(id);

@@ -52,7 +52,7 @@ Package makePackage(const QString &code, const QString &courierId)
     Package p;
     p.id = newId();
     p.trackingCode = code;
-    p.trackingToken = QStringLiteral("token-") + code;
+    p.trackingTokenHash = QStringLiteral("hash-") + code;
     p.recipientName = QStringLiteral("Grace");
     p.address = QStringLiteral("Flat 2, 10 Long Road");
     p.latitude = 51.5007;
@@ -249,6 +249,7 @@ void tst_SqliteStore::writesSurviveReopening()
     for (const Package &p : packages) {
         const Package &want = p.id == pending.id ? pending : assigned;
         QCOMPARE(p.toJson(true), want.toJson(true));
+        QCOMPARE(p.trackingTokenHash, want.trackingTokenHash);
     }
 
     for (const auto &[id, want] :
