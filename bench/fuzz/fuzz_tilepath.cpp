@@ -1,7 +1,8 @@
 // The tile route's path parser (tiles/tilepath.h), differentially against the regular expression
-// it replaced: ^/tiles/(\d{1,2})/(\d{1,8})/(\d{1,8})\.png$. Input: the path, as UTF-8. Checks that
-// both take the same paths and read the same numbers, that a key it reads prints back to a path
-// that reads to the same key, and that a key on the grid has z, x and y in range.
+// it replaced, /tiles/(\d{1,2})/(\d{1,8})/(\d{1,8})\.png, anchored at both ends of the path (the
+// old "$" also took a newline after ".png": this target found it). Input: the path, as UTF-8.
+// Checks that both take the same paths and read the same numbers, that a key it reads prints back
+// to a path that reads to the same key, and that a key on the grid has z, x and y in range.
 #include "fuzzcheck.h"
 #include "tiles/tilepath.h"
 
@@ -17,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QString path = QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size));
     const auto key = tileKeyFromPath(path);
 
-    static const QRegularExpression reference(
-        QStringLiteral("^/tiles/(\\d{1,2})/(\\d{1,8})/(\\d{1,8})\\.png$"));
+    static const QRegularExpression reference(QRegularExpression::anchoredPattern(
+        QStringLiteral("/tiles/(\\d{1,2})/(\\d{1,8})/(\\d{1,8})\\.png")));
     const auto match = reference.match(path);
     FUZZ_CHECK(key.has_value() == match.hasMatch());
     if (!key)
