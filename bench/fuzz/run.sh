@@ -16,6 +16,11 @@ build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 targets="${FUZZ_TARGETS:-websocket engineio socketio jsonscalars fixparsers requesthead osmand tilepath}"
 fuzz="$root/bench/fuzz"
 
+if ! command -v clang++ >/dev/null; then
+    echo "bench/fuzz/run.sh needs clang and its fuzzer runtime:" >&2
+    echo "    sudo apt-get install clang libclang-rt-14-dev" >&2
+    exit 2
+fi
 mkdir -p "$build"
 launcher=()
 if command -v ccache >/dev/null; then
