@@ -37,8 +37,12 @@ QDateTime timestampFrom(const QString &text)
         return {};
     bool ok = false;
     const double n = text.toDouble(&ok);
-    if (ok && std::isfinite(n) && n > 0)
-        return QDateTime::fromMSecsSinceEpoch(n < 1e11 ? qint64(n * 1000) : qint64(n), Qt::UTC);
+    if (ok && std::isfinite(n) && n > 0) {
+        // Seconds below 1e11, else milliseconds; past year 9999 no time at all (the hub's then).
+        const double ms = n < 1e11 ? n * 1000 : n;
+        return ms <= kLastEpochMs ? QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC)
+                                  : QDateTime();
+    }
     const QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
     return t.isValid() ? t.toUTC() : QDateTime();
 }

@@ -124,9 +124,11 @@ constexpr NumberField kSpeed{QLatin1StringView("speed"), 0, 1e4};
 constexpr NumberField kHeading{QLatin1StringView("heading"), 0, 360};
 
 // Epoch seconds or milliseconds, as GPS apps send them: below 1e11 it can only be seconds.
-qint64 epochMs(double n)
+// Past year 9999 (where ISO 8601 ends) it is no time at all, and no qint64 either.
+std::optional<qint64> epochMs(double n)
 {
-    return n < 1e11 ? qint64(n * 1000) : qint64(n);
+    const double ms = n < 1e11 ? n * 1000 : n;
+    return ms <= kLastEpochMs ? std::optional<qint64>(qint64(ms)) : std::nullopt;
 }
 
 // A clock running ahead on the phone must not make later fixes look old.
@@ -142,8 +144,8 @@ QDateTime parseTimestamp(const QJsonValue &v, bool *ok)
         return {};
     if (v.isDouble()) {
         const double n = v.toDouble();
-        if (std::isfinite(n) && n > 0)
-            return QDateTime::fromMSecsSinceEpoch(epochMs(n), Qt::UTC);
+        if (const auto ms = n > 0 ? epochMs(n) : std::nullopt)
+            return QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
     } else if (v.isString()) {
         const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
         if (t.isValid())

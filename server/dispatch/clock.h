@@ -38,6 +38,10 @@ private:
     QDateTime m_now;
 };
 
+/// The last millisecond of year 9999, where ISO 8601 timestamps end: a later epoch number in a
+/// fix is no time at all.
+inline constexpr qint64 kLastEpochMs = 253'402'300'799'999;
+
 /// ISO 8601 in UTC with milliseconds, the one timestamp format on the wire.
 QString isoTimestamp(const QDateTime &t);
 /// Milliseconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (what isoTimestamp and

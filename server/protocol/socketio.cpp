@@ -117,11 +117,12 @@ bool checkPlaceholders(const QJsonValue &value, qsizetype attachments)
     return true;
 }
 
-// A key spelled "_placeholder" shows "placeholder" literally unless a \u escape hides it, so a
-// text without both can skip the tree walk.
+// A key spelled "_placeholder" shows "placeholder" literally unless an escape hides it: a \u
+// escape, or any other, since QJsonDocument reads an unknown escape ("\e") as the character.
+// A text with neither can skip the tree walk.
 bool mayHoldPlaceholder(QByteArrayView json)
 {
-    return json.contains("placeholder") || json.contains("\\u");
+    return json.contains("placeholder") || json.contains('\\');
 }
 
 // Names the error for a header that continues with neither '/', a digit nor a payload.

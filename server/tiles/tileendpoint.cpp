@@ -3,8 +3,7 @@
 #include "mbtilesreader.h"
 #include "tilefetcher.h"
 #include "tileformat.h"
-
-#include <QRegularExpression>
+#include "tilepath.h"
 
 namespace depot {
 
@@ -65,13 +64,7 @@ void TileEndpoint::handleHttp(const HttpRequest &request, std::shared_ptr<HttpEx
                               .withHeader("Allow", "GET"));
         return;
     }
-    static const QRegularExpression pattern(
-        QStringLiteral("^/tiles/(\\d{1,2})/(\\d{1,8})/(\\d{1,8})\\.png$"));
-    const auto match = pattern.match(request.path);
-    const TileKey key = match.hasMatch()
-                            ? TileKey{match.captured(1).toInt(), match.captured(2).toInt(),
-                                      match.captured(3).toInt()}
-                            : TileKey{-1, 0, 0};
+    const TileKey key = tileKeyFromPath(request.path).value_or(TileKey{-1, 0, 0});
     if (!key.isOnGrid()) {
         exchange->respond(HttpResponse::error(
             400, QStringLiteral("bad_request"),

@@ -2,6 +2,7 @@
 
 #include "httpserver.h"
 #include "protocol/websocket.h"
+#include "requesthead.h"
 #include "websocketlink.h"
 
 #include <QDeadlineTimer>
@@ -42,50 +43,6 @@ constexpr qsizetype kEagerFlushBytes = 64 * 1024;
 qint64 nowMs()
 {
     return QDeadlineTimer::current().deadline();
-}
-
-// Splits a request head into the hub's request type; false when it is not an HTTP/1.1 request.
-bool parseHead(QByteArrayView head, HttpRequest *request)
-{
-    qsizetype lineEnd = head.indexOf("\r\n");
-    const QByteArrayView requestLine = head.first(lineEnd);
-    const qsizetype sp1 = requestLine.indexOf(' ');
-    const qsizetype sp2 = requestLine.lastIndexOf(' ');
-    if (sp1 <= 0 || sp2 <= sp1 || requestLine.sliced(sp2 + 1) != "HTTP/1.1")
-        return false;
-    request->method = requestLine.first(sp1).toByteArray();
-    const QByteArrayView target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1);
-    if (!target.startsWith('/'))
-        return false;
-    const QUrl url = QUrl::fromEncoded(target.toByteArray());
-    request->path = url.path();
-    request->query = QUrlQuery(url);
-
-    qsizetype pos = lineEnd + 2;
-    while (pos < head.size()) {
-        lineEnd = head.indexOf("\r\n", pos);
-        if (lineEnd < 0)
-            lineEnd = head.size();
-        const QByteArrayView line = head.sliced(pos, lineEnd - pos);
-        pos = lineEnd + 2;
-        if (line.isEmpty())
-            break;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            return false;
-        request->headers.append({line.first(colon).trimmed().toByteArray().toLower(),
-                                 line.sliced(colon + 1).trimmed().toByteArray()});
-    }
-    return true;
-}
-
-bool headerHasToken(const QByteArray &value, QByteArrayView token)
-{
-    for (const QByteArray &part : value.split(',')) {
-        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
 }
 
 // A key is 16 random bytes in base64: 22 characters and "==".
@@ -553,26 +510,12 @@ void EpollTransport::readHead(Connection *c)
             c->closeNow(false);
         return;
     }
-    const QByteArrayView bytes(head.data(), n);
-    // Only a GET can be an upgrade; everything else goes to Qt at once.
-    if (!QByteArrayView("GET ").startsWith(bytes.first(std::min<qsizetype>(n, 4)))) {
+    RequestHeadPeek peek = peekRequestHead(QByteArrayView(head.data(), n), kMaxHeadBytes);
+    if (peek.verdict == RequestHeadPeek::Verdict::HandBack)
         handBack(c);
-        return;
-    }
-    const qsizetype end = bytes.indexOf("\r\n\r\n");
-    if (end < 0) {
-        if (n == kMaxHeadBytes)
-            handBack(c);
-        return; // the rest of the head is on its way
-    }
-    HttpRequest request;
-    if (!parseHead(bytes.first(end + 2), &request) ||
-        request.header("upgrade").compare("websocket", Qt::CaseInsensitive) != 0 ||
-        !headerHasToken(request.header("connection"), "upgrade")) {
-        handBack(c);
-        return;
-    }
-    upgrade(c, std::move(request), end + 4);
+    else if (peek.verdict == RequestHeadPeek::Verdict::Upgrade)
+        upgrade(c, std::move(peek.request), peek.headBytes);
+    // NeedMore: the rest of the head is on its way
 }
 
 void EpollTransport::upgrade(Connection *c, HttpRequest request, qsizetype headBytes)

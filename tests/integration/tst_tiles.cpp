@@ -195,6 +195,9 @@ void tst_Tiles::badCoordinatesAre400_data()
     QTest::newRow("missing y") << "/tiles/1/0.png";
     QTest::newRow("other extension") << "/tiles/1/0/0.gif";
     QTest::newRow("huge x") << "/tiles/2/99999999999/0.png";
+    // Found by fuzzing: the route's pattern ended in "$", which also matches before a final
+    // newline, so this path was served as tile 0/0/0.
+    QTest::newRow("newline after .png") << "/tiles/0/0/0.png%0A";
 }
 
 void tst_Tiles::badCoordinatesAre400()

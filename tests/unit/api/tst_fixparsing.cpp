@@ -1,5 +1,6 @@
 // The plain-fix fast path (RestApi::parsePlainFix, parseUtcTimestampMs) against the general
 // parser: whatever the fast path takes, it must read exactly as RestApi::parseFix reads it.
+#include "api/osmandapi.h"
 #include "api/restapi.h"
 #include "dispatch/clock.h"
 #include "protocol/jsonscalars.h"
@@ -67,6 +68,7 @@ private Q_SLOTS:
     void utcTimestamps();
     void plainFixesReadAsParseFixReadsThem();
     void plainFixSpotChecks();
+    void epochNumbersPastYear9999();
 };
 
 void TestFixParsing::utcTimestamps()
@@ -154,6 +156,36 @@ void TestFixParsing::plainFixSpotChecks()
     QVERIFY(!fast(R"({"longitude":2})"));
     QVERIFY(!fast(R"({"latitude":"1","longitude":2})"));
     QVERIFY(!fast(R"({"latitude":1,"longitude":2,"timestamp":"yesterday"})"));
+}
+
+void TestFixParsing::epochNumbersPastYear9999()
+{
+    // Found by fuzzing: a number too large for a qint64 was converted to one (undefined
+    // behaviour) and stored as some time or other. Past year 9999 it is no time at all.
+    for (const QByteArray &number : {QByteArray("1e300"), QByteArray("253402300800000"),
+                                     QByteArray("17949999333333333333333333399000")}) {
+        const QByteArray text = R"({"latitude":1,"longitude":2,"timestamp":)" + number + "}";
+        json::ScalarObject plain;
+        QCOMPARE(plain.read(text), text.size());
+        QVERIFY2(!RestApi::parsePlainFix(plain, kNow), text.constData());
+        const auto full = RestApi::parseFix(QJsonDocument::fromJson(text).object(), kNow);
+        QVERIFY2(!full, text.constData());
+        QCOMPARE(full.error().code, ErrorCode::ValidationFailed);
+    }
+    // The last millisecond of year 9999 is a time, ahead of the hub's clock: the hub's time.
+    const QByteArray last = R"({"latitude":1,"longitude":2,"timestamp":253402300799999})";
+    QCOMPARE(RestApi::parseFix(QJsonDocument::fromJson(last).object(), kNow)->timestamp, kNow);
+
+    // The OsmAnd reader takes the position and gives it the hub's time, as for any bad time.
+    HttpRequest request;
+    request.method = "GET";
+    for (const char *number : {"1e30", "9983599999999999999999999998000"}) {
+        request.query =
+            QUrlQuery(QStringLiteral("id=1&lat=1&lon=2&timestamp=") + QLatin1StringView(number));
+        const auto report = OsmAndApi::parse(request, kNow);
+        QVERIFY(report);
+        QCOMPARE(report->fix.timestamp, kNow);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFixParsing)

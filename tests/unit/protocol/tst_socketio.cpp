@@ -616,6 +616,15 @@ void TestSocketIo::decodeInvalid_data()
         Error::InvalidPlaceholder);
     row("placeholder in connect auth", R"(0{"_placeholder":true,"num":0})",
         Error::InvalidPlaceholder);
+    // Found by fuzzing: QJsonDocument reads an unknown escape as the character itself, so
+    // "_plac\eholder" is "_placeholder", and a plain packet carried a placeholder with no
+    // attachment behind it (an ack awaited with emitWithAck would index one out of range).
+    row("placeholder unknown escape", R"(2["e",{"_plac\eholder":true,"num":0}])",
+        Error::InvalidPlaceholder);
+    row("placeholder escaped underscore", R"(2["e",{"\_placeholder":true,"num":0}])",
+        Error::InvalidPlaceholder);
+    row("placeholder escape in plain ack", R"(31[{"_p\laceholder":true,"num":0}])",
+        Error::InvalidPlaceholder);
 
     // A client may not send CONNECT_ERROR.
     row("connect error from client", R"(4{"message":"x"})", Error::UnexpectedPacket);
