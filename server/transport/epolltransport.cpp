@@ -739,6 +739,7 @@ void EpollTransport::checkDeadlines()
         m_timed.erase(std::remove(m_timed.begin(), m_timed.end(), c), m_timed.end());
         if (c->m_state == Connection::State::Head) {
             qCDebug(lcTransport) << "connection closed: no request head in time";
+            c->discardInput(); // the peeked bytes, read so that the close is a FIN, not a reset
             c->closeNow(false);
         } else if (c->m_state == Connection::State::Closing) {
             c->closeNow(true);
