@@ -31,6 +31,9 @@ namespace {
 constexpr qsizetype kMaxHeadBytes = 8192;
 // A refused connection is read and dropped this long, so that its 503 is not lost to a reset.
 constexpr int kRefusalLingerMs = 1000;
+// Past this many lingering refusals a refused connection is closed at once: a flood of them must
+// not take the descriptors the caps keep free.
+constexpr int kMaxLingering = 256;
 // A peer that never completes the closing handshake must not keep its socket.
 constexpr int kCloseGraceMs = 5000;
 constexpr int kEventsPerWait = 256;
@@ -213,6 +216,8 @@ void EpollTransport::Connection::closeNow(bool notify)
     if (m_state == State::Closed)
         return;
     const bool wasLink = m_state != State::Head && m_state != State::Refused;
+    if (m_state == State::Refused)
+        --m_transport->m_lingering;
     m_state = State::Closed;
     EpollTransport *t = m_transport;
     ::epoll_ctl(t->m_epoll, EPOLL_CTL_DEL, m_fd, nullptr);
@@ -490,10 +495,15 @@ void EpollTransport::refuseBusy(int fd)
     // A fresh socket's send buffer takes a short answer whole.
     ::send(fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::shutdown(fd, SHUT_WR);
+    if (m_lingering >= kMaxLingering) {
+        ::close(fd);
+        return;
+    }
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     auto *c = new Connection(this, fd);
     c->m_state = Connection::State::Refused;
+    ++m_lingering;
     c->m_next = m_first;
     if (m_first)
         m_first->m_prev = c;
