@@ -39,7 +39,9 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &lim
     , m_ticket(std::move(ticket))
     , m_refused(refused)
 {
-    m_headStartMs = m_lastActivityMs = nowMs();
+    m_lastActivityMs = nowMs();
+    // A connection the epoll transport held first has had part of its time already.
+    m_headStartMs = m_ticket.acceptedAtMs() > 0 ? m_ticket.acceptedAtMs() : m_lastActivityMs;
     // Connected before the HTTP server's own slot, so it runs first on every read.
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
     rearm();

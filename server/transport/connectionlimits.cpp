@@ -1,5 +1,7 @@
 #include "connectionlimits.h"
 
+#include <QDeadlineTimer>
+
 #include <algorithm>
 
 #include <sys/resource.h>
@@ -58,8 +60,9 @@ ConnectionTicket admitConnection(const std::shared_ptr<ConnectionGate> &gate, in
                                  bool *admitted)
 {
     *admitted = true;
+    const qint64 now = QDeadlineTimer::current().deadline();
     if (!gate)
-        return {};
+        return ConnectionTicket({}, {}, now);
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
     QHostAddress address;
@@ -70,7 +73,7 @@ ConnectionTicket admitConnection(const std::shared_ptr<ConnectionGate> &gate, in
         *admitted = false;
         return {};
     }
-    return ConnectionTicket(gate, address);
+    return ConnectionTicket(gate, address, now);
 }
 
 } // namespace depot

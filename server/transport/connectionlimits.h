@@ -67,9 +67,11 @@ class ConnectionTicket
 {
 public:
     ConnectionTicket() = default;
-    ConnectionTicket(std::shared_ptr<ConnectionGate> gate, QHostAddress address)
+    ConnectionTicket(std::shared_ptr<ConnectionGate> gate, QHostAddress address,
+                     qint64 acceptedAtMs)
         : m_gate(std::move(gate))
         , m_address(std::move(address))
+        , m_acceptedAtMs(acceptedAtMs)
     {}
     ConnectionTicket(ConnectionTicket &&other) noexcept = default;
     ConnectionTicket &operator=(ConnectionTicket &&other) noexcept
@@ -78,12 +80,16 @@ public:
             reset();
             m_gate = std::move(other.m_gate);
             m_address = std::move(other.m_address);
+            m_acceptedAtMs = other.m_acceptedAtMs;
         }
         return *this;
     }
     ConnectionTicket(const ConnectionTicket &) = delete;
     ConnectionTicket &operator=(const ConnectionTicket &) = delete;
     ~ConnectionTicket() { reset(); }
+
+    /// When the connection was accepted (QDeadlineTimer's clock), or 0 for none.
+    qint64 acceptedAtMs() const { return m_acceptedAtMs; }
 
     void reset()
     {
@@ -94,12 +100,14 @@ public:
 private:
     std::shared_ptr<ConnectionGate> m_gate;
     QHostAddress m_address;
+    qint64 m_acceptedAtMs = 0;
 };
 
 /// The address a client is counted under: an IPv4 client on a dual-stack socket as IPv4.
 QHostAddress clientAddress(const QHostAddress &address);
 
-/// Admits a connection from the socket `fd` to `gate` (none: always admitted). Sets `admitted`.
+/// Admits a connection from the socket `fd` to `gate` (none: always admitted), accepted now.
+/// Sets `admitted`; the ticket of a refused connection holds no place.
 ConnectionTicket admitConnection(const std::shared_ptr<ConnectionGate> &gate, int fd,
                                  bool *admitted);
 

@@ -32,6 +32,9 @@ namespace {
 constexpr qsizetype kMaxHeadBytes = 8192;
 // A refused connection is read and dropped this long, so that its 503 is not lost to a reset.
 constexpr int kRefusalLingerMs = 1000;
+// Past this many lingering refusals a refused connection is closed at once: a flood of them must
+// not take the descriptors the caps keep free.
+constexpr int kMaxLingering = 256;
 // A peer that never completes the closing handshake must not keep its socket.
 constexpr int kCloseGraceMs = 5000;
 constexpr int kEventsPerWait = 256;
@@ -170,6 +173,8 @@ void EpollTransport::Connection::closeNow(bool notify)
     if (m_state == State::Closed)
         return;
     const bool wasLink = m_state != State::Head && m_state != State::Refused;
+    if (m_state == State::Refused)
+        --m_transport->m_lingering;
     m_state = State::Closed;
     EpollTransport *t = m_transport;
     ::epoll_ctl(t->m_epoll, EPOLL_CTL_DEL, m_fd, nullptr);
@@ -374,7 +379,7 @@ EpollTransport::EpollTransport(Callbacks callbacks, QObject *parent)
     m_notifier = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &EpollTransport::onReady);
     m_deadlineTimer = new QTimer(this);
-    m_deadlineTimer->setInterval(1000);
+    m_deadlineTimer->setInterval(250);
     connect(m_deadlineTimer, &QTimer::timeout, this, &EpollTransport::checkDeadlines);
 }
 
@@ -402,10 +407,10 @@ EpollTransport::~EpollTransport()
 void EpollTransport::setLimits(const ConnectionLimits &limits)
 {
     m_limits = limits;
-    // Deadlines are checked often enough to keep short timeouts (a test's) roughly on time.
+    // Deadlines are checked four times a second, more often for short timeouts (a test's).
     if (m_deadlineTimer)
         m_deadlineTimer->setInterval(
-            std::clamp(std::min(limits.headTimeoutMs, limits.stallTimeoutMs) / 4, 20, 1000));
+            std::clamp(std::min(limits.headTimeoutMs, limits.stallTimeoutMs) / 4, 20, 250));
 }
 
 void EpollTransport::adopt(int fd, ConnectionTicket ticket)
@@ -447,10 +452,15 @@ void EpollTransport::refuseBusy(int fd)
     // A fresh socket's send buffer takes a short answer whole.
     ::send(fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::shutdown(fd, SHUT_WR);
+    if (m_lingering >= kMaxLingering) {
+        ::close(fd);
+        return;
+    }
     const int flags = ::fcntl(fd, F_GETFL);
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     auto *c = new Connection(this, fd);
     c->m_state = Connection::State::Refused;
+    ++m_lingering;
     c->m_next = m_first;
     if (m_first)
         m_first->m_prev = c;
@@ -682,6 +692,7 @@ void EpollTransport::checkDeadlines()
         m_timed.erase(std::remove(m_timed.begin(), m_timed.end(), c), m_timed.end());
         if (c->m_state == Connection::State::Head) {
             qCDebug(lcTransport) << "connection closed: no request head in time";
+            c->discardInput(); // the peeked bytes, read so that the close is a FIN, not a reset
             c->closeNow(false);
         } else if (c->m_state == Connection::State::Closing) {
             c->closeNow(true);

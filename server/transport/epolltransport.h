@@ -82,6 +82,7 @@ private:
     bool m_flushPosted = false;
     int m_linkCount = 0;
     int m_pausedCount = 0;
+    int m_lingering = 0;               // refused connections still read and dropped
     Connection *m_first = nullptr;     // every connection with an open descriptor, doubly linked
     std::vector<Connection *> m_dirty; // links with bytes to write
     std::vector<Connection *> m_timed; // heads and closing links, with deadlines

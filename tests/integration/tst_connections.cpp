@@ -529,6 +529,56 @@ private Q_SLOTS:
         QCOMPARE(errorCode(refusedMain), QByteArray("too_many_connections"));
     }
 
+    // A Socket.IO CONNECT with a valid token takes a session off the cap of those still
+    // connecting; one without stays on it.
+    void acceptedConnectFreesThePlace()
+    {
+        QTemporaryDir dir;
+        HubConfig config = test::loopbackHubConfig(dir.path(), QStringLiteral("secret-pw"));
+        config.maxUnauthenticatedPerAddress = 1;
+        Hub hub(config);
+        QVERIFY(!hub.start());
+        const QByteArray login = R"({"username":"dispatcher","password":"secret-pw"})";
+        const QByteArray answer =
+            exchangeOnce(hub.port(), "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                     "Content-Type: application/json\r\nContent-Length: " +
+                                         QByteArray::number(login.size()) + "\r\n\r\n" + login);
+        const QByteArray token = QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4))
+                                     .object()
+                                     .value(QStringLiteral("token"))
+                                     .toString()
+                                     .toLatin1();
+        QVERIFY(!token.isEmpty());
+
+        const QByteArray handshake =
+            "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        auto connectWith = [&](const QByteArray &sid, const QByteArray &auth) {
+            const QByteArray body = "40" + auth;
+            return exchangeOnce(hub.port(), "POST /socket.io/?EIO=4&transport=polling&sid=" + sid +
+                                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                "Content-Type: text/plain\r\nContent-Length: " +
+                                                QByteArray::number(body.size()) + "\r\n\r\n" +
+                                                body);
+        };
+        auto sidOf = [](const QByteArray &response) {
+            const qsizetype start = response.indexOf("\"sid\":\"") + 7;
+            return response.mid(start, response.indexOf('"', start) - start);
+        };
+
+        const QByteArray first = exchangeOnce(hub.port(), handshake);
+        QVERIFY(first.startsWith("HTTP/1.1 200"));
+        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 503"));
+        // A refused token leaves the session where it was.
+        QVERIFY(connectWith(sidOf(first), R"({"token":"wrong"})").startsWith("HTTP/1.1 200"));
+        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 503"));
+
+        const QByteArray second = exchangeOnce(hub.port(), handshake);
+        QVERIFY(second.startsWith("HTTP/1.1 503"));
+        QVERIFY(connectWith(sidOf(first), R"({"token":")" + token + R"("})")
+                    .startsWith("HTTP/1.1 200"));
+        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 200"));
+    }
+
     void defaultCapsFollowTheOpenFileLimit()
     {
         const ConnectionCaps small = defaultConnectionCaps(1024);

@@ -205,6 +205,12 @@ void tst_Durability::invalidFlags_data()
         << QStringList{QStringLiteral("--guess-limit"), QStringLiteral("0")};
     QTest::newRow("guess limit not a number")
         << QStringList{QStringLiteral("--guess-limit"), QStringLiteral("many")};
+    QTest::newRow("max connections negative")
+        << QStringList{QStringLiteral("--max-connections"), QStringLiteral("-1")};
+    QTest::newRow("max connections per address not a number")
+        << QStringList{QStringLiteral("--max-connections-per-address"), QStringLiteral("many")};
+    QTest::newRow("max unauthenticated per address too large") << QStringList{
+        QStringLiteral("--max-unauthenticated-per-address"), QStringLiteral("99999999999")};
     QTest::newRow("value missing") << QStringList{QStringLiteral("--port")};
     QTest::newRow("stray argument") << QStringList{QStringLiteral("serve")};
     // A data dir that is a file cannot hold a database.
