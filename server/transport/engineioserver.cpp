@@ -138,7 +138,8 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
     const QString sid = queryValue(request.query, QStringLiteral("sid"));
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
-        if (!s) {
+        // Past its heartbeat deadline a session is gone, even if its timer has not fired yet.
+        if (!s || (s->isOpen() && s->expireIfOverdue())) {
             exchange->respond(errorResponse(ErrorCode::UnknownSid));
             return;
         }
@@ -163,11 +164,11 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
     }
 
     EngineIoSession *s = createSession(Transport::Polling, request.remoteAddress);
+    s->startHeartbeat(); // the deadline counts from before the client can see the Open packet
     exchange->respond(payloadResponse(engineio::encodeText(
         engineio::Type::Open,
         engineio::openPayload(s->id(), m_options.pingIntervalMs, m_options.pingTimeoutMs,
                               m_options.maxPayload, true))));
-    s->startHeartbeat();
     Q_EMIT connection(s);
 }
 
@@ -201,7 +202,7 @@ void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
 
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
-        if (!s || !s->canUpgrade()) {
+        if (!s || s->expireIfOverdue() || !s->canUpgrade()) {
             link.release()->dispose();
             return;
         }
@@ -216,12 +217,12 @@ void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
 
     EngineIoSession *s = createSession(Transport::WebSocket, request.remoteAddress);
     s->attachWebSocket(std::move(link));
+    s->startHeartbeat();
     s->writeFrame({engineio::encodeText(engineio::Type::Open,
                                         engineio::openPayload(s->id(), m_options.pingIntervalMs,
                                                               m_options.pingTimeoutMs,
                                                               m_options.maxPayload, false)),
                    false});
-    s->startHeartbeat();
     Q_EMIT connection(s);
 }
 
