@@ -128,6 +128,7 @@ std::optional<StartError> Hub::start()
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_http = new HttpServer(this);
+    m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included
     m_http->setFallbackHandler(
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_rest->handle(r, exchange);

@@ -119,9 +119,8 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
         HttpResponse r = corsResponse(204);
         if (!m_options.corsOrigin.isEmpty()) {
             r.withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            const QByteArray asked = request.header("access-control-request-headers");
-            if (!asked.isEmpty())
-                r.withHeader("Access-Control-Allow-Headers", asked);
+            // A fixed list: whatever the request asks for is never written back.
+            r.withHeader("Access-Control-Allow-Headers", kAllowedHeaders);
             r.withHeader("Access-Control-Max-Age", "86400");
         }
         exchange->respond(r);
@@ -170,6 +169,18 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
         engineio::openPayload(s->id(), m_options.pingIntervalMs, m_options.pingTimeoutMs,
                               m_options.maxPayload, true))));
     Q_EMIT connection(s);
+}
+
+HttpResponse EngineIoServer::tooLarge(const HttpRequest &request, qint64)
+{
+    const QString sid = queryValue(request.query, QStringLiteral("sid"));
+    if (request.method == "POST" && !sid.isEmpty()) {
+        if (EngineIoSession *s = session(sid)) {
+            qCInfo(lcTransport) << "engine.io session" << sid << "closed: payload too large";
+            s->end(QStringLiteral("transport error"), EngineIoSession::Ending::Error);
+        }
+    }
+    return corsResponse(413);
 }
 
 bool EngineIoServer::acceptWebSocket(const HttpRequest &request)

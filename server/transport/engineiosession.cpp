@@ -228,6 +228,7 @@ void EngineIoSession::handlePost(const HttpRequest &request,
         return;
     }
     if (request.body.size() > m_server->options().maxPayload) {
+        qCInfo(lcTransport) << "engine.io session" << m_id << "closed: payload too large";
         exchange->respond(m_server->corsResponse(413));
         end(QStringLiteral("transport error"), Ending::Error);
         return;

@@ -44,41 +44,6 @@ qint64 nowMs()
     return QDeadlineTimer::current().deadline();
 }
 
-// Splits a request head into the hub's request type; false when it is not an HTTP/1.1 request.
-bool parseHead(QByteArrayView head, HttpRequest *request)
-{
-    qsizetype lineEnd = head.indexOf("\r\n");
-    const QByteArrayView requestLine = head.first(lineEnd);
-    const qsizetype sp1 = requestLine.indexOf(' ');
-    const qsizetype sp2 = requestLine.lastIndexOf(' ');
-    if (sp1 <= 0 || sp2 <= sp1 || requestLine.sliced(sp2 + 1) != "HTTP/1.1")
-        return false;
-    request->method = requestLine.first(sp1).toByteArray();
-    const QByteArrayView target = requestLine.sliced(sp1 + 1, sp2 - sp1 - 1);
-    if (!target.startsWith('/'))
-        return false;
-    const QUrl url = QUrl::fromEncoded(target.toByteArray());
-    request->path = url.path();
-    request->query = QUrlQuery(url);
-
-    qsizetype pos = lineEnd + 2;
-    while (pos < head.size()) {
-        lineEnd = head.indexOf("\r\n", pos);
-        if (lineEnd < 0)
-            lineEnd = head.size();
-        const QByteArrayView line = head.sliced(pos, lineEnd - pos);
-        pos = lineEnd + 2;
-        if (line.isEmpty())
-            break;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            return false;
-        request->headers.append({line.first(colon).trimmed().toByteArray().toLower(),
-                                 line.sliced(colon + 1).trimmed().toByteArray()});
-    }
-    return true;
-}
-
 bool headerHasToken(const QByteArray &value, QByteArrayView token)
 {
     for (const QByteArray &part : value.split(',')) {
@@ -461,7 +426,7 @@ void EpollTransport::readHead(Connection *c)
         return; // the rest of the head is on its way
     }
     HttpRequest request;
-    if (!parseHead(bytes.first(end + 2), &request) ||
+    if (!parseRequestHead(bytes.first(end + 2), &request) ||
         request.header("upgrade").compare("websocket", Qt::CaseInsensitive) != 0 ||
         !headerHasToken(request.header("connection"), "upgrade")) {
         handBack(c);
@@ -518,6 +483,8 @@ void EpollTransport::refuse(Connection *c, int status, const QByteArray &message
         HttpResponse::error(status, QStringLiteral("bad_request"), QString::fromUtf8(message));
     if (status == 426)
         r.withHeader("Sec-WebSocket-Version", "13");
+    if (!m_corsOrigin.isEmpty())
+        r.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
     const QByteArray bytes = r.withHeader("Connection", "close").serialize();
     // A fresh socket's send buffer takes a short answer whole; if not, the client gets less.
     ::send(c->m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL);

@@ -45,6 +45,8 @@ public:
     void adopt(int fd);
     /// Open WebSocket links.
     int linkCount() const { return m_linkCount; }
+    /// Access-Control-Allow-Origin on refused upgrades, as on every answer of the port.
+    void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
 
     class Connection;
 
@@ -65,6 +67,7 @@ private:
     void watchDeadline(Connection *c, qint64 deadlineMs);
 
     Callbacks m_callbacks;
+    QByteArray m_corsOrigin;
     int m_epoll = -1;
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_deadlineTimer = nullptr;

@@ -31,6 +31,13 @@ struct HttpRequest
     }
 };
 
+/// Parses an HTTP/1.1 request head (request line and header lines, up to the blank line) into
+/// method, path, query and headers; false when it is not one.
+bool parseRequestHead(QByteArrayView head, HttpRequest *request);
+
+/// Whether `value` is a token (RFC 9110 5.6.2): the only request text a response head may echo.
+bool isHttpToken(QByteArrayView value);
+
 /// A complete HTTP response; serialize() gives the bytes for the wire.
 struct HttpResponse
 {
@@ -49,7 +56,10 @@ struct HttpResponse
         headers.append({std::move(name), std::move(value)});
         return *this;
     }
+    /// The bytes for the wire. A header whose name is not a token or whose value holds a
+    /// control character (CR, LF, NUL...) is left out, so no header can split the head.
     QByteArray serialize() const;
+    bool hasHeader(QByteArrayView name) const;
 };
 
 QByteArray reasonPhrase(int status);

@@ -12,6 +12,8 @@
 #include <QTcpSocket>
 #include <QWebSocket>
 
+#include <optional>
+
 Q_LOGGING_CATEGORY(lcTransport, "depot.transport")
 
 namespace depot {
@@ -20,35 +22,138 @@ namespace {
 
 // Headers and the request line may add this much to the largest body before a request is cut off.
 constexpr qint64 kHeaderAllowance = 64 * 1024;
-constexpr char kBytesProperty[] = "depot.requestBytes";
+// A head longer than this is not kept: its request is still counted, and judged by Qt's parser.
+constexpr qsizetype kMaxKeptHead = 16 * 1024;
+
+HttpResponse genericTooLarge(qint64 limit)
+{
+    return HttpResponse::error(413, QStringLiteral("payload_too_large"),
+                               QStringLiteral("the body is larger than %1 bytes").arg(limit));
+}
+
+} // namespace
 
 /// Counts what a connection sends for its current request, before the HTTP parser buffers it,
 /// so that an endless header or body is refused instead of filling memory. Connected before the
-/// HTTP server's own slot, so it runs first on every read.
-void installRequestGuard(QTcpSocket *socket, qint64 limit)
+/// HTTP server's own slot, so it runs first on every read. It keeps the request's head as it
+/// arrives, so that a body announced over the limit is refused at once and the refusal comes
+/// from the request's endpoint (a long-polling session ends with it).
+class RequestGuard : public QObject
 {
-    socket->setProperty(kBytesProperty, qint64(0));
-    QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket, limit] {
-        const qint64 seen =
-            socket->property(kBytesProperty).toLongLong() + socket->bytesAvailable();
-        socket->setProperty(kBytesProperty, seen);
-        if (seen <= limit)
+    Q_OBJECT // for findChild()
+
+        public : static void
+                 install(QTcpSocket *socket, const HttpServer *server)
+    {
+        auto *guard = new RequestGuard(socket, server);
+        connect(socket, &QTcpSocket::readyRead, guard, &RequestGuard::onReadyRead);
+    }
+
+    /// The current request was read whole; the next one starts counting afresh.
+    static void reset(QTcpSocket *socket)
+    {
+        if (auto *guard = socket->findChild<RequestGuard *>(QString(), Qt::FindDirectChildrenOnly))
+            guard->restart();
+    }
+
+private:
+    RequestGuard(QTcpSocket *socket, const HttpServer *server)
+        : QObject(socket)
+        , m_socket(socket)
+        , m_server(server)
+    {}
+
+    void restart()
+    {
+        m_seen = 0;
+        m_headBytes = 0;
+        m_head.clear();
+        m_headDone = false;
+        m_request.reset();
+    }
+
+    void onReadyRead()
+    {
+        if (m_refused) {
+            drain();
             return;
-        HttpResponse tooLarge = HttpResponse::error(
-            413, QStringLiteral("payload_too_large"),
-            QStringLiteral("the request is larger than %1 bytes").arg(limit - kHeaderAllowance));
-        socket->write(tooLarge.withHeader("Connection", "close").serialize());
-        socket->disconnectFromHost();
-        socket->readAll(); // nothing of it reaches the parser
-    });
-}
+        }
+        const qint64 available = m_socket->bytesAvailable();
+        const qint64 limit = m_server->maxBodyBytes() + kHeaderAllowance;
+        if (!m_headDone && !keepHead(available) && m_request) {
+            const qint64 announced = m_request->header("content-length").toLongLong();
+            if (announced > m_server->maxBodyBytes()) {
+                // Refused before any of the body is parsed. What the client is still sending
+                // is read and dropped, up to the limit, so that it gets the answer rather than
+                // a reset connection.
+                refuse(std::min(m_headBytes + announced, limit));
+                return;
+            }
+        }
+        m_seen += available;
+        if (m_seen > limit)
+            refuse(0);
+    }
+
+    // Adds what arrived to the kept head; false once the head is complete (or given up).
+    bool keepHead(qint64 available)
+    {
+        // Peeked: the HTTP parser reads these bytes away after this slot.
+        m_head += m_socket->peek(std::min<qint64>(available, kMaxKeptHead - m_head.size()));
+        const qsizetype end = m_head.indexOf("\r\n\r\n");
+        if (end < 0 && m_head.size() < kMaxKeptHead)
+            return true;
+        m_headDone = true;
+        HttpRequest request;
+        // A head that does not parse (or whose start a pipelined request already consumed) is
+        // left to Qt's parser; only its size is checked.
+        if (end >= 0 && parseRequestHead(QByteArrayView(m_head).first(end + 2), &request)) {
+            request.remoteAddress = m_socket->peerAddress();
+            request.secure = qobject_cast<QSslSocket *>(m_socket) != nullptr;
+            m_request = std::move(request);
+            m_headBytes = end + 4;
+        }
+        m_head = QByteArray();
+        return false;
+    }
+
+    // Answers 413 and closes once `requestBytes` of the request have been read (at once if 0).
+    void refuse(qint64 requestBytes)
+    {
+        m_refused = true;
+        m_drainUntil = requestBytes;
+        HttpResponse r =
+            m_request ? m_server->tooLarge(*m_request) : genericTooLarge(m_server->maxBodyBytes());
+        m_socket->write(m_server->withCors(r).withHeader("Connection", "close").serialize());
+        drain();
+    }
+
+    void drain()
+    {
+        m_seen += m_socket->readAll().size(); // nothing of it reaches the parser
+        if (m_seen >= m_drainUntil && m_socket->state() == QAbstractSocket::ConnectedState)
+            m_socket->disconnectFromHost();
+    }
+
+    QTcpSocket *m_socket;
+    const HttpServer *m_server;
+    qint64 m_seen = 0;
+    qint64 m_headBytes = 0;
+    qint64 m_drainUntil = 0;
+    QByteArray m_head;
+    bool m_headDone = false;
+    bool m_refused = false;
+    std::optional<HttpRequest> m_request;
+};
+
+namespace {
 
 class GuardedTcpServer : public QTcpServer
 {
 public:
-    GuardedTcpServer(qint64 limit, QObject *parent)
-        : QTcpServer(parent)
-        , m_limit(limit)
+    explicit GuardedTcpServer(HttpServer *server)
+        : QTcpServer(server)
+        , m_server(server)
     {}
 
     /// New connections go to this transport first; it hands back what is not a WebSocket.
@@ -81,12 +186,12 @@ private:
         // Small frames leave at once: with Nagle's algorithm one written while the previous is
         // unacknowledged waits for the client's delayed ACK, up to 40 ms on Linux.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        installRequestGuard(socket, m_limit);
+        RequestGuard::install(socket, m_server);
         addPendingConnection(socket);
         return true;
     }
 
-    qint64 m_limit;
+    HttpServer *m_server;
     EpollTransport *m_epoll = nullptr;
 };
 
@@ -118,8 +223,9 @@ QByteArray methodName(QHttpServerRequest::Method m)
 
 } // namespace
 
-HttpExchange::HttpExchange(QTcpSocket *socket)
+HttpExchange::HttpExchange(QTcpSocket *socket, QByteArray corsOrigin)
     : m_socket(socket)
+    , m_corsOrigin(std::move(corsOrigin))
 {}
 
 bool HttpExchange::connected() const
@@ -134,7 +240,17 @@ void HttpExchange::respond(const HttpResponse &response)
     m_answered = true;
     if (!connected())
         return;
-    m_socket->write(response.serialize());
+    if (m_corsOrigin.isEmpty() || response.hasHeader("Access-Control-Allow-Origin")) {
+        m_socket->write(response.serialize());
+        return;
+    }
+    HttpResponse withOrigin = response;
+    m_socket->write(withOrigin.withHeader("Access-Control-Allow-Origin", m_corsOrigin).serialize());
+}
+
+HttpResponse HttpEndpoint::tooLarge(const HttpRequest &, qint64 limit)
+{
+    return genericTooLarge(limit);
 }
 
 HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure)
@@ -174,24 +290,24 @@ void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
 quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString *error,
                              bool *addressInUse)
 {
-    const qint64 limit = m_maxBodyBytes + kHeaderAllowance;
     QTcpServer *server = nullptr;
     if (m_tls) {
         auto *ssl = new QSslServer(this);
         ssl->setSslConfiguration(*m_tls);
-        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl, [limit](QSslSocket *socket) {
+        connect(ssl, &QSslServer::startedEncryptionHandshake, ssl, [this](QSslSocket *socket) {
             // As on the plain port: small frames leave at once, not after a delayed ACK.
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-            installRequestGuard(socket, limit);
+            RequestGuard::install(socket, this);
         });
         server = ssl;
     } else {
-        auto *plain = new GuardedTcpServer(limit, this);
+        auto *plain = new GuardedTcpServer(this);
         if (m_useEpoll) {
             m_epoll = new EpollTransport(
                 {[plain](int fd) { plain->takeBack(fd); },
                  [this](const HttpRequest &request) { return upgradeEndpoint(request); }},
                 plain);
+            m_epoll->setCorsOrigin(m_corsOrigin);
             if (m_epoll->isValid())
                 plain->setEpollTransport(m_epoll);
         }
@@ -220,6 +336,19 @@ HttpEndpoint *HttpServer::endpointFor(const QString &path) const
     return nullptr;
 }
 
+HttpResponse HttpServer::tooLarge(const HttpRequest &request) const
+{
+    HttpEndpoint *endpoint = endpointFor(request.path);
+    return endpoint ? endpoint->tooLarge(request, m_maxBodyBytes) : genericTooLarge(m_maxBodyBytes);
+}
+
+HttpResponse &HttpServer::withCors(HttpResponse &response) const
+{
+    if (!m_corsOrigin.isEmpty() && !response.hasHeader("Access-Control-Allow-Origin"))
+        response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
+    return response;
+}
+
 HttpEndpoint *HttpServer::upgradeEndpoint(const HttpRequest &request) const
 {
     HttpEndpoint *endpoint = endpointFor(request.path);
@@ -233,7 +362,7 @@ int HttpServer::epollLinkCount() const
 
 bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    socket->setProperty(kBytesProperty, qint64(0)); // the next request starts counting afresh
+    RequestGuard::reset(socket); // the next request starts counting afresh
     const bool secure = qobject_cast<QSslSocket *>(socket) != nullptr;
     HttpRequest r = toHttpRequest(request, secure);
     HttpEndpoint *endpoint = endpointFor(r.path);
@@ -246,16 +375,14 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     }
 
     if (r.body.size() > m_maxBodyBytes) {
-        std::make_shared<HttpExchange>(socket)->respond(HttpResponse::error(
-            413, QStringLiteral("payload_too_large"),
-            QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes)));
+        std::make_shared<HttpExchange>(socket, m_corsOrigin)->respond(tooLarge(r));
         return true;
     }
     if (endpoint) {
-        endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket));
+        endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket, m_corsOrigin));
         return true;
     }
-    auto exchange = std::make_shared<HttpExchange>(socket);
+    auto exchange = std::make_shared<HttpExchange>(socket, m_corsOrigin);
     if (m_fallback)
         m_fallback(r, exchange);
     else
@@ -267,10 +394,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
 {
     // Only reached for refused WebSocket upgrades; the server closes the connection after this.
-    socket->write(HttpResponse::error(400, QStringLiteral("bad_request"),
-                                      QStringLiteral("WebSocket upgrade refused"))
-                      .withHeader("Connection", "close")
-                      .serialize());
+    HttpResponse refused = HttpResponse::error(400, QStringLiteral("bad_request"),
+                                               QStringLiteral("WebSocket upgrade refused"));
+    socket->write(withCors(refused).withHeader("Connection", "close").serialize());
 }
 
 void HttpServer::onNewWebSocket()
@@ -302,3 +428,5 @@ void HttpServer::onNewWebSocket()
 }
 
 } // namespace depot
+
+#include "httpserver.moc"

@@ -412,7 +412,7 @@ void TestEngineIoServer::preflight()
     QCOMPARE(r.status, 204);
     QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
     QVERIFY(r.header("access-control-allow-methods").contains("POST"));
-    QCOMPARE(r.header("access-control-allow-headers"), QByteArray("content-type"));
+    QCOMPARE(r.header("access-control-allow-headers"), QByteArray("Authorization, Content-Type"));
     QCOMPARE(h.eio.sessionCount(), 0);
 }
 
