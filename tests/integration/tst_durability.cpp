@@ -201,6 +201,10 @@ void tst_Durability::invalidFlags_data()
         << QStringList{QStringLiteral("--location-interval"), QStringLiteral("-5")};
     QTest::newRow("location distance not a number")
         << QStringList{QStringLiteral("--location-distance"), QStringLiteral("far")};
+    QTest::newRow("cors origin with a line break")
+        << QStringList{QStringLiteral("--cors-origin"), QStringLiteral("*\r\nSet-Cookie: x")};
+    QTest::newRow("cors origin with a path")
+        << QStringList{QStringLiteral("--cors-origin"), QStringLiteral("https://a.example/x")};
     QTest::newRow("value missing") << QStringList{QStringLiteral("--port")};
     QTest::newRow("stray argument") << QStringList{QStringLiteral("serve")};
     // A data dir that is a file cannot hold a database.
