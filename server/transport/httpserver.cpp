@@ -40,10 +40,11 @@ HttpResponse genericTooLarge(qint64 limit)
 /// from the request's endpoint (a long-polling session ends with it).
 class RequestGuard : public QObject
 {
-    Q_OBJECT // for findChild()
+    // With its meta-object, findChild() tells the guard from the socket's other children.
+    Q_OBJECT
 
-        public : static void
-                 install(QTcpSocket *socket, const HttpServer *server)
+public:
+    static void install(QTcpSocket *socket, const HttpServer *server)
     {
         auto *guard = new RequestGuard(socket, server);
         connect(socket, &QTcpSocket::readyRead, guard, &RequestGuard::onReadyRead);
