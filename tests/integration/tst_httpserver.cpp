@@ -109,6 +109,8 @@ private Q_SLOTS:
     void cleanupTestCase();
     void preflightEchoesNothing_data();
     void preflightEchoesNothing();
+    void upgradeEchoesNothing_data();
+    void upgradeEchoesNothing();
     void everyAnswerCarriesCors_data();
     void everyAnswerCarriesCors();
     void rateLimitedLoginCarriesCors();
@@ -125,7 +127,8 @@ private:
 
 void tst_HttpServer::initTestCase()
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("depot.transport.info=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("depot.transport.debug=false\ndepot.transport.info=false"));
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_hub = std::make_unique<Hub>(
@@ -171,6 +174,29 @@ void tst_HttpServer::preflightEchoesNothing()
     QCOMPARE(r.head.count('\r'), r.head.count("\r\n"));
     QCOMPARE(r.header("access-control-allow-headers"), QByteArray("Authorization, Content-Type"));
     QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
+}
+
+void tst_HttpServer::upgradeEchoesNothing_data()
+{
+    QTest::addColumn<QByteArray>("before"); // a request first: the upgrade then goes to Qt
+    QTest::newRow("epoll transport") << QByteArray();
+    QTest::newRow("Qt transport") << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+}
+
+void tst_HttpServer::upgradeEchoesNothing()
+{
+    QFETCH(QByteArray, before);
+    QByteArray upgrade = upgradeRequest("/socket.io/?EIO=4&transport=websocket");
+    upgrade.insert(upgrade.size() - 2, "Sec-WebSocket-Protocol: chat\rSet-Cookie: x\r\n"
+                                       "Sec-WebSocket-Extensions: x\rSet-Cookie: y\r\n");
+    const QList<RawResponse> answers = exchange(m_port, before + upgrade, before.isEmpty() ? 1 : 2);
+    QCOMPARE(answers.size(), before.isEmpty() ? 1 : 2);
+    const RawResponse &r = answers.last();
+    QCOMPARE(r.status, 101);
+    QVERIFY2(!r.head.toLower().contains("set-cookie"), r.head.constData());
+    QVERIFY(r.header("sec-websocket-protocol").isEmpty());
+    QVERIFY(r.header("sec-websocket-extensions").isEmpty());
+    QCOMPARE(r.head.count('\r'), r.head.count("\r\n"));
 }
 
 void tst_HttpServer::everyAnswerCarriesCors_data()
