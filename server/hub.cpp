@@ -155,6 +155,7 @@ std::optional<StartError> Hub::start()
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
+    m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included
     m_http->setFallbackHandler(
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_rest->handle(r, exchange);

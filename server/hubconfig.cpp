@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QProcessEnvironment>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTranslator>
 #include <QUrl>
@@ -298,8 +299,18 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
         return invalid(QStringLiteral("data-dir"),
                        text(QT_TRANSLATE_NOOP("depot::HubOptions", "no folder given")));
     c.adminPassword = lookup(parser, env, QStringLiteral("admin-password")).value_or(QString());
-    if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin")))
+    if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin"))) {
+        // It goes into every response head: "*", "null" or one origin, nothing that could
+        // split a header line.
+        static const QRegularExpression originPattern(
+            QStringLiteral("^(\\*|null|[a-z][a-z0-9+.-]*://[!-.0-~]+)?$"));
+        if (!originPattern.match(*origin).hasMatch())
+            return invalid(
+                QStringLiteral("cors-origin"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "not *, null or an origin such as "
+                                                            "https://depot.example")));
         c.corsOrigin = origin->toUtf8();
+    }
     if (auto e = readTls(parser, env, translator, c))
         return *e;
     c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());

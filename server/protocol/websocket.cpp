@@ -99,9 +99,41 @@ void appendFrame(QByteArray &out, Opcode opcode, QByteArrayView payload,
         applyMask(out.data() + start + h, n, key);
 }
 
-bool isValidUtf8(QByteArrayView bytes)
+namespace {
+
+// The bytes a lead byte announces, and the range its second byte must lie in; these ranges
+// exclude overlong forms, surrogates and code points past U+10FFFF (RFC 3629 section 4).
+bool leadByte(uchar c, int *extra, uchar *low, uchar *high)
 {
-    const auto *p = reinterpret_cast<const uchar *>(bytes.data());
+    *low = 0x80;
+    *high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        *extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        *extra = 2;
+        if (c == 0xE0)
+            *low = 0xA0;
+        else if (c == 0xED)
+            *high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        *extra = 3;
+        if (c == 0xF0)
+            *low = 0x90;
+        else if (c == 0xF4)
+            *high = 0x8F;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+qsizetype validUtf8Prefix(QByteArrayView bytes, bool *invalid)
+{
+    *invalid = false;
+    const auto *begin = reinterpret_cast<const uchar *>(bytes.data());
+    const uchar *p = begin;
     const uchar *end = p + bytes.size();
     while (p < end) {
         // ASCII runs are the common case: skip eight bytes at a time.
@@ -114,38 +146,34 @@ bool isValidUtf8(QByteArrayView bytes)
         }
         if (p >= end)
             break;
-        const uchar c = *p;
-        if (c < 0x80) {
+        if (*p < 0x80) {
             ++p;
             continue;
         }
-        int extra;
-        char32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
+        int extra = 0;
+        uchar low = 0, high = 0;
+        if (!leadByte(*p, &extra, &low, &high)) {
+            *invalid = true;
+            return p - begin;
         }
-        if (end - p <= extra)
-            return false;
         for (int k = 1; k <= extra; ++k) {
-            if ((p[k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[k] & 0x3F);
+            if (p + k >= end)
+                return p - begin; // a sequence cut short, valid so far
+            const uchar c = p[k];
+            if (k == 1 ? (c < low || c > high) : (c & 0xC0) != 0x80) {
+                *invalid = true;
+                return p - begin;
+            }
         }
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
         p += extra + 1;
     }
-    return true;
+    return p - begin;
+}
+
+bool isValidUtf8(QByteArrayView bytes)
+{
+    bool invalid = false;
+    return validUtf8Prefix(bytes, &invalid) == bytes.size() && !invalid;
 }
 
 MessageReader::MessageReader(Role role, qint64 maxMessageBytes)
@@ -241,16 +269,27 @@ MessageReader::Result MessageReader::read(QByteArrayView data, qsizetype *consum
         if (!m_fragmentOpcode)
             m_fragmentOpcode = Opcode(opcode);
         m_fragments.append(bytes);
+        if (*m_fragmentOpcode == Opcode::Text) {
+            // Fails fast: invalid text is refused with the fragment that makes it so. Only the
+            // new bytes are checked, from the last complete code point on.
+            bool invalid = false;
+            m_validatedBytes +=
+                validUtf8Prefix(QByteArrayView(m_fragments).sliced(m_validatedBytes), &invalid);
+            if (invalid)
+                return fail(CloseInvalidData);
+        }
         return Result::Fragment;
     }
     Opcode messageOpcode = Opcode(opcode);
+    qsizetype validated = 0;
     if (m_fragmentOpcode) {
         messageOpcode = *m_fragmentOpcode;
         m_fragments.append(bytes);
         bytes = std::exchange(m_fragments, {});
         m_fragmentOpcode.reset();
+        validated = std::exchange(m_validatedBytes, 0);
     }
-    if (messageOpcode == Opcode::Text && !isValidUtf8(bytes))
+    if (messageOpcode == Opcode::Text && !isValidUtf8(QByteArrayView(bytes).sliced(validated)))
         return fail(CloseInvalidData);
     message->opcode = messageOpcode;
     message->payload = std::move(bytes);

@@ -40,6 +40,9 @@ qsizetype serverHeaderSize(qsizetype payloadSize);
 
 /// Whether bytes are well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool isValidUtf8(QByteArrayView bytes);
+/// The length of the longest prefix of whole, valid code points. `invalid` tells whether what
+/// follows it is invalid, rather than a sequence that is valid so far but cut short.
+qsizetype validUtf8Prefix(QByteArrayView bytes, bool *invalid);
 
 /// A whole message (fragments joined) or a control frame.
 struct Message
@@ -78,6 +81,7 @@ private:
     Role m_role;
     qint64 m_maxMessageBytes;
     QByteArray m_fragments;
+    qsizetype m_validatedBytes = 0; // of a text message's fragments: whole valid code points
     std::optional<Opcode> m_fragmentOpcode;
     quint16 m_closeCode = 0;
 };

@@ -1,10 +1,13 @@
 #include "connectionguard.h"
 
 #include "httpmessage.h"
+#include "httpserver.h"
+#include "requesthead.h"
 
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
@@ -30,12 +33,13 @@ qint64 nowMs()
 
 } // namespace
 
-ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits,
-                                 qint64 maxBodyBytes, ConnectionTicket ticket, bool refused)
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpServer *server,
+                                 ConnectionTicket ticket, bool refused)
     : QObject(socket)
     , m_socket(socket)
-    , m_limits(limits)
-    , m_maxRequestBytes(maxBodyBytes + kHeaderAllowance)
+    , m_server(server)
+    , m_limits(server->connectionLimits())
+    , m_maxRequestBytes(server->maxBodyBytes() + kHeaderAllowance)
     , m_ticket(std::move(ticket))
     , m_refused(refused)
 {
@@ -59,25 +63,19 @@ void ConnectionGuard::onReadyRead()
 {
     if (m_phase == Phase::WebSocket)
         return;
+    if (m_tooLarge) {
+        drainRefused();
+        return;
+    }
     if (m_refused) {
         m_refused = false;
-        m_socket->write(HttpResponse::error(503, QStringLiteral("too_many_connections"),
-                                            QStringLiteral("too many open connections; try "
-                                                           "again later"))
+        HttpResponse busy =
+            HttpResponse::error(503, QStringLiteral("too_many_connections"),
+                                QStringLiteral("too many open connections; try again later"));
+        m_socket->write(m_server->withCors(busy)
                             .withHeader("Connection", "close")
                             .withHeader("Retry-After", "1")
                             .serialize());
-        m_socket->disconnectFromHost();
-        m_socket->readAll(); // nothing of it reaches the parser
-        return;
-    }
-    m_requestBytes += m_socket->bytesAvailable();
-    if (m_requestBytes > m_maxRequestBytes) {
-        HttpResponse tooLarge =
-            HttpResponse::error(413, QStringLiteral("payload_too_large"),
-                                QStringLiteral("the request is larger than %1 bytes")
-                                    .arg(m_maxRequestBytes - kHeaderAllowance));
-        m_socket->write(tooLarge.withHeader("Connection", "close").serialize());
         m_socket->disconnectFromHost();
         m_socket->readAll(); // nothing of it reaches the parser
         return;
@@ -87,28 +85,70 @@ void ConnectionGuard::onReadyRead()
         m_phase = Phase::Head;
         m_headStartMs = m_lastActivityMs;
     }
-    if (m_phase == Phase::Head)
+    if (m_phase == Phase::Head) {
         scanHead();
+        if (m_tooLarge)
+            return;
+    }
+    m_requestBytes += m_socket->bytesAvailable();
+    if (m_requestBytes > m_maxRequestBytes) {
+        refuseTooLarge(0);
+        return;
+    }
     rearm();
 }
 
 void ConnectionGuard::scanHead()
 {
-    const QByteArray seen =
-        m_headTail + m_socket->peek(std::min(m_socket->bytesAvailable(), kHeadScanBytes));
-    if (seen.contains("\r\n\r\n")) {
-        m_phase = Phase::Body;
-        m_headTail.clear();
-    } else {
-        m_headTail = seen.right(3);
+    // Peeked: the HTTP parser reads these bytes away after this slot.
+    m_head += m_socket->peek(
+        std::min(m_socket->bytesAvailable(), std::max<qint64>(0, kHeadScanBytes - m_head.size())));
+    const qsizetype end = m_head.indexOf("\r\n\r\n");
+    if (end < 0 && m_head.size() < kHeadScanBytes)
+        return;
+    // Complete, or too long to keep: Qt's parser judges the rest, the size is still bounded.
+    m_phase = Phase::Body;
+    HttpRequest request;
+    if (end >= 0 && parseRequestHead(QByteArrayView(m_head).first(end + 2), &request)) {
+        request.remoteAddress = m_socket->peerAddress();
+        request.secure = qobject_cast<QSslSocket *>(m_socket) != nullptr;
+        m_headBytes = end + 4;
+        m_request = std::move(request);
     }
+    m_head = QByteArray();
+    const qint64 announced = m_request ? m_request->header("content-length").toLongLong() : 0;
+    if (announced > m_server->maxBodyBytes()) {
+        // Refused before any of the body is parsed. What the client is still sending is read
+        // and dropped, up to the limit, so that it gets the answer rather than a reset.
+        refuseTooLarge(std::min(m_headBytes + announced, m_maxRequestBytes));
+    }
+}
+
+void ConnectionGuard::refuseTooLarge(qint64 requestBytes)
+{
+    m_tooLarge = true;
+    m_drainUntil = requestBytes;
+    m_deadline.stop();
+    // Without a well-formed head no endpoint is known: the server's own 413.
+    HttpResponse tooLarge = m_server->tooLarge(m_request.value_or(HttpRequest{}));
+    m_socket->write(m_server->withCors(tooLarge).withHeader("Connection", "close").serialize());
+    drainRefused();
+}
+
+void ConnectionGuard::drainRefused()
+{
+    m_requestBytes += m_socket->readAll().size(); // nothing of it reaches the parser
+    if (m_requestBytes >= m_drainUntil && m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->disconnectFromHost();
 }
 
 void ConnectionGuard::requestStarted()
 {
     ++m_outstanding;
     m_requestBytes = 0; // the next request starts counting afresh
-    m_headTail.clear();
+    m_head.clear();
+    m_request.reset();
+    m_headBytes = 0;
     if (m_phase != Phase::WebSocket)
         m_phase = Phase::Idle;
     rearm();

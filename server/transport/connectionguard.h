@@ -1,14 +1,19 @@
 #pragma once
 
 #include "connectionlimits.h"
+#include "httpmessage.h"
 
 #include <QBasicTimer>
 #include <QByteArray>
 #include <QObject>
 
+#include <optional>
+
 class QTcpSocket;
 
 namespace depot {
+
+class HttpServer;
 
 /// Watches one connection of Qt's HTTP server (and, after an upgrade, of QWebSocket): the size of
 /// each request, the time its head may take, keep-alive idleness, and the output the client
@@ -23,11 +28,11 @@ class ConnectionGuard final : public QObject
     Q_OBJECT
 
 public:
-    /// A request larger than `maxBodyBytes` and a head allowance is answered 413 and closed.
-    /// `refused`: a connection cap was reached; its first request is answered 503 and the
-    /// connection closed.
-    ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits, qint64 maxBodyBytes,
-                    ConnectionTicket ticket, bool refused);
+    /// A request larger than the server's body limit and a head allowance is answered 413 (by
+    /// its endpoint, so a long-polling session ends with it) and closed. `refused`: a connection
+    /// cap was reached; its first request is answered 503 and the connection closed.
+    ConnectionGuard(QTcpSocket *socket, const HttpServer *server, ConnectionTicket ticket,
+                    bool refused);
     ~ConnectionGuard() override;
 
     /// The guard of `socket`, or null.
@@ -51,6 +56,8 @@ private:
 
     void onReadyRead();
     void scanHead();
+    void refuseTooLarge(qint64 requestBytes);
+    void drainRefused();
     void rearm();
     void pause();
     void resume();
@@ -58,10 +65,13 @@ private:
     void closeNow(const char *why);
 
     QTcpSocket *m_socket;
+    const HttpServer *m_server;
     ConnectionLimits m_limits;
     qint64 m_maxRequestBytes;
     ConnectionTicket m_ticket;
     bool m_refused;
+    bool m_tooLarge = false; // answered 413: what still comes is read and dropped
+    qint64 m_drainUntil = 0; // bytes of the refused request to read before closing
     bool m_paused = false;
     Phase m_phase = Phase::Head;
     int m_outstanding = 0;       // requests handed to the hub and not answered yet
@@ -69,8 +79,10 @@ private:
     qint64 m_headStartMs = 0;    // when the current head began (the connection, for the first)
     qint64 m_lastActivityMs = 0; // last read or answer
     qint64 m_pausedAtMs = 0;
-    qint64 m_readBufferSize = 0; // the socket's own, restored on resume
-    QByteArray m_headTail;       // the last bytes of a head, to find its end across reads
+    qint64 m_readBufferSize = 0;          // the socket's own, restored on resume
+    QByteArray m_head;                    // the current request's head as it arrives (bounded)
+    std::optional<HttpRequest> m_request; // its head, once complete and well-formed
+    qint64 m_headBytes = 0;               // the size of that head, blank line included
     QBasicTimer m_deadline;
     QBasicTimer m_pausePoll;
 };

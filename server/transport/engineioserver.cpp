@@ -143,9 +143,8 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
         HttpResponse r = corsResponse(204);
         if (!m_options.corsOrigin.isEmpty()) {
             r.withHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-            const QByteArray asked = request.header("access-control-request-headers");
-            if (!asked.isEmpty())
-                r.withHeader("Access-Control-Allow-Headers", asked);
+            // A fixed list: whatever the request asks for is never written back.
+            r.withHeader("Access-Control-Allow-Headers", kAllowedHeaders);
             r.withHeader("Access-Control-Max-Age", "86400");
         }
         exchange->respond(r);
@@ -162,7 +161,8 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
     const QString sid = queryValue(request.query, QStringLiteral("sid"));
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
-        if (!s) {
+        // Past its heartbeat deadline a session is gone, even if its timer has not fired yet.
+        if (!s || (s->isOpen() && s->expireIfOverdue())) {
             exchange->respond(errorResponse(ErrorCode::UnknownSid));
             return;
         }
@@ -199,12 +199,24 @@ void EngineIoServer::handleHttp(const HttpRequest &request, std::shared_ptr<Http
     }
 
     EngineIoSession *s = createSession(Transport::Polling, request.remoteAddress);
+    s->startHeartbeat(); // the deadline counts from before the client can see the Open packet
     exchange->respond(payloadResponse(engineio::encodeText(
         engineio::Type::Open,
         engineio::openPayload(s->id(), m_options.pingIntervalMs, m_options.pingTimeoutMs,
                               m_options.maxPayload, true))));
-    s->startHeartbeat();
     Q_EMIT connection(s);
+}
+
+HttpResponse EngineIoServer::tooLarge(const HttpRequest &request, qint64)
+{
+    const QString sid = queryValue(request.query, QStringLiteral("sid"));
+    if (request.method == "POST" && !sid.isEmpty()) {
+        if (EngineIoSession *s = session(sid)) {
+            qCInfo(lcTransport) << "engine.io session" << sid << "closed: payload too large";
+            s->end(QStringLiteral("transport error"), EngineIoSession::Ending::Error);
+        }
+    }
+    return corsResponse(413);
 }
 
 bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
@@ -239,7 +251,7 @@ void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
 
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
-        if (!s || !s->canUpgrade()) {
+        if (!s || s->expireIfOverdue() || !s->canUpgrade()) {
             link.release()->dispose();
             return;
         }
@@ -255,12 +267,12 @@ void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
 
     EngineIoSession *s = createSession(Transport::WebSocket, request.remoteAddress);
     s->attachWebSocket(std::move(link));
+    s->startHeartbeat();
     s->writeFrame({engineio::encodeText(engineio::Type::Open,
                                         engineio::openPayload(s->id(), m_options.pingIntervalMs,
                                                               m_options.pingTimeoutMs,
                                                               m_options.maxPayload, false)),
                    false});
-    s->startHeartbeat();
     Q_EMIT connection(s);
 }
 

@@ -44,6 +44,12 @@ public:
     bool acceptWebSocket(const HttpRequest &request) override;
     void webSocketConnected(std::unique_ptr<WebSocketLink> link,
                             const HttpRequest &request) override;
+    /// A polling POST over the server's body limit ends its session, as one over maxPayload.
+    HttpResponse tooLarge(const HttpRequest &request, qint64 limit) override;
+
+    /// The request headers a cross-origin page may send (a preflight's answer): fixed, never
+    /// the headers the preflight asked for.
+    static constexpr char kAllowedHeaders[] = "Authorization, Content-Type";
 
 Q_SIGNALS:
     /// A new session is open: its Open packet has been sent.

@@ -85,7 +85,19 @@ void EngineIoSession::markAuthenticated()
 
 void EngineIoSession::startHeartbeat()
 {
-    m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);
+    const EngineIoServer::Options &o = m_server->options();
+    m_heartbeatDeadline.setRemainingTime(qint64(o.pingIntervalMs) + o.pingTimeoutMs,
+                                         Qt::PreciseTimer);
+    m_pingTimer.start(o.pingIntervalMs, Qt::PreciseTimer, this);
+}
+
+bool EngineIoSession::expireIfOverdue()
+{
+    // Qt delivers socket events before timers in a loop pass, so a request arriving after the
+    // deadline could otherwise still find the session alive: the deadline is what counts.
+    if (m_state == State::Open && m_heartbeatDeadline.hasExpired())
+        end(QStringLiteral("ping timeout"), Ending::Error);
+    return m_state != State::Open;
 }
 
 bool EngineIoSession::canUpgrade() const
@@ -101,7 +113,9 @@ void EngineIoSession::timerEvent(QTimerEvent *event)
         m_pingTimer.stop();
         if (m_state != State::Open)
             return;
-        m_pongTimer.start(m_server->options().pingTimeoutMs, Qt::PreciseTimer, this);
+        // The deadline counts from when the ping was due, not from this late-or-not timer event.
+        m_pongTimer.start(int(std::max<qint64>(0, m_heartbeatDeadline.remainingTime())),
+                          Qt::PreciseTimer, this);
         writeFrame(pingFrame());
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
@@ -222,6 +236,7 @@ void EngineIoSession::handlePost(const HttpRequest &request,
         return;
     }
     if (request.body.size() > m_server->options().maxPayload) {
+        qCInfo(lcTransport) << "engine.io session" << m_id << "closed: payload too large";
         exchange->respond(m_server->corsResponse(413));
         end(QStringLiteral("transport error"), Ending::Error);
         return;
@@ -266,7 +281,7 @@ void EngineIoSession::linkBinary(WebSocketLink *link, const QByteArray &bytes)
 {
     if (link == m_probe.get())
         abandonUpgrade();
-    else if (link == m_ws.get() && m_state == State::Open)
+    else if (link == m_ws.get() && !expireIfOverdue())
         onPacket(engineio::decodeBinary(bytes));
 }
 
@@ -280,7 +295,7 @@ void EngineIoSession::linkClosed(WebSocketLink *link)
 
 void EngineIoSession::onWebSocketText(const QByteArray &text)
 {
-    if (m_state != State::Open)
+    if (expireIfOverdue())
         return;
     const engineio::DecodedPacket decoded = engineio::decodeText(text);
     if (!decoded.ok()) {
@@ -300,8 +315,10 @@ void EngineIoSession::onPacket(const Packet &packet)
         end(QStringLiteral("transport error"), Ending::Error);
         break;
     case Type::Pong:
+        if (expireIfOverdue())
+            break; // too late: the reference server's timer would have fired first
         m_pongTimer.stop();
-        m_pingTimer.start(m_server->options().pingIntervalMs, Qt::PreciseTimer, this);
+        startHeartbeat();
         break;
     case Type::Message:
         if (m_receiver)

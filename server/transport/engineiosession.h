@@ -6,6 +6,7 @@
 #include <QBasicTimer>
 #include <QByteArray>
 #include <QHostAddress>
+#include <QDeadlineTimer>
 #include <QList>
 #include <QMetaObject>
 #include <QObject>
@@ -88,6 +89,9 @@ private:
 
     // Called by the server.
     void startHeartbeat();
+    // Ends the session if its heartbeat deadline has passed, whether or not the timer has fired
+    // yet; true when the session is (now) closed.
+    bool expireIfOverdue();
     void handlePoll(std::shared_ptr<HttpExchange> exchange);
     void handlePost(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
     void attachWebSocket(std::unique_ptr<WebSocketLink> link);
@@ -135,7 +139,10 @@ private:
     // The heartbeat runs on precise timers: a coarse one may fire 5% early or late, which would
     // drop a client that answered within pingTimeout, or keep a dead one past the advertised
     // pingInterval + pingTimeout.
-    QBasicTimer m_pingTimer;      // next ping
+    QBasicTimer m_pingTimer; // next ping
+    // When the session is dead unless a pong comes first: pingInterval + pingTimeout after the
+    // Open packet or the last pong. Absolute, so a late timer cannot move it.
+    QDeadlineTimer m_heartbeatDeadline{QDeadlineTimer::Forever, Qt::PreciseTimer};
     QBasicTimer m_pongTimer;      // pong deadline; while draining, the last poll's deadline
     QBasicTimer m_upgradeTimer;   // the probe must finish in time
     QBasicTimer m_pauseNoopTimer; // a poll parked during the upgrade gets its Noop

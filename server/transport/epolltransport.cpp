@@ -576,6 +576,8 @@ void EpollTransport::refuse(Connection *c, int status, const QByteArray &message
         HttpResponse::error(status, QStringLiteral("bad_request"), QString::fromUtf8(message));
     if (status == 426)
         r.withHeader("Sec-WebSocket-Version", "13");
+    if (!m_corsOrigin.isEmpty())
+        r.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
     const QByteArray bytes = r.withHeader("Connection", "close").serialize();
     // A fresh socket's send buffer takes a short answer whole; if not, the client gets less.
     ::send(c->m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL);

@@ -53,6 +53,8 @@ public:
     int linkCount() const { return m_linkCount; }
     /// Links not read because their client leaves too much output unread.
     int pausedCount() const { return m_pausedCount; }
+    /// Access-Control-Allow-Origin on refused upgrades, as on every answer of the port.
+    void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
 
     class Connection;
 
@@ -75,6 +77,7 @@ private:
 
     Callbacks m_callbacks;
     ConnectionLimits m_limits;
+    QByteArray m_corsOrigin;
     int m_epoll = -1;
     QSocketNotifier *m_notifier = nullptr;
     QTimer *m_deadlineTimer = nullptr;

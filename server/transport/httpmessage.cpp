@@ -3,6 +3,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 
 namespace depot {
 
@@ -74,6 +75,43 @@ QByteArray reasonPhrase(int status)
     }
 }
 
+bool isHttpToken(QByteArrayView value)
+{
+    if (value.isEmpty())
+        return false;
+    for (const char c : value) {
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && !QByteArrayView("!#$%&'*+-.^_`|~").contains(c))
+            return false;
+    }
+    return true;
+}
+
+namespace {
+
+// A field value as RFC 9110 5.5 allows it: visible characters, spaces and tabs, obs-text.
+bool isSafeFieldValue(QByteArrayView value)
+{
+    for (const char c : value) {
+        const auto u = uchar(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool HttpResponse::hasHeader(QByteArrayView name) const
+{
+    for (const auto &h : headers) {
+        if (QByteArrayView(h.first).compare(name, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
 QByteArray HttpResponse::serialize() const
 {
     QByteArray out;
@@ -81,8 +119,10 @@ QByteArray HttpResponse::serialize() const
     out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     if (!contentType.isEmpty())
         out += "Content-Type: " + contentType + "\r\n";
-    for (const auto &h : headers)
-        out += h.first + ": " + h.second + "\r\n";
+    for (const auto &h : headers) {
+        if (isHttpToken(h.first) && isSafeFieldValue(h.second))
+            out += h.first + ": " + h.second + "\r\n";
+    }
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
     out += body;
     return out;

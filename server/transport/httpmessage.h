@@ -31,6 +31,10 @@ struct HttpRequest
     }
 };
 
+
+/// Whether `value` is a token (RFC 9110 5.6.2): the only request text a response head may echo.
+bool isHttpToken(QByteArrayView value);
+
 /// A complete HTTP response; serialize() gives the bytes for the wire.
 struct HttpResponse
 {
@@ -49,7 +53,10 @@ struct HttpResponse
         headers.append({std::move(name), std::move(value)});
         return *this;
     }
+    /// The bytes for the wire. A header whose name is not a token or whose value holds a
+    /// control character (CR, LF, NUL...) is left out, so no header can split the head.
     QByteArray serialize() const;
+    bool hasHeader(QByteArrayView name) const;
 };
 
 QByteArray reasonPhrase(int status);

@@ -13,6 +13,8 @@
 #include <QTcpSocket>
 #include <QWebSocket>
 
+#include <optional>
+
 Q_LOGGING_CATEGORY(lcTransport, "depot.transport")
 
 namespace depot {
@@ -24,14 +26,18 @@ QString peerKey(const QHostAddress &address, quint16 port)
     return address.toString() + QLatin1Char('#') + QString::number(port);
 }
 
+HttpResponse genericTooLarge(qint64 limit)
+{
+    return HttpResponse::error(413, QStringLiteral("payload_too_large"),
+                               QStringLiteral("the body is larger than %1 bytes").arg(limit));
+}
+
 class GuardedTcpServer : public QTcpServer
 {
 public:
-    GuardedTcpServer(qint64 maxBodyBytes, const ConnectionLimits &limits,
-                     std::shared_ptr<ConnectionGate> gate, QObject *parent)
-        : QTcpServer(parent)
-        , m_maxBodyBytes(maxBodyBytes)
-        , m_limits(limits)
+    GuardedTcpServer(HttpServer *server, std::shared_ptr<ConnectionGate> gate)
+        : QTcpServer(server)
+        , m_server(server)
         , m_gate(std::move(gate))
     {}
 
@@ -69,13 +75,12 @@ private:
         // Small frames leave at once: with Nagle's algorithm one written while the previous is
         // unacknowledged waits for the client's delayed ACK, up to 40 ms on Linux.
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        new ConnectionGuard(socket, m_limits, m_maxBodyBytes, std::move(ticket), refused);
+        new ConnectionGuard(socket, m_server, std::move(ticket), refused);
         addPendingConnection(socket);
         return true;
     }
 
-    qint64 m_maxBodyBytes;
-    ConnectionLimits m_limits;
+    HttpServer *m_server;
     std::shared_ptr<ConnectionGate> m_gate;
     EpollTransport *m_epoll = nullptr;
 };
@@ -108,8 +113,9 @@ QByteArray methodName(QHttpServerRequest::Method m)
 
 } // namespace
 
-HttpExchange::HttpExchange(QTcpSocket *socket)
+HttpExchange::HttpExchange(QTcpSocket *socket, QByteArray corsOrigin)
     : m_socket(socket)
+    , m_corsOrigin(std::move(corsOrigin))
 {}
 
 HttpExchange::~HttpExchange()
@@ -133,9 +139,20 @@ void HttpExchange::respond(const HttpResponse &response)
     m_answered = true;
     if (!connected())
         return;
-    m_socket->write(response.serialize());
+    if (m_corsOrigin.isEmpty() || response.hasHeader("Access-Control-Allow-Origin")) {
+        m_socket->write(response.serialize());
+    } else {
+        HttpResponse withOrigin = response;
+        m_socket->write(
+            withOrigin.withHeader("Access-Control-Allow-Origin", m_corsOrigin).serialize());
+    }
     if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
         guard->responseWritten();
+}
+
+HttpResponse HttpEndpoint::tooLarge(const HttpRequest &, qint64 limit)
+{
+    return genericTooLarge(limit);
 }
 
 HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure)
@@ -185,11 +202,11 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
             bool admitted = true;
             ConnectionTicket ticket =
                 admitConnection(m_gate, int(socket->socketDescriptor()), &admitted);
-            new ConnectionGuard(socket, m_limits, m_maxBodyBytes, std::move(ticket), !admitted);
+            new ConnectionGuard(socket, this, std::move(ticket), !admitted);
         });
         server = ssl;
     } else {
-        auto *plain = new GuardedTcpServer(m_maxBodyBytes, m_limits, m_gate, this);
+        auto *plain = new GuardedTcpServer(this, m_gate);
         if (m_useEpoll) {
             m_epoll = new EpollTransport(
                 {[plain](int fd, ConnectionTicket ticket) {
@@ -198,6 +215,7 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
                  [this](const HttpRequest &request) { return upgradeEndpoint(request); }},
                 plain);
             m_epoll->setLimits(m_limits);
+            m_epoll->setCorsOrigin(m_corsOrigin);
             if (m_epoll->isValid())
                 plain->setEpollTransport(m_epoll);
         }
@@ -224,6 +242,19 @@ HttpEndpoint *HttpServer::endpointFor(const QString &path) const
             return endpoint;
     }
     return nullptr;
+}
+
+HttpResponse HttpServer::tooLarge(const HttpRequest &request) const
+{
+    HttpEndpoint *endpoint = endpointFor(request.path);
+    return endpoint ? endpoint->tooLarge(request, m_maxBodyBytes) : genericTooLarge(m_maxBodyBytes);
+}
+
+HttpResponse &HttpServer::withCors(HttpResponse &response) const
+{
+    if (!m_corsOrigin.isEmpty() && !response.hasHeader("Access-Control-Allow-Origin"))
+        response.withHeader("Access-Control-Allow-Origin", m_corsOrigin);
+    return response;
 }
 
 HttpEndpoint *HttpServer::upgradeEndpoint(const HttpRequest &request) const
@@ -268,16 +299,14 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     }
 
     if (r.body.size() > m_maxBodyBytes) {
-        std::make_shared<HttpExchange>(socket)->respond(HttpResponse::error(
-            413, QStringLiteral("payload_too_large"),
-            QStringLiteral("the body is larger than %1 bytes").arg(m_maxBodyBytes)));
+        std::make_shared<HttpExchange>(socket, m_corsOrigin)->respond(tooLarge(r));
         return true;
     }
     if (endpoint) {
-        endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket));
+        endpoint->handleHttp(r, std::make_shared<HttpExchange>(socket, m_corsOrigin));
         return true;
     }
-    auto exchange = std::make_shared<HttpExchange>(socket);
+    auto exchange = std::make_shared<HttpExchange>(socket, m_corsOrigin);
     if (m_fallback)
         m_fallback(r, exchange);
     else
@@ -289,10 +318,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
 {
     // Only reached for refused WebSocket upgrades; the server closes the connection after this.
-    socket->write(HttpResponse::error(400, QStringLiteral("bad_request"),
-                                      QStringLiteral("WebSocket upgrade refused"))
-                      .withHeader("Connection", "close")
-                      .serialize());
+    HttpResponse refused = HttpResponse::error(400, QStringLiteral("bad_request"),
+                                               QStringLiteral("WebSocket upgrade refused"));
+    socket->write(withCors(refused).withHeader("Connection", "close").serialize());
 }
 
 void HttpServer::onNewWebSocket()
@@ -330,3 +358,5 @@ void HttpServer::onNewWebSocket()
 }
 
 } // namespace depot
+
+#include "httpserver.moc"

@@ -22,7 +22,8 @@ class EpollTransport;
 class HttpExchange
 {
 public:
-    explicit HttpExchange(QTcpSocket *socket);
+    /// `corsOrigin`, when not empty, is the Access-Control-Allow-Origin of an answer without one.
+    explicit HttpExchange(QTcpSocket *socket, QByteArray corsOrigin = {});
     ~HttpExchange();
     bool connected() const;
     /// Writes the response once; later calls and calls after the client left do nothing.
@@ -32,6 +33,7 @@ public:
 
 private:
     QPointer<QTcpSocket> m_socket;
+    QByteArray m_corsOrigin;
     bool m_answered = false;
 };
 
@@ -49,6 +51,9 @@ public:
     {
         link.release()->dispose();
     }
+    /// The 413 for a request whose body is over the server's limit; `request` may carry only
+    /// its head. The connection closes after it.
+    virtual HttpResponse tooLarge(const HttpRequest &request, qint64 limit);
 };
 
 /// An endpoint that answers plain HTTP with a function and refuses WebSocket upgrades.
@@ -87,6 +92,10 @@ public:
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
     /// Requests not claimed by an endpoint.
     void setFallbackHandler(Handler handler) { m_fallback = std::move(handler); }
+    /// Access-Control-Allow-Origin on every answer of this server that has none, its own
+    /// refusals included; empty sends none. Call before listen().
+    void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
+    const QByteArray &corsOrigin() const { return m_corsOrigin; }
     /// Requests under `prefix` go to `endpoint`: a prefix ending in '/' takes the whole folder
     /// (e.g. "/socket.io/"), any other exactly that path (e.g. "/osmand").
     void addEndpoint(const QString &prefix, HttpEndpoint *endpoint);
@@ -115,11 +124,18 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    friend class ConnectionGuard; // answers 413 and 503 before a request reaches handleRequest()
+
     HttpEndpoint *endpointFor(const QString &path) const;
+    // The 413 for a request over the limit, from its endpoint when there is one.
+    HttpResponse tooLarge(const HttpRequest &request) const;
+    // Adds Access-Control-Allow-Origin unless the answer has one.
+    HttpResponse &withCors(HttpResponse &response) const;
     HttpEndpoint *upgradeEndpoint(const HttpRequest &request) const;
     void onNewWebSocket();
 
     Handler m_fallback;
+    QByteArray m_corsOrigin;
     QList<QPair<QString, HttpEndpoint *>> m_endpoints;
     std::unique_ptr<QSslConfiguration> m_tls;
     qint64 m_maxBodyBytes = 1'000'000;

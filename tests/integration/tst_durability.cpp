@@ -211,6 +211,10 @@ void tst_Durability::invalidFlags_data()
         << QStringList{QStringLiteral("--max-connections-per-address"), QStringLiteral("many")};
     QTest::newRow("max unauthenticated per address too large") << QStringList{
         QStringLiteral("--max-unauthenticated-per-address"), QStringLiteral("99999999999")};
+    QTest::newRow("cors origin with a line break")
+        << QStringList{QStringLiteral("--cors-origin"), QStringLiteral("*\r\nSet-Cookie: x")};
+    QTest::newRow("cors origin with a path")
+        << QStringList{QStringLiteral("--cors-origin"), QStringLiteral("https://a.example/x")};
     QTest::newRow("value missing") << QStringList{QStringLiteral("--port")};
     QTest::newRow("stray argument") << QStringList{QStringLiteral("serve")};
     // A data dir that is a file cannot hold a database.

@@ -251,6 +251,8 @@ private Q_SLOTS:
     void pollingEcho();
     void pollingBinaryEcho();
     void pollingHeartbeat();
+    void heartbeatDeadlineBeatsLateTimer_data();
+    void heartbeatDeadlineBeatsLateTimer();
     void pollingClientClose();
     void overlappingPolls();
     void postTooLarge();
@@ -410,7 +412,7 @@ void TestEngineIoServer::preflight()
     QCOMPARE(r.status, 204);
     QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
     QVERIFY(r.header("access-control-allow-methods").contains("POST"));
-    QCOMPARE(r.header("access-control-allow-headers"), QByteArray("content-type"));
+    QCOMPARE(r.header("access-control-allow-headers"), QByteArray("Authorization, Content-Type"));
     QCOMPARE(h.eio.sessionCount(), 0);
 }
 
@@ -488,6 +490,44 @@ void TestEngineIoServer::pollingHeartbeat()
     const HttpReply after = request(h, "GET", h.sidQuery(sid));
     QCOMPARE(after.status, 400);
     QCOMPARE(after.errorCode(), 1);
+}
+
+void TestEngineIoServer::heartbeatDeadlineBeatsLateTimer_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("poll") << QByteArray("GET") << QByteArray();
+    QTest::newRow("late pong") << QByteArray("POST") << QByteArray("3");
+}
+
+void TestEngineIoServer::heartbeatDeadlineBeatsLateTimer()
+{
+    // The public suite's "closes the session upon ping timeout": a request that arrives after
+    // pingInterval + pingTimeout finds the session gone, even when the server's loop was too busy
+    // to run its timers first (Qt reads sockets before it runs due timers in a pass).
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, body);
+    Harness h(heartbeatOptions()); // 300 + 200 ms
+    const QString sid = handshake(h);
+    QVERIFY(!sid.isEmpty());
+
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, h.port);
+    QVERIFY(client.waitForConnected(kWait));
+    QByteArray head = method + ' ' + h.target(h.sidQuery(sid)) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (method == "POST")
+        head += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: " +
+                QByteArray::number(body.size()) + "\r\n";
+    client.write(head + "\r\n" + body);
+    QVERIFY(client.waitForBytesWritten(kWait));
+    // Stalls this thread, and with it the server's loop, past the deadline: a loaded machine.
+    QTest::qSleep(550);
+
+    QVERIFY(waitFor([&] { return client.peek(client.bytesAvailable()).contains("\r\n\r\n"); }));
+    const QByteArray answer = client.readAll();
+    QVERIFY2(answer.startsWith("HTTP/1.1 400"), answer.constData());
+    QCOMPARE(h.closedReasons.value(sid), QStringLiteral("ping timeout"));
+    QCOMPARE(h.eio.sessionCount(), 0);
 }
 
 void TestEngineIoServer::pollingClientClose()

@@ -211,6 +211,41 @@ private Q_SLOTS:
         QVERIFY(!isValidUtf8("\xff"));
     }
 
+    void utf8PrefixOfAFragment_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<int>("prefix");
+        QTest::addColumn<bool>("invalid");
+        QTest::newRow("whole") << QByteArray("a\xc3\xa9") << 3 << false;
+        QTest::newRow("cut after a lead byte") << QByteArray("ab\xe2") << 2 << false;
+        QTest::newRow("cut inside") << QByteArray("ab\xe2\x82") << 2 << false;
+        QTest::newRow("F4 then 90: past U+10FFFF already") << QByteArray("\xf4\x90") << 0 << true;
+        QTest::newRow("ED then A0: a surrogate already") << QByteArray("x\xed\xa0") << 1 << true;
+        QTest::newRow("E0 then 80: overlong already") << QByteArray("\xe0\x80") << 0 << true;
+        QTest::newRow("stray continuation") << QByteArray("ok\x80") << 2 << true;
+    }
+    void utf8PrefixOfAFragment()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(int, prefix);
+        QFETCH(bool, invalid);
+        bool isInvalid = false;
+        QCOMPARE(int(validUtf8Prefix(bytes, &isInvalid)), prefix);
+        QCOMPARE(isInvalid, invalid);
+    }
+
+    void invalidTextFailsWithItsFragment()
+    {
+        // The message never ends, yet the fragment that makes it invalid is refused at once.
+        const QByteArray bytes = frame(Opcode::Text, "4\xce\xba", true, false) +
+                                 frame(Opcode::Continuation, "\xf4", true, false) +
+                                 frame(Opcode::Continuation, "\x90\x80\x80", true, false);
+        MessageReader reader(MessageReader::Role::Server, 1000);
+        const ReadAll r = readAll(reader, bytes);
+        QVERIFY(r.error);
+        QCOMPARE(int(r.closeCode), 1007);
+    }
+
     void closePayloads()
     {
         const ClosePayload normal = parseClosePayload(closePayload(1000, "bye"));
