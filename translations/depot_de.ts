@@ -68,6 +68,25 @@
     </message>
 </context>
 <context>
+    <name>CourierPasswordDialog</name>
+    <message>
+        <source>New password for %1</source>
+        <translation>Neues Passwort für %1</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Passwort ändern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>%1 is logged out on every device and logs in again with this password.</source>
+        <translation>%1 wird auf allen Geräten abgemeldet und meldet sich mit diesem Passwort neu an.</translation>
+    </message>
+</context>
+<context>
     <name>CouriersPanel</name>
     <message>
         <source>Couriers</source>
@@ -119,6 +138,31 @@
     <message>
         <source>No couriers yet</source>
         <translation>Noch keine Kuriere</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <comment>a courier taken off</comment>
+        <translation>Inaktiv</translation>
+    </message>
+    <message>
+        <source>Password and access of this courier</source>
+        <translation>Passwort und Zugang dieses Kuriers</translation>
+    </message>
+    <message>
+        <source>Account of %1</source>
+        <translation>Konto von %1</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Passwort ändern…</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Deaktivieren</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>Reaktivieren</translation>
     </message>
 </context>
 <context>
@@ -862,6 +906,34 @@
     <message>
         <source>Show the version and quit.</source>
         <translation>Die Version zeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>How long a login token lives without being used, in seconds or with a unit (90s, 45m, 12h, 30d) [30d]. Env: DEPOT_TOKEN_TTL.</source>
+        <translation>Wie lange ein Anmelde-Token ohne Benutzung gültig bleibt, in Sekunden oder mit Einheit (90s, 45m, 12h, 30d) [30d]. Umgebungsvariable: DEPOT_TOKEN_TTL.</translation>
+    </message>
+    <message>
+        <source>Open connections on all ports together; more are answered 503; 0: no cap [7/8 of the open-file limit less 64]. Env: DEPOT_MAX_CONNECTIONS.</source>
+        <translation>Offene Verbindungen auf allen Ports zusammen; weitere erhalten 503; 0: keine Grenze [7/8 der Grenze offener Dateien minus 64]. Umgebungsvariable: DEPOT_MAX_CONNECTIONS.</translation>
+    </message>
+    <message>
+        <source>Open connections from one client address; more are answered 503; 0: no cap [1/8 of --max-connections]. Env: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</source>
+        <translation>Offene Verbindungen von einer Client-Adresse; weitere erhalten 503; 0: keine Grenze [1/8 von --max-connections]. Umgebungsvariable: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Socket.IO sessions from one client address that have not connected with a valid token yet; more are refused; 0: no cap [1/8 of --max-connections-per-address]. Env: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</source>
+        <translation>Socket.IO-Sitzungen einer Client-Adresse, die sich noch nicht mit einem gültigen Token verbunden haben; weitere werden abgewiesen; 0: keine Grenze [1/8 von --max-connections-per-address]. Umgebungsvariable: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Unknown tracking codes, and unknown GPS device ids, one address may send a minute before it is refused for the rest of the minute [20]. Env: DEPOT_GUESS_LIMIT.</source>
+        <translation>Unbekannte Sendungscodes und unbekannte GPS-Gerätekennungen, die eine Adresse pro Minute senden darf, bevor sie für den Rest der Minute abgewiesen wird [20]. Umgebungsvariable: DEPOT_GUESS_LIMIT.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from 1s to 3650d</source>
+        <translation>&apos;%1&apos; ist keine Dauer zwischen 1s und 3650d</translation>
+    </message>
+    <message>
+        <source>not *, null or an origin such as https://depot.example</source>
+        <translation>weder *, null noch eine Herkunft wie https://depot.example</translation>
     </message>
 </context>
 <context>

@@ -68,6 +68,25 @@
     </message>
 </context>
 <context>
+    <name>CourierPasswordDialog</name>
+    <message>
+        <source>New password for %1</source>
+        <translation>Nueva contraseña para %1</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Cambiar contraseña</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>%1 is logged out on every device and logs in again with this password.</source>
+        <translation>%1 cierra sesión en todos los dispositivos y vuelve a entrar con esta contraseña.</translation>
+    </message>
+</context>
+<context>
     <name>CouriersPanel</name>
     <message>
         <source>Couriers</source>
@@ -119,6 +138,31 @@
     <message>
         <source>No couriers yet</source>
         <translation>Aún no hay repartidores</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <comment>a courier taken off</comment>
+        <translation>Inactivo</translation>
+    </message>
+    <message>
+        <source>Password and access of this courier</source>
+        <translation>Contraseña y acceso de este repartidor</translation>
+    </message>
+    <message>
+        <source>Account of %1</source>
+        <translation>Cuenta de %1</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Cambiar contraseña…</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Desactivar</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>Reactivar</translation>
     </message>
 </context>
 <context>
@@ -862,6 +906,34 @@
     <message>
         <source>Show the version and quit.</source>
         <translation>Muestra la versión y termina.</translation>
+    </message>
+    <message>
+        <source>How long a login token lives without being used, in seconds or with a unit (90s, 45m, 12h, 30d) [30d]. Env: DEPOT_TOKEN_TTL.</source>
+        <translation>Cuánto dura un token de inicio de sesión sin usarse, en segundos o con unidad (90s, 45m, 12h, 30d) [30d]. Variable de entorno: DEPOT_TOKEN_TTL.</translation>
+    </message>
+    <message>
+        <source>Open connections on all ports together; more are answered 503; 0: no cap [7/8 of the open-file limit less 64]. Env: DEPOT_MAX_CONNECTIONS.</source>
+        <translation>Conexiones abiertas en todos los puertos juntos; las demás reciben 503; 0: sin límite [7/8 del límite de archivos abiertos menos 64]. Variable de entorno: DEPOT_MAX_CONNECTIONS.</translation>
+    </message>
+    <message>
+        <source>Open connections from one client address; more are answered 503; 0: no cap [1/8 of --max-connections]. Env: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</source>
+        <translation>Conexiones abiertas desde una dirección de cliente; las demás reciben 503; 0: sin límite [1/8 de --max-connections]. Variable de entorno: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Socket.IO sessions from one client address that have not connected with a valid token yet; more are refused; 0: no cap [1/8 of --max-connections-per-address]. Env: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</source>
+        <translation>Sesiones Socket.IO de una dirección de cliente que aún no se han conectado con un token válido; las demás se rechazan; 0: sin límite [1/8 de --max-connections-per-address]. Variable de entorno: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Unknown tracking codes, and unknown GPS device ids, one address may send a minute before it is refused for the rest of the minute [20]. Env: DEPOT_GUESS_LIMIT.</source>
+        <translation>Códigos de seguimiento desconocidos, e identificadores de GPS desconocidos, que una dirección puede enviar por minuto antes de ser rechazada el resto del minuto [20]. Variable de entorno: DEPOT_GUESS_LIMIT.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from 1s to 3650d</source>
+        <translation>&apos;%1&apos; no es una duración entre 1s y 3650d</translation>
+    </message>
+    <message>
+        <source>not *, null or an origin such as https://depot.example</source>
+        <translation>no es *, null ni un origen como https://depot.example</translation>
     </message>
 </context>
 <context>

@@ -68,6 +68,25 @@
     </message>
 </context>
 <context>
+    <name>CourierPasswordDialog</name>
+    <message>
+        <source>New password for %1</source>
+        <translation>Nouveau mot de passe pour %1</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>Changer le mot de passe</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>%1 is logged out on every device and logs in again with this password.</source>
+        <translation>%1 est déconnecté sur tous ses appareils et se reconnecte avec ce mot de passe.</translation>
+    </message>
+</context>
+<context>
     <name>CouriersPanel</name>
     <message>
         <source>Couriers</source>
@@ -119,6 +138,31 @@
     <message>
         <source>No couriers yet</source>
         <translation>Aucun livreur pour l&apos;instant</translation>
+    </message>
+    <message>
+        <source>Inactive</source>
+        <comment>a courier taken off</comment>
+        <translation>Inactif</translation>
+    </message>
+    <message>
+        <source>Password and access of this courier</source>
+        <translation>Mot de passe et accès de ce coursier</translation>
+    </message>
+    <message>
+        <source>Account of %1</source>
+        <translation>Compte de %1</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>Changer le mot de passe…</translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation>Désactiver</translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation>Réactiver</translation>
     </message>
 </context>
 <context>
@@ -862,6 +906,34 @@
     <message>
         <source>Show the version and quit.</source>
         <translation>Affiche la version et quitte.</translation>
+    </message>
+    <message>
+        <source>How long a login token lives without being used, in seconds or with a unit (90s, 45m, 12h, 30d) [30d]. Env: DEPOT_TOKEN_TTL.</source>
+        <translation>Durée de vie d&apos;un jeton de connexion inutilisé, en secondes ou avec une unité (90s, 45m, 12h, 30d) [30d]. Variable d&apos;environnement : DEPOT_TOKEN_TTL.</translation>
+    </message>
+    <message>
+        <source>Open connections on all ports together; more are answered 503; 0: no cap [7/8 of the open-file limit less 64]. Env: DEPOT_MAX_CONNECTIONS.</source>
+        <translation>Connexions ouvertes sur tous les ports ensemble ; les suivantes reçoivent 503 ; 0 : sans limite [7/8 de la limite de fichiers ouverts moins 64]. Variable d&apos;environnement : DEPOT_MAX_CONNECTIONS.</translation>
+    </message>
+    <message>
+        <source>Open connections from one client address; more are answered 503; 0: no cap [1/8 of --max-connections]. Env: DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</source>
+        <translation>Connexions ouvertes depuis une adresse client ; les suivantes reçoivent 503 ; 0 : sans limite [1/8 de --max-connections]. Variable d&apos;environnement : DEPOT_MAX_CONNECTIONS_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Socket.IO sessions from one client address that have not connected with a valid token yet; more are refused; 0: no cap [1/8 of --max-connections-per-address]. Env: DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</source>
+        <translation>Sessions Socket.IO d&apos;une adresse client qui ne se sont pas encore connectées avec un jeton valide ; les suivantes sont refusées ; 0 : sans limite [1/8 de --max-connections-per-address]. Variable d&apos;environnement : DEPOT_MAX_UNAUTHENTICATED_PER_ADDRESS.</translation>
+    </message>
+    <message>
+        <source>Unknown tracking codes, and unknown GPS device ids, one address may send a minute before it is refused for the rest of the minute [20]. Env: DEPOT_GUESS_LIMIT.</source>
+        <translation>Codes de suivi inconnus, et identifiants GPS inconnus, qu&apos;une adresse peut envoyer par minute avant d&apos;être refusée pour le reste de la minute [20]. Variable d&apos;environnement : DEPOT_GUESS_LIMIT.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from 1s to 3650d</source>
+        <translation>&apos;%1&apos; n&apos;est pas une durée entre 1s et 3650d</translation>
+    </message>
+    <message>
+        <source>not *, null or an origin such as https://depot.example</source>
+        <translation>ni *, ni null, ni une origine comme https://depot.example</translation>
     </message>
 </context>
 <context>
