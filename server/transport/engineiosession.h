@@ -5,8 +5,8 @@
 
 #include <QBasicTimer>
 #include <QByteArray>
-#include <QHostAddress>
 #include <QDeadlineTimer>
+#include <QHostAddress>
 #include <QList>
 #include <QMetaObject>
 #include <QObject>

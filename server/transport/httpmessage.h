@@ -31,7 +31,6 @@ struct HttpRequest
     }
 };
 
-
 /// Whether `value` is a token (RFC 9110 5.6.2): the only request text a response head may echo.
 bool isHttpToken(QByteArrayView value);
 
