@@ -226,10 +226,12 @@ std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
     const qsizetype n = parts.size();
 
     if (n == 1 && parts[0] == QLatin1String("healthz")) {
-        if (method != "GET")
-            return methodNotAllowed("GET");
+        // HEAD too: health checkers and `curl -I` ask with it.
+        if (method != "GET" && method != "HEAD")
+            return methodNotAllowed("GET, HEAD");
         return HttpResponse::json(200,
-                                  QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}});
+                                  QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}})
+            .forMethod(method);
     }
     if (n == 0 || parts[0] != QLatin1String("api"))
         return notFound();

@@ -124,7 +124,8 @@ QByteArray HttpResponse::serialize() const
             out += h.first + ": " + h.second + "\r\n";
     }
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
-    out += body;
+    if (!headOnly)
+        out += body;
     return out;
 }
 

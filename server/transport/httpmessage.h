@@ -41,6 +41,8 @@ struct HttpResponse
     QByteArray contentType;
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;
+    /// An answer to HEAD: the head as GET would have it (Content-Length included), no body.
+    bool headOnly = false;
 
     static HttpResponse json(int status, const QJsonValue &value);
     /// The contract's error body: {"error":{"code","message"}}.
@@ -56,6 +58,12 @@ struct HttpResponse
     /// control character (CR, LF, NUL...) is left out, so no header can split the head.
     QByteArray serialize() const;
     bool hasHeader(QByteArrayView name) const;
+    /// This response as the answer to HEAD when `request` is HEAD, else unchanged.
+    HttpResponse &forMethod(QByteArrayView requestMethod)
+    {
+        headOnly = requestMethod == "HEAD";
+        return *this;
+    }
 };
 
 QByteArray reasonPhrase(int status);

@@ -40,9 +40,9 @@ QByteArray readResource(const QString &path)
 }
 
 // Pages load only what the hub serves; tiles come through the hub too, and the socket talks
-// to the same origin (ws: and wss: are spelled out for browsers that do not map 'self' to them).
+// to the same origin: 'self' covers ws: and wss: to it (CSP Level 3), and no other host.
 const QByteArray kPagePolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' "
-                               "'unsafe-inline'; connect-src 'self' ws: wss:; "
+                               "'unsafe-inline'; connect-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 } // namespace
@@ -94,11 +94,16 @@ void WebPages::handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchan
 
 HttpResponse WebPages::answer(const HttpRequest &request) const
 {
-    if (request.method != "GET")
+    // HEAD gets GET's head: `curl -I` and link checkers use it.
+    if (request.method != "GET" && request.method != "HEAD")
         return HttpResponse::error(405, QStringLiteral("method_not_allowed"),
-                                   QStringLiteral("%1 takes GET only").arg(request.path))
-            .withHeader("Allow", "GET");
+                                   QStringLiteral("%1 takes GET and HEAD only").arg(request.path))
+            .withHeader("Allow", "GET, HEAD");
+    return answerGet(request).forMethod(request.method);
+}
 
+HttpResponse WebPages::answerGet(const HttpRequest &request) const
+{
     const File *page = nullptr;
     if (request.path == QLatin1String("/courier")) {
         page = &m_courierPage;

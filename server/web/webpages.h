@@ -46,6 +46,7 @@ private:
     };
 
     HttpResponse answer(const HttpRequest &request) const;
+    HttpResponse answerGet(const HttpRequest &request) const;
     File loadPage(const QString &name, const Options &options) const;
 
     QHash<QString, File> m_assets; // by path below the asset base, e.g. "leaflet/leaflet.js"

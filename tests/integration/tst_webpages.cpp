@@ -1,6 +1,6 @@
 // The hub's web pages over real HTTP: each route and asset with its Content-Type and caching,
 // the hub's settings filled into the courier page, conditional requests, and JSON errors for
-// unknown paths and other methods.
+// unknown paths and other methods; HEAD answered with GET's head and no body.
 #include "hub.h"
 #include "hubconfig.h"
 #include "web/webpages.h"
@@ -11,6 +11,7 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -31,6 +32,9 @@ private Q_SLOTS:
     void notModified();
     void refused_data();
     void refused();
+    void headAnswersWithoutBody_data();
+    void headAnswersWithoutBody();
+    void socketsOnlyToOwnOrigin();
 
 private:
     struct Reply
@@ -218,7 +222,60 @@ void tst_WebPages::refused()
     QCOMPARE(error.value("code").toString(), code);
     QVERIFY(!error.value("message").toString().isEmpty());
     if (status == 405)
-        QCOMPARE(reply.headers.value("allow"), QByteArray("GET"));
+        QCOMPARE(reply.headers.value("allow"), QByteArray("GET, HEAD"));
+}
+
+void tst_WebPages::headAnswersWithoutBody_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::newRow("health") << "/healthz";
+    QTest::newRow("courier page") << "/courier";
+    QTest::newRow("tracking page") << "/track/K3SBGMVN9V";
+    QTest::newRow("asset") << "@/courier.js";
+    QTest::newRow("leaflet marker") << "@/leaflet/images/marker-icon.png";
+}
+
+void tst_WebPages::headAnswersWithoutBody()
+{
+    QFETCH(QString, path);
+    path.replace(QLatin1Char('@'), m_assets);
+    const Reply get = send("GET", path);
+    QCOMPARE(get.status, 200);
+
+    // Raw bytes: a HEAD answer must end at its head, whatever Content-Length says.
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_hub->port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("HEAD " + path.toUtf8() +
+                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    QByteArray bytes;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(5000))
+        bytes += socket.readAll();
+    bytes += socket.readAll();
+    const qsizetype end = bytes.indexOf("\r\n\r\n");
+    QVERIFY2(end > 0, bytes.constData());
+    QVERIFY2(bytes.startsWith("HTTP/1.1 200 "), bytes.constData());
+    QCOMPARE(bytes.mid(end + 4), QByteArray());
+
+    QHash<QByteArray, QByteArray> head;
+    for (const QByteArray &line : bytes.left(end).split('\n').mid(1)) {
+        const qsizetype colon = line.indexOf(':');
+        head.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
+    }
+    QCOMPARE(head.value("content-length"), QByteArray::number(get.body.size()));
+    for (const QByteArray name :
+         {QByteArray("content-type"), QByteArray("cache-control"), QByteArray("etag"),
+          QByteArray("content-security-policy"), QByteArray("x-content-type-options")})
+        QCOMPARE(head.value(name), get.headers.value(name));
+}
+
+void tst_WebPages::socketsOnlyToOwnOrigin()
+{
+    // 'self' alone: the page's socket may reach its own hub, over ws: or wss:, and no other host.
+    const Reply page = send("GET", QStringLiteral("/courier"));
+    const QByteArray policy = page.headers.value("content-security-policy");
+    QVERIFY2(policy.contains("connect-src 'self';"), policy.constData());
+    QVERIFY2(!policy.contains("ws:") && !policy.contains("wss:"), policy.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_WebPages)
