@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import traceback
@@ -26,6 +27,17 @@ PASSWORD = "e2e-admin-password"
 WAIT = 8.0
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+REALTIME_DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "realtime.md")
+
+
+def documented_python_example():
+    """The indented code block of docs/realtime.md that uses python-socketio."""
+    with open(REALTIME_DOC, encoding="utf-8") as f:
+        text = f.read()
+    for block in re.findall(r"\n\n((?: {4}.*\n|\n)+)", text):
+        if "import socketio" in block:
+            return textwrap.dedent(block)
+    raise AssertionError("docs/realtime.md has no python-socketio example")
 
 
 class Hub:
@@ -243,6 +255,30 @@ def make_tests(hub):
             ("%s: a dispatcher's location:update gets an error ack" % label, dispatcher_refused),
             ("%s: a bad or missing token is refused" % label, bad_token),
         ]
+    def documented_example():
+        # Run as written, with HUB and TOKEN set; print() is where its events come out.
+        printed = queue.Queue()
+        scope = {"HUB": hub.url, "TOKEN": hub.token, "print": lambda *a: printed.put(a)}
+        exec(compile(documented_python_example(), "docs/realtime.md", "exec"), scope)
+        sio = scope["sio"]
+        try:
+            assert sio.connected
+            pkg = hub.create_package("Documented")
+            deadline = time.monotonic() + WAIT
+            while True:
+                left = deadline - time.monotonic()
+                assert left > 0, "the example printed no package:update for %s" % pkg["id"]
+                try:
+                    line = printed.get(timeout=left)
+                except queue.Empty:
+                    continue
+                if line and line[0] == pkg["id"]:
+                    assert line[1:] == ("PENDING",), line
+                    break
+        finally:
+            sio.disconnect()
+
+    tests.append(("docs/realtime.md's python-socketio example receives package:update", documented_example))
     return tests
 
 
