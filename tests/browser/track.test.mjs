@@ -57,6 +57,8 @@ test('the tracking page follows its package live and shows nothing of another', 
 
     const { context, page } = await openPage(env.browser);
     const traffic = recordSocketTraffic(page);
+    const framesFrom = [];
+    page.on('websocket', (ws) => ws.on('framereceived', () => framesFrom.push(ws.url())));
     try {
         // The code as a person types it: lower case, with a dash.
         const typed = `${mine.trackingCode.slice(0, 4)}-${mine.trackingCode.slice(4)}`.toLowerCase();
@@ -102,6 +104,9 @@ test('the tracking page follows its package live and shows nothing of another', 
             .some((secret) => text.includes(secret)));
         assert.deepEqual(leaked, [], 'the page received something about another package');
         assert.ok(traffic.some((text) => text.includes(mine.id)), 'the traffic recorder saw this package');
+        // The page's policy allows connections to its own origin only ('self'): that covers ws:.
+        assert.ok(framesFrom.some((url) => url.startsWith(env.hub.url.replace(/^http/, 'ws'))),
+                  `the socket upgraded to its own hub over ws: ${JSON.stringify(framesFrom)}`);
 
         await env.hub.act(mine.id, 'complete', { token: courier.token });
         await waitForTimeline(page, ['PENDING', 'ASSIGNED', 'IN_PROGRESS', 'COMPLETED']);
