@@ -68,6 +68,19 @@ public:
         labels.clear();
     }
 
+    // Dropped with the textures: a new texture may reuse a freed one's address, and a node
+    // that compares equal to it would keep the old sprite's size and material.
+    void clearNodes()
+    {
+        for (QSGNode *group : {static_cast<QSGNode *>(trail), static_cast<QSGNode *>(markers),
+                               static_cast<QSGNode *>(labelNodes)}) {
+            while (QSGNode *child = group->firstChild()) {
+                group->removeChildNode(child);
+                delete child;
+            }
+        }
+    }
+
     // Groups are transform nodes (identity) rather than plain nodes: the software renderer
     // places a child added later by its parent's recorded transform, and records none for a
     // plain node, so a marker added after the first frame would be drawn at the window's origin.
@@ -783,7 +796,7 @@ QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
     const qreal dpr = win->effectiveDevicePixelRatio();
     if (root->generation != m_appearanceGeneration || root->devicePixelRatio != dpr) {
         // Sprites are drawn at the screen's pixel density in the layer's colours.
-        // Nodes keep pointers only until they are reassigned below.
+        root->clearNodes();
         root->clearTextures();
         root->generation = m_appearanceGeneration;
         root->devicePixelRatio = dpr;
