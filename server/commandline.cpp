@@ -8,17 +8,21 @@
 
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
 #include <sys/resource.h>
+#endif
 
 namespace depot {
 
 void raiseOpenFileLimit()
 {
+#ifdef Q_OS_UNIX
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
+#endif // elsewhere there is no soft limit to raise
 }
 
 std::variant<HubConfig, int> parseCommandLine(QCommandLineParser &parser, const QStringList &args,

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dispatch/result.h"
+#include "core/result.h"
 #include "transport/connectionlimits.h"
 
 #include <QHostAddress>

@@ -6,8 +6,11 @@
 
 #include <csignal>
 #include <cstdio>
+
+#ifdef Q_OS_UNIX
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 namespace depot {
 
@@ -44,6 +47,7 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
         std::abort();
 }
 
+#ifdef Q_OS_UNIX
 int g_signalPipe[2] = {-1, -1};
 
 void onSignal(int)
@@ -51,6 +55,15 @@ void onSignal(int)
     const char byte = 1;
     [[maybe_unused]] const auto n = ::write(g_signalPipe[0], &byte, 1);
 }
+#else
+// Windows' C runtime calls a SIGINT/SIGTERM handler on a thread of its own, from which a queued
+// call into the event loop is safe.
+void onSignal(int)
+{
+    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit,
+                              Qt::QueuedConnection);
+}
+#endif
 
 } // namespace
 
@@ -64,6 +77,7 @@ void installLogHandler()
 
 void quitOnTerminationSignals()
 {
+#ifdef Q_OS_UNIX
     // The handler only writes a byte; the event loop reads it and quits outside signal context.
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0)
         return;
@@ -81,6 +95,10 @@ void quitOnTerminationSignals()
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
+#else
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+#endif
 }
 
 } // namespace depot

@@ -1,12 +1,12 @@
-// Both fix parsers (api/restapi.h): RestApi::parseFix over whatever QJsonDocument reads from the
-// bytes, and RestApi::parsePlainFix where json::ScalarObject reads the bytes whole. Checks:
+// Both fix parsers (api/fixparsing.h): parseFix over whatever QJsonDocument reads from the
+// bytes, and parsePlainFix where json::ScalarObject reads the bytes whole. Checks:
 // - a fix either parser takes has a finite latitude in [-90, 90] and longitude in [-180, 180],
 //   accuracy, speed and heading absent or in their ranges, and a valid timestamp not after now;
 // - where the plain parser takes a fix, the general parser takes it too and reads the same fix
 //   (every field and the timestamp to the millisecond), as tests/unit/api/tst_fixparsing does.
 #include "fuzzcheck.h"
 
-#include "api/restapi.h"
+#include "api/fixparsing.h"
 #include "protocol/jsonscalars.h"
 
 #include <QJsonDocument>
@@ -42,14 +42,14 @@ void checkFix(const Location &fix)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const QByteArray text(reinterpret_cast<const char *>(data), qsizetype(size));
-    const auto full = RestApi::parseFix(QJsonDocument::fromJson(text).object(), kNow);
+    const auto full = parseFix(QJsonDocument::fromJson(text).object(), kNow);
     if (full)
         checkFix(*full);
 
     json::ScalarObject plain;
     if (plain.read(text) != text.size())
         return 0;
-    const auto fast = RestApi::parsePlainFix(plain, kNow);
+    const auto fast = parsePlainFix(plain, kNow);
     if (!fast)
         return 0; // the general parser answers these, errors included
     checkFix(*fast);

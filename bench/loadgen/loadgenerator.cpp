@@ -1,6 +1,5 @@
 #include "loadgenerator.h"
 
-#include "dispatch/clock.h"
 #include "fixwire.h"
 
 #include <QCoreApplication>
@@ -431,7 +430,7 @@ void LoadGenerator::onTick()
         if (c.nextDueNs > now)
             continue;
         if (timestamp.isEmpty())
-            timestamp = isoTimestamp(QDateTime::currentDateTimeUtc()).toLatin1();
+            timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs).toLatin1();
         sendFix(int(i), timestamp);
         c.nextDueNs += qint64(m_periodNs);
         if (c.nextDueNs <= now) // the generator fell behind: skip rather than burst

@@ -1,8 +1,8 @@
 #include "authservice.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
+#include "core/store.h"
 #include "dispatch/dispatchservice.h"
-#include "store/store.h"
 
 #include <QCryptographicHash>
 #include <QPasswordDigestor>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "dispatch/result.h"
-#include "dispatch/types.h"
+#include "core/result.h"
+#include "core/types.h"
 
 #include <QHash>
 #include <QHostAddress>

@@ -1,6 +1,6 @@
 #include "guesslimiter.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
 
 namespace depot {
 

@@ -1,9 +1,9 @@
 #include "osmandapi.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "guesslimiter.h"
-#include "transport/httpserver.h"
+#include "transport/httpendpoint.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

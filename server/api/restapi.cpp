@@ -1,13 +1,14 @@
 #include "restapi.h"
 
 #include "authservice.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
+#include "errorbody.h"
+#include "fixparsing.h"
 #include "guesslimiter.h"
 #include "jsonfields.h"
-#include "protocol/jsonscalars.h"
-#include "transport/httpserver.h"
+#include "transport/httpendpoint.h"
 
 #include <QJsonArray>
 
@@ -30,58 +31,6 @@ constexpr int kDeviceIdMax = 128;
 constexpr int kAddressMax = 500;
 constexpr int kNotesMax = 2000;
 constexpr int kReasonMax = 500;
-
-int httpStatus(ErrorCode code)
-{
-    switch (code) {
-    case ErrorCode::BadRequest:
-    case ErrorCode::ValidationFailed:
-        return 400;
-    case ErrorCode::Unauthorized:
-        return 401;
-    case ErrorCode::Forbidden:
-        return 403;
-    case ErrorCode::NotFound:
-        return 404;
-    case ErrorCode::InvalidTransition:
-    case ErrorCode::Conflict:
-        return 409;
-    case ErrorCode::PayloadTooLarge:
-        return 413;
-    case ErrorCode::RateLimited:
-        return 429;
-    case ErrorCode::Internal:
-        return 500;
-    }
-    return 500;
-}
-
-QString codeName(ErrorCode code)
-{
-    switch (code) {
-    case ErrorCode::BadRequest:
-        return QStringLiteral("bad_request");
-    case ErrorCode::ValidationFailed:
-        return QStringLiteral("validation_failed");
-    case ErrorCode::Unauthorized:
-        return QStringLiteral("unauthorized");
-    case ErrorCode::Forbidden:
-        return QStringLiteral("forbidden");
-    case ErrorCode::NotFound:
-        return QStringLiteral("not_found");
-    case ErrorCode::InvalidTransition:
-        return QStringLiteral("invalid_transition");
-    case ErrorCode::Conflict:
-        return QStringLiteral("conflict");
-    case ErrorCode::PayloadTooLarge:
-        return QStringLiteral("payload_too_large");
-    case ErrorCode::RateLimited:
-        return QStringLiteral("rate_limited");
-    case ErrorCode::Internal:
-        return QStringLiteral("internal_error");
-    }
-    return QStringLiteral("internal_error");
-}
 
 HttpResponse notFound()
 {
@@ -110,51 +59,6 @@ template <class T> QJsonArray toArray(const std::vector<T> &items, auto &&toJson
     return array;
 }
 
-// A fix's numeric fields and their ranges, for the general and the plain parser alike.
-struct NumberField
-{
-    QLatin1StringView name;
-    double min;
-    double max;
-};
-constexpr NumberField kLatitude{QLatin1StringView("latitude"), -90, 90};
-constexpr NumberField kLongitude{QLatin1StringView("longitude"), -180, 180};
-constexpr NumberField kAccuracy{QLatin1StringView("accuracy"), 0, 1e7};
-constexpr NumberField kSpeed{QLatin1StringView("speed"), 0, 1e4};
-constexpr NumberField kHeading{QLatin1StringView("heading"), 0, 360};
-
-// Epoch seconds or milliseconds, as GPS apps send them: below 1e11 it can only be seconds.
-// Past year 9999 (where ISO 8601 ends) it is no time at all, and no qint64 either.
-std::optional<qint64> epochMs(double n)
-{
-    const double ms = n < 1e11 ? n * 1000 : n;
-    return ms <= kLastEpochMs ? std::optional<qint64>(qint64(ms)) : std::nullopt;
-}
-
-// A clock running ahead on the phone must not make later fixes look old.
-QDateTime notAfter(const QDateTime &t, const QDateTime &now)
-{
-    return !t.isValid() || t > now ? now : t;
-}
-
-QDateTime parseTimestamp(const QJsonValue &v, bool *ok)
-{
-    *ok = true;
-    if (v.isUndefined() || v.isNull())
-        return {};
-    if (v.isDouble()) {
-        const double n = v.toDouble();
-        if (const auto ms = n > 0 ? epochMs(n) : std::nullopt)
-            return QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
-    } else if (v.isString()) {
-        const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-        if (t.isValid())
-            return t.toUTC();
-    }
-    *ok = false;
-    return {};
-}
-
 } // namespace
 
 RestApi::RestApi(DispatchService &dispatch, AuthService &auth, LocationIngest &locations)
@@ -162,22 +66,6 @@ RestApi::RestApi(DispatchService &dispatch, AuthService &auth, LocationIngest &l
     , m_auth(auth)
     , m_locations(locations)
 {}
-
-HttpResponse RestApi::errorResponse(const Error &error)
-{
-    HttpResponse response =
-        HttpResponse::error(httpStatus(error.code), codeName(error.code), error.message);
-    if (error.retryAfterSeconds > 0)
-        response.withHeader("Retry-After", QByteArray::number(error.retryAfterSeconds));
-    return response;
-}
-
-QJsonObject RestApi::errorJson(const Error &error)
-{
-    return QJsonObject{
-        {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), codeName(error.code)},
-                                              {QStringLiteral("message"), error.message}}}};
-}
 
 void RestApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange)
 {
@@ -474,67 +362,6 @@ HttpResponse RestApi::getCourier(const Principal &caller, const QString &id)
     if (!courier)
         return errorResponse(courier.error());
     return HttpResponse::json(200, courier->toJson());
-}
-
-Result<Location> RestApi::parseFix(const QJsonObject &body, const QDateTime &now)
-{
-    json::FieldReader f(body);
-    auto required = [&f](const NumberField &n) {
-        return f.requiredNumber(QString(n.name), n.min, n.max);
-    };
-    auto optional = [&f](const NumberField &n) {
-        return f.optionalNumber(QString(n.name), n.min, n.max);
-    };
-    Location fix;
-    fix.latitude = required(kLatitude);
-    fix.longitude = required(kLongitude);
-    fix.accuracy = optional(kAccuracy);
-    fix.speed = optional(kSpeed);
-    fix.heading = optional(kHeading);
-    if (!f.ok())
-        return f.error();
-    bool ok = true;
-    fix.timestamp = parseTimestamp(body.value(QStringLiteral("timestamp")), &ok);
-    if (!ok)
-        return makeError(ErrorCode::ValidationFailed,
-                         QStringLiteral("timestamp must be ISO 8601 or epoch milliseconds"));
-    fix.timestamp = notAfter(fix.timestamp, now);
-    return fix;
-}
-
-std::optional<Location> RestApi::parsePlainFix(const json::ScalarObject &body, const QDateTime &now)
-{
-    using Kind = json::Scalar::Kind;
-    auto number = [&body](const NumberField &n, bool required, std::optional<double> *out) {
-        const json::Scalar *v = body.find(n.name);
-        if (!v || v->kind == Kind::Null)
-            return !required;
-        if (v->kind != Kind::Number || v->number < n.min || v->number > n.max)
-            return false;
-        *out = v->number;
-        return true;
-    };
-    std::optional<double> latitude, longitude;
-    Location fix;
-    if (!number(kLatitude, true, &latitude) || !number(kLongitude, true, &longitude) ||
-        !number(kAccuracy, false, &fix.accuracy) || !number(kSpeed, false, &fix.speed) ||
-        !number(kHeading, false, &fix.heading))
-        return std::nullopt;
-    fix.latitude = *latitude;
-    fix.longitude = *longitude;
-    if (const json::Scalar *t = body.find(QLatin1StringView("timestamp"));
-        t && t->kind != Kind::Null) {
-        std::optional<qint64> ms;
-        if (t->kind == Kind::Number && t->number > 0)
-            ms = epochMs(t->number);
-        else if (t->kind == Kind::String)
-            ms = parseUtcTimestampMs(t->string);
-        if (!ms)
-            return std::nullopt;
-        fix.timestamp = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
-    }
-    fix.timestamp = notAfter(fix.timestamp, now);
-    return fix;
 }
 
 std::optional<HttpResponse> RestApi::postLocation(const Principal &caller, const QString &id,

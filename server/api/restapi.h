@@ -1,17 +1,13 @@
 #pragma once
 
-#include "dispatch/result.h"
-#include "dispatch/types.h"
+#include "core/result.h"
+#include "core/types.h"
 #include "transport/httpmessage.h"
 
 #include <memory>
 #include <optional>
 
 namespace depot {
-
-namespace json {
-class ScalarObject;
-}
 
 class AuthService;
 class DispatchService;
@@ -33,16 +29,6 @@ public:
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
-
-    /// Parses the fields of a fix as the contract names them; used by REST and sockets alike.
-    static Result<Location> parseFix(const QJsonObject &body, const QDateTime &now);
-    /// The same fix from a plain object read in place, when every field is valid and in the
-    /// plain form; nullopt otherwise, and parseFix then gives the answer (or the error).
-    static std::optional<Location> parsePlainFix(const json::ScalarObject &body,
-                                                 const QDateTime &now);
-    static HttpResponse errorResponse(const Error &error);
-    /// The contract's error body {"error":{"code","message"}}, also used in socket acks.
-    static QJsonObject errorJson(const Error &error);
 
 private:
     /// The answer, or nothing when the handler answers the exchange itself later.

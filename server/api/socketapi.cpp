@@ -1,15 +1,16 @@
 #include "socketapi.h"
 
 #include "authservice.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/geo.h"
 #include "dispatch/locationingest.h"
+#include "errorbody.h"
+#include "fixparsing.h"
 #include "protocol/jsonscalars.h"
 #include "protocol/jsonwriter.h"
 #include "realtime/namespace.h"
 #include "realtime/socket.h"
-#include "restapi.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -27,7 +28,7 @@ namespace {
 
 QJsonObject errorBody(ErrorCode code, const QString &message)
 {
-    return RestApi::errorJson(makeError(code, message));
+    return errorJson(makeError(code, message));
 }
 
 Principal principalOf(const Socket &socket)
@@ -92,9 +93,9 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                              ? Result<Location>(makeError(ErrorCode::ValidationFailed,
                                                           QStringLiteral("a location object is "
                                                                          "required")))
-                             : RestApi::parseFix(args.first().toObject(), m_dispatch.clock().now());
+                             : parseFix(args.first().toObject(), m_dispatch.clock().now());
         if (!fix) {
-            reply(RestApi::errorJson(fix.error()));
+            reply(errorJson(fix.error()));
             return;
         }
         // The ack goes out once the fix is on disk.
@@ -103,7 +104,7 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                                if (!ack)
                                    return;
                                ack({QJsonValue(result ? QJsonObject{{QStringLiteral("ok"), true}}
-                                                      : RestApi::errorJson(result.error()))});
+                                                      : errorJson(result.error()))});
                            });
     });
 
@@ -119,7 +120,7 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
             json::ScalarObject body;
             if (body.read(args.sliced(1)) != args.size() - 2)
                 return false;
-            const auto fix = RestApi::parsePlainFix(body, m_dispatch.clock().now());
+            const auto fix = parsePlainFix(body, m_dispatch.clock().now());
             if (!fix)
                 return false;
             m_locations.submit(
@@ -129,7 +130,7 @@ SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &aut
                     if (result)
                         ack.send(R"([{"ok":true}])");
                     else
-                        ack.send(socketio::toJson(QJsonArray{RestApi::errorJson(result.error())}));
+                        ack.send(socketio::toJson(QJsonArray{errorJson(result.error())}));
                 });
             return true;
         });

@@ -1,9 +1,10 @@
 #include "dispatchservice.h"
 
-#include "clock.h"
+#include "core/clock.h"
+#include "core/store.h"
+#include "dispatchlog.h"
 #include "geo.h"
 #include "statemachine.h"
-#include "store/store.h"
 #include "trackingtokens.h"
 
 #include <QLoggingCategory>

@@ -1,13 +1,12 @@
 #include "locationingest.h"
 
-#include "clock.h"
+#include "core/clock.h"
+#include "dispatchlog.h"
 #include "dispatchservice.h"
 #include "geo.h"
 
 #include <QLoggingCategory>
 #include <QTimerEvent>
-
-Q_DECLARE_LOGGING_CATEGORY(lcDispatch)
 
 namespace depot {
 

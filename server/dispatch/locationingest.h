@@ -1,8 +1,8 @@
 #pragma once
 
-#include "result.h"
-#include "store/store.h"
-#include "types.h"
+#include "core/result.h"
+#include "core/store.h"
+#include "core/types.h"
 
 #include <QBasicTimer>
 #include <QHash>

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocol/engineio.h"
+#include "realtimelog.h"
 #include "socket.h"
 #include "socketioserver.h"
 

@@ -1,13 +1,12 @@
 #include "socketioserver.h"
 
 #include "protocol/engineio.h"
+#include "realtimelog.h"
 #include "socket.h"
 #include "transport/engineioserver.h"
 
 #include <QLoggingCategory>
 #include <QTimerEvent>
-
-Q_DECLARE_LOGGING_CATEGORY(lcRealtime)
 
 namespace depot {
 

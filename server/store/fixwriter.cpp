@@ -1,6 +1,7 @@
 #include "fixwriter.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
+#include "storelog.h"
 
 #include <QHash>
 #include <QLoggingCategory>
@@ -8,8 +9,6 @@
 #include <sqlite3.h>
 
 #include <chrono>
-
-Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace depot {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store.h"
+#include "core/store.h"
 
 #include <QString>
 

@@ -1,8 +1,9 @@
 #include "sqlitestore.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
+#include "core/privatefiles.h"
 #include "fixwriter.h"
-#include "privatefiles.h"
+#include "storelog.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "tilekey.h"
-#include "transport/httpserver.h"
+#include "transport/httpendpoint.h"
 
 #include <QHash>
 

@@ -1,6 +1,6 @@
 #include "tlsidentity.h"
 
-#include "store/privatefiles.h"
+#include "core/privatefiles.h"
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>

@@ -3,6 +3,7 @@
 #include "httpmessage.h"
 #include "httpserver.h"
 #include "requesthead.h"
+#include "transportlog.h"
 
 #include <QDeadlineTimer>
 #include <QLoggingCategory>
@@ -10,8 +11,6 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
-
-Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
 namespace depot {
 

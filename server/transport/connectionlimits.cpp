@@ -4,8 +4,13 @@
 
 #include <algorithm>
 
+#ifdef Q_OS_UNIX
 #include <sys/resource.h>
 #include <sys/socket.h>
+#elif defined(Q_OS_WIN)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#endif
 
 namespace depot {
 
@@ -21,10 +26,15 @@ ConnectionCaps defaultConnectionCaps(qint64 openFileLimit)
 
 qint64 openFileLimit()
 {
+#ifdef Q_OS_UNIX
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
         return 1'000'000;
     return qint64(limit.rlim_cur);
+#else
+    // No descriptor limit to read: the caps of a modest Unix default (1,728 connections).
+    return 2048;
+#endif
 }
 
 bool ConnectionGate::admit(const QHostAddress &address)

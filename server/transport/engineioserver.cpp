@@ -1,11 +1,11 @@
 #include "engineioserver.h"
 
+#include "transportlog.h"
+
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 
 #include <array>
-
-Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
 namespace depot {
 

@@ -1,7 +1,8 @@
 #pragma once
 
+#include "connectionlimits.h"
 #include "engineiosession.h"
-#include "httpserver.h"
+#include "httpendpoint.h"
 
 #include <QHash>
 #include <QObject>

@@ -1,15 +1,14 @@
 #include "engineiosession.h"
 
 #include "engineioserver.h"
-#include "httpserver.h"
+#include "httpendpoint.h"
+#include "transportlog.h"
 
 #include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
 #include <algorithm>
-
-Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
 namespace depot {
 

@@ -1,8 +1,9 @@
 #include "epolltransport.h"
 
-#include "httpserver.h"
+#include "httpendpoint.h"
 #include "protocol/websocket.h"
 #include "requesthead.h"
+#include "transportlog.h"
 #include "websocketlink.h"
 
 #include <QDeadlineTimer>
@@ -21,8 +22,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-Q_DECLARE_LOGGING_CATEGORY(lcTransport)
 
 namespace depot {
 

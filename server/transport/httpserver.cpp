@@ -3,6 +3,7 @@
 #include "connectionguard.h"
 #include "epolltransport.h"
 #include "qtwebsocketlink.h"
+#include "transportlog.h"
 
 #include <QHttpServerRequest>
 #include <QLoggingCategory>
@@ -24,12 +25,6 @@ namespace {
 QString peerKey(const QHostAddress &address, quint16 port)
 {
     return address.toString() + QLatin1Char('#') + QString::number(port);
-}
-
-HttpResponse genericTooLarge(qint64 limit)
-{
-    return HttpResponse::error(413, QStringLiteral("payload_too_large"),
-                               QStringLiteral("the body is larger than %1 bytes").arg(limit));
 }
 
 class GuardedTcpServer : public QTcpServer
@@ -112,48 +107,6 @@ QByteArray methodName(QHttpServerRequest::Method m)
 }
 
 } // namespace
-
-HttpExchange::HttpExchange(QTcpSocket *socket, QByteArray corsOrigin)
-    : m_socket(socket)
-    , m_corsOrigin(std::move(corsOrigin))
-{}
-
-HttpExchange::~HttpExchange()
-{
-    // Dropped unanswered: the connection waits for nothing any more.
-    if (!m_answered && m_socket) {
-        if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
-            guard->responseWritten();
-    }
-}
-
-bool HttpExchange::connected() const
-{
-    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
-}
-
-void HttpExchange::respond(const HttpResponse &response)
-{
-    if (m_answered)
-        return;
-    m_answered = true;
-    if (!connected())
-        return;
-    if (m_corsOrigin.isEmpty() || response.hasHeader("Access-Control-Allow-Origin")) {
-        m_socket->write(response.serialize());
-    } else {
-        HttpResponse withOrigin = response;
-        m_socket->write(
-            withOrigin.withHeader("Access-Control-Allow-Origin", m_corsOrigin).serialize());
-    }
-    if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
-        guard->responseWritten();
-}
-
-HttpResponse HttpEndpoint::tooLarge(const HttpRequest &, qint64 limit)
-{
-    return genericTooLarge(limit);
-}
 
 HttpRequest toHttpRequest(const QHttpServerRequest &request, bool secure)
 {

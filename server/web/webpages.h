@@ -1,6 +1,6 @@
 #pragma once
 
-#include "transport/httpserver.h"
+#include "transport/httpendpoint.h"
 
 #include <QByteArray>
 #include <QHash>

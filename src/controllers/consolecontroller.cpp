@@ -6,7 +6,7 @@
 #include "models/packagemodel.h"
 
 #include "api/authservice.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "hub.h"
 #include "realtime/socketioserver.h"

@@ -2,7 +2,7 @@
 
 #include "packagemodel.h"
 
-#include "dispatch/types.h"
+#include "core/types.h"
 
 namespace depot {
 

@@ -3,7 +3,7 @@
 // expiry and renewal, logout, password changes and deactivation (REST, Socket.IO and OsmAnd),
 // and usernames without regard to case. Each test runs its own hub.
 #include "api/authservice.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "hub.h"
 #include "hubclient.h"
 #include "hubconfig.h"

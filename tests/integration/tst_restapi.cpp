@@ -1,6 +1,6 @@
 // The REST half of the contract, spoken over real HTTP to a hub running in this process: every
 // endpoint, every role, every error code and the shapes of what comes back.
-#include "dispatch/types.h"
+#include "core/types.h"
 #include "hub.h"
 #include "hubconfig.h"
 

@@ -1,8 +1,8 @@
-// The plain-fix fast path (RestApi::parsePlainFix, parseUtcTimestampMs) against the general
-// parser: whatever the fast path takes, it must read exactly as RestApi::parseFix reads it.
+// The plain-fix fast path (parsePlainFix, parseUtcTimestampMs) against the general
+// parser: whatever the fast path takes, it must read exactly as parseFix reads it.
+#include "api/fixparsing.h"
 #include "api/osmandapi.h"
-#include "api/restapi.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "protocol/jsonscalars.h"
 
 #include <QJsonDocument>
@@ -120,8 +120,8 @@ void TestFixParsing::plainFixesReadAsParseFixReadsThem()
 
         json::ScalarObject plain;
         QCOMPARE(plain.read(text), text.size());
-        const auto fast = RestApi::parsePlainFix(plain, kNow);
-        const auto full = RestApi::parseFix(QJsonDocument::fromJson(text).object(), kNow);
+        const auto fast = parsePlainFix(plain, kNow);
+        const auto full = parseFix(QJsonDocument::fromJson(text).object(), kNow);
         if (!fast)
             continue; // the general parser answers these, errors included
         ++taken;
@@ -136,7 +136,7 @@ void TestFixParsing::plainFixSpotChecks()
 {
     auto fast = [](const QByteArray &text) {
         json::ScalarObject plain;
-        return plain.read(text) == text.size() ? RestApi::parsePlainFix(plain, kNow) : std::nullopt;
+        return plain.read(text) == text.size() ? parsePlainFix(plain, kNow) : std::nullopt;
     };
     const auto fix = fast(R"({"latitude":53.5,"longitude":10,"speed":3.5,"heading":null,)"
                           R"("timestamp":"2026-11-15T10:00:00.250Z"})");
@@ -167,14 +167,14 @@ void TestFixParsing::epochNumbersPastYear9999()
         const QByteArray text = R"({"latitude":1,"longitude":2,"timestamp":)" + number + "}";
         json::ScalarObject plain;
         QCOMPARE(plain.read(text), text.size());
-        QVERIFY2(!RestApi::parsePlainFix(plain, kNow), text.constData());
-        const auto full = RestApi::parseFix(QJsonDocument::fromJson(text).object(), kNow);
+        QVERIFY2(!parsePlainFix(plain, kNow), text.constData());
+        const auto full = parseFix(QJsonDocument::fromJson(text).object(), kNow);
         QVERIFY2(!full, text.constData());
         QCOMPARE(full.error().code, ErrorCode::ValidationFailed);
     }
     // The last millisecond of year 9999 is a time, ahead of the hub's clock: the hub's time.
     const QByteArray last = R"({"latitude":1,"longitude":2,"timestamp":253402300799999})";
-    QCOMPARE(RestApi::parseFix(QJsonDocument::fromJson(last).object(), kNow)->timestamp, kNow);
+    QCOMPARE(parseFix(QJsonDocument::fromJson(last).object(), kNow)->timestamp, kNow);
 
     // The OsmAnd reader takes the position and gives it the hub's time, as for any bad time.
     HttpRequest request;

@@ -1,7 +1,7 @@
 // GuessLimiter on a manual clock: the limit, its window, what an address is counted under, and
 // the bound on the addresses it keeps.
 #include "api/guesslimiter.h"
-#include "dispatch/clock.h"
+#include "core/clock.h"
 
 #include <QTest>
 

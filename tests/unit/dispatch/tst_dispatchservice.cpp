@@ -1,6 +1,6 @@
 // DispatchService on a real SQLite file: who may do what, the events a change announces and
 // their order, and that a refused command changes nothing in memory or on disk.
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/statemachine.h"
 #include "dispatch/trackingtokens.h"

@@ -1,6 +1,6 @@
 // LocationIngest on a real SQLite file: who may send fixes, the jump filter, late fixes kept as
 // history only, batched writes answered only once on disk, and pruning of the history.
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "store/sqlitestore.h"

@@ -1,6 +1,6 @@
 // SqliteStore: schema migrations, and that everything written is there after closing and
 // reopening the file.
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "store/sqlitestore.h"
 
 #include <QFileInfo>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dispatch/result.h"
+#include "result.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dispatch/types.h"
+#include "types.h"
 
 #include <QString>
 

@@ -1,0 +1,6 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+/// The log category of dispatch/ ("depot.dispatch"), defined in dispatchservice.cpp.
+Q_DECLARE_LOGGING_CATEGORY(lcDispatch)
