@@ -1,7 +1,9 @@
 #include "httpserver.h"
 
 #include "connectionguard.h"
+#ifdef DEPOT_EPOLL
 #include "epolltransport.h"
+#endif
 #include "qtwebsocketlink.h"
 #include "transportlog.h"
 
@@ -36,8 +38,13 @@ public:
         , m_gate(std::move(gate))
     {}
 
+#ifdef DEPOT_EPOLL
     /// New connections go to this transport first; it hands back what is not a WebSocket.
-    void setEpollTransport(EpollTransport *transport) { m_epoll = transport; }
+    void setEpollTransport(EpollTransport *transport)
+    {
+        m_epoll = transport;
+    }
+#endif
 
     /// Serves a connection the epoll transport handed back, its bytes still unread.
     void takeBack(int fd, ConnectionTicket ticket)
@@ -51,11 +58,13 @@ protected:
     {
         bool admitted = true;
         ConnectionTicket ticket = admitConnection(m_gate, int(handle), &admitted);
+#ifdef DEPOT_EPOLL
         if (m_epoll && admitted)
             m_epoll->adopt(int(handle), std::move(ticket));
         else if (m_epoll)
             m_epoll->refuseBusy(int(handle));
         else
+#endif
             addSocket(handle, std::move(ticket), !admitted);
     }
 
@@ -77,7 +86,9 @@ private:
 
     HttpServer *m_server;
     std::shared_ptr<ConnectionGate> m_gate;
+#ifdef DEPOT_EPOLL
     EpollTransport *m_epoll = nullptr;
+#endif
 };
 
 QByteArray methodName(QHttpServerRequest::Method m)
@@ -160,6 +171,7 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
         server = ssl;
     } else {
         auto *plain = new GuardedTcpServer(this, m_gate);
+#ifdef DEPOT_EPOLL
         if (m_useEpoll) {
             m_epoll = new EpollTransport(
                 {[plain](int fd, ConnectionTicket ticket) {
@@ -172,6 +184,7 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
             if (m_epoll->isValid())
                 plain->setEpollTransport(m_epoll);
         }
+#endif
         server = plain;
     }
     if (!server->listen(address, port)) {
@@ -216,14 +229,31 @@ HttpEndpoint *HttpServer::upgradeEndpoint(const HttpRequest &request) const
     return endpoint && endpoint->acceptWebSocket(request) ? endpoint : nullptr;
 }
 
+bool HttpServer::epollTransportBuilt()
+{
+#ifdef DEPOT_EPOLL
+    return true;
+#else
+    return false;
+#endif
+}
+
 int HttpServer::epollLinkCount() const
 {
+#ifdef DEPOT_EPOLL
     return m_epoll ? m_epoll->linkCount() : 0;
+#else
+    return 0;
+#endif
 }
 
 int HttpServer::pausedConnectionCount() const
 {
+#ifdef DEPOT_EPOLL
     int paused = m_epoll ? m_epoll->pausedCount() : 0;
+#else
+    int paused = 0;
+#endif
     const auto guards = findChildren<ConnectionGuard *>();
     for (const ConnectionGuard *guard : guards)
         paused += guard->isPaused() ? 1 : 0;

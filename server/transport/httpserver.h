@@ -50,10 +50,12 @@ public:
     /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
     void setTlsConfiguration(const QSslConfiguration &configuration);
 
-    /// Plain WebSocket connections on the hub's own epoll transport (the default) or, when
-    /// off, on QWebSocket like TLS ones. Call before listen().
+    /// Plain WebSocket connections on the hub's own epoll transport (the default where it is
+    /// built, DEPOT_EPOLL) or, when off, on QWebSocket like TLS ones. Call before listen().
     void setEpollTransport(bool enabled) { m_useEpoll = enabled; }
-    /// Open WebSocket links on the epoll transport.
+    /// Whether this build has the epoll transport (the DEPOT_EPOLL option, Linux only).
+    static bool epollTransportBuilt();
+    /// Open WebSocket links on the epoll transport; 0 without it.
     int epollLinkCount() const;
     /// Connections not read for now because their client leaves too much output unread.
     int pausedConnectionCount() const;
@@ -87,7 +89,7 @@ private:
     // Upgrades Qt's WebSocket server is answering, by peer, so that their guards follow them.
     QHash<QString, QPointer<QObject>> m_upgrading;
     bool m_useEpoll = true;
-    EpollTransport *m_epoll = nullptr;
+    [[maybe_unused]] EpollTransport *m_epoll = nullptr; // null where epoll is not built
 };
 
 /// Converts a parsed request into the hub's own request type.
