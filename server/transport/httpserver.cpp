@@ -273,7 +273,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
                          request.value("connection").toLower().contains("upgrade");
     if (upgrade) {
         // True hands the socket to the WebSocket server; false has missingHandler() refuse it.
-        const bool accepted = endpoint && endpoint->acceptWebSocket(r);
+        const bool accepted = request.value("sec-websocket-version") == "13" && endpoint &&
+                              endpoint->acceptWebSocket(r);
         if (accepted && guard) {
             m_upgrading.removeIf([](const auto &entry) { return entry.value().isNull(); });
             m_upgrading.insert(peerKey(socket->peerAddress(), socket->peerPort()), guard);
@@ -298,9 +299,18 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     return true;
 }
 
-void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+void HttpServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     // Only reached for refused WebSocket upgrades; the server closes the connection after this.
+    // A version other than 13 gets the 426 the epoll transport answers, naming the one it speaks.
+    if (request.value("sec-websocket-version") != "13") {
+        HttpResponse refused =
+            HttpResponse::error(426, QStringLiteral("bad_request"),
+                                QStringLiteral("unsupported WebSocket version; 13 is supported"));
+        refused.withHeader("Sec-WebSocket-Version", "13");
+        socket->write(withCors(refused).withHeader("Connection", "close").serialize());
+        return;
+    }
     HttpResponse refused = HttpResponse::error(400, QStringLiteral("bad_request"),
                                                QStringLiteral("WebSocket upgrade refused"));
     socket->write(withCors(refused).withHeader("Connection", "close").serialize());
