@@ -1,4 +1,3 @@
-#include "commandline.h"
 #include "loadgenerator.h"
 
 #include <QCommandLineParser>
@@ -6,11 +5,27 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+
 using depot::bench::LoadGenerator;
+
+namespace {
+
+// Thousands of connections need as many descriptors as the hard limit allows.
+void raiseOpenFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
-    depot::raiseOpenFileLimit();
+    raiseOpenFileLimit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("depot-loadgen"));
 
