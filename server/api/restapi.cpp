@@ -21,15 +21,8 @@ namespace depot {
 
 namespace {
 
-// Limits on free text, generous for people and small enough that nobody fills the disk.
-constexpr int kNameMax = 200;
-constexpr int kUsernameMax = 64;
-constexpr int kPasswordMax = 256;
-constexpr int kPhoneMax = 40;
-constexpr int kDeviceIdMax = 128;
-constexpr int kAddressMax = 500;
-constexpr int kNotesMax = 2000;
-constexpr int kReasonMax = 500;
+// A courier's id as the assign command names it; longer than a UUID is no id.
+constexpr TextField kAssigneeField{QLatin1StringView("deliveryPersonId"), 64};
 
 int httpStatus(ErrorCode code)
 {
@@ -344,8 +337,8 @@ std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
     if (!body)
         return errorResponse(body.error());
     json::FieldReader f(*body);
-    const QString username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
+    const QString username = f.requiredString(FieldRules::kUsername);
+    const QString password = f.requiredSecret(FieldRules::kPassword);
     if (!f.ok())
         return errorResponse(f.error());
     // The password check takes tens of milliseconds: the loop serves others meanwhile.
@@ -396,17 +389,15 @@ std::optional<HttpResponse> RestApi::createCourier(const Principal &caller,
         return errorResponse(body.error());
     json::FieldReader f(*body);
     NewCourier fields;
-    fields.name = f.requiredString(QStringLiteral("name"), kNameMax);
-    fields.username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
-    fields.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
-    fields.deviceId =
-        f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+    fields.name = f.requiredString(FieldRules::kCourierName);
+    fields.username = f.requiredString(FieldRules::kUsername);
+    const QString password = f.requiredSecret(FieldRules::kPassword);
+    fields.phone = f.optionalString(FieldRules::kPhone).value_or(QString());
+    fields.deviceId = f.optionalString(FieldRules::kDeviceId).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
-    if (fields.username.contains(QLatin1Char(' ')))
-        return errorResponse(makeError(ErrorCode::ValidationFailed,
-                                       QStringLiteral("username must not contain spaces")));
+    if (const auto refusal = FieldRules::newCourier(fields, password))
+        return errorResponse(refusal->error());
     // Hashed on a worker; the courier is created back on the loop, where the store is used.
     m_auth.hashInBackground(password, [this, exchange, fields](const QString &hash) mutable {
         fields.passwordHash = hash;
@@ -429,14 +420,13 @@ std::optional<HttpResponse> RestApi::patchCourier(const Principal &caller, const
     json::FieldReader f(*body);
     CourierPatch patch;
     if (body->contains(QStringLiteral("name")))
-        patch.name = f.requiredString(QStringLiteral("name"), kNameMax);
+        patch.name = f.requiredString(FieldRules::kCourierName);
     if (body->contains(QStringLiteral("phone")))
-        patch.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
+        patch.phone = f.optionalString(FieldRules::kPhone).value_or(QString());
     if (body->contains(QStringLiteral("deviceId")))
-        patch.deviceId =
-            f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+        patch.deviceId = f.optionalString(FieldRules::kDeviceId).value_or(QString());
     const QString password = body->contains(QStringLiteral("password"))
-                                 ? f.requiredSecret(QStringLiteral("password"), kPasswordMax)
+                                 ? f.requiredSecret(FieldRules::kPassword)
                                  : QString();
     if (!f.ok())
         return errorResponse(f.error());
@@ -571,8 +561,8 @@ HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &
         return errorResponse(body.error());
     json::FieldReader f(*body);
     NewPackage fields;
-    fields.recipientName = f.requiredString(QStringLiteral("recipientName"), kNameMax);
-    fields.address = f.requiredString(QStringLiteral("address"), kAddressMax);
+    fields.recipientName = f.requiredString(FieldRules::kRecipientName);
+    fields.address = f.requiredString(FieldRules::kAddress);
     const QJsonObject destination = f.requiredObject(QStringLiteral("destination"));
     if (f.ok()) {
         json::FieldReader d(destination);
@@ -582,9 +572,11 @@ HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &
             return errorResponse(makeError(ErrorCode::ValidationFailed,
                                            QStringLiteral("destination.") + d.error().message));
     }
-    fields.notes = f.optionalString(QStringLiteral("notes"), kNotesMax).value_or(QString());
+    fields.notes = f.optionalString(FieldRules::kNotes).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
+    if (const auto refusal = FieldRules::newPackage(fields))
+        return errorResponse(refusal->error());
     const auto package = m_dispatch.createPackage(fields);
     if (!package)
         return errorResponse(package.error());
@@ -650,7 +642,7 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     json::FieldReader f(*body);
     Result<Package> result = makeError(ErrorCode::Internal, QString());
     if (action == QLatin1String("assign")) {
-        const QString courierId = f.requiredString(QStringLiteral("deliveryPersonId"), 64);
+        const QString courierId = f.requiredString(kAssigneeField);
         if (!f.ok())
             return errorResponse(f.error());
         if (!isUuid(courierId))
@@ -662,13 +654,12 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     } else if (action == QLatin1String("complete")) {
         result = m_dispatch.complete(caller, id);
     } else if (action == QLatin1String("fail")) {
-        const QString reason = f.requiredString(QStringLiteral("reason"), kReasonMax);
+        const QString reason = f.requiredString(FieldRules::kReason);
         if (!f.ok())
             return errorResponse(f.error());
         result = m_dispatch.fail(caller, id, reason);
     } else {
-        const QString reason =
-            f.optionalString(QStringLiteral("reason"), kReasonMax).value_or(QString());
+        const QString reason = f.optionalString(FieldRules::kReason).value_or(QString());
         if (!f.ok())
             return errorResponse(f.error());
         result = m_dispatch.cancel(caller, id, reason);

@@ -105,7 +105,7 @@ void tst_ConsoleWindow::init()
     m_f = std::make_unique<DispatchFixture>();
     m_couriers.clear();
     m_packages.clear();
-    m_controller = std::make_unique<ConsoleController>(m_f->service);
+    m_controller = std::make_unique<ConsoleController>(m_f->service, m_f->auth);
     m_controller->setPort(3000);
     seed();
 
