@@ -320,6 +320,7 @@ ApplicationWindow {
 
     AddCourierDialog {
         id: addCourierDialog
+        objectName: "addCourierDialog"
         passwordSource: () => window.controller.generatePassword()
         onCreateRequested: (name, username, password, phone, deviceId) => {
             // The link dialog shows the new courier's login once they are in place.
