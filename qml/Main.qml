@@ -320,11 +320,24 @@ ApplicationWindow {
 
     AddCourierDialog {
         id: addCourierDialog
+        objectName: "addCourierDialog"
         passwordSource: () => window.controller.generatePassword()
         onCreateRequested: (name, username, password, phone, deviceId) => {
-            const id = window.controller.createCourier(name, username, password, phone, deviceId);
-            if (id.length > 0)
-                linkDialog.show(name, window.controller.courierPageUrl(username), password);
+            // The link dialog shows the new courier's login once they are in place.
+            const created = window.controller.courierCreated;
+            const refused = window.controller.errorOccurred;
+            const stopWaiting = () => {
+                created.disconnect(onCreated);
+                refused.disconnect(stopWaiting);
+            };
+            const onCreated = (courierId, login) => {
+                stopWaiting();
+                linkDialog.show(name, window.controller.courierPageUrl(login), password);
+            };
+            if (window.controller.createCourier(name, username, password, phone, deviceId)) {
+                created.connect(onCreated);
+                refused.connect(stopWaiting);
+            }
         }
     }
 

@@ -104,6 +104,31 @@ std::optional<StartError> Hub::openTileSources(const QString &dataDir)
 std::optional<StartError> Hub::start()
 {
     const QString dir = QDir(m_config.dataDir).absolutePath();
+    if (auto e = lockDataDir(dir))
+        return e;
+    if (auto e = loadTls(dir))
+        return e;
+    if (auto e = openTileSources(dir))
+        return e;
+    if (auto e = openStore(dir))
+        return e;
+    if (auto e = buildDomain(dir))
+        return e;
+    // Raised to its hard limit by then (raiseOpenFileLimit()), so the caps fit what is there.
+    const ConnectionCaps caps = m_config.connectionCaps(openFileLimit());
+    m_connections = std::make_shared<ConnectionGate>(caps.total, caps.perAddress);
+    buildRest();
+    buildRealtime(caps);
+    buildOsmAnd();
+    buildPagesAndTiles();
+    if (auto e = listen())
+        return e;
+    listenForGpsApps();
+    return std::nullopt;
+}
+
+std::optional<StartError> Hub::lockDataDir(const QString &dir)
+{
     if (!PrivateFiles::makeDirectory(dir) || !QFileInfo(dir).isWritable())
         return StartError{
             2,
@@ -113,16 +138,20 @@ std::optional<StartError> Hub::start()
     if (!m_lock->tryLock(100))
         return StartError{2, QStringLiteral("the data dir %1 is in use by another Depot").arg(dir)};
     PrivateFiles::restrictFile(m_lock->fileName());
-    if (auto e = loadTls(dir))
-        return e;
-    if (auto e = openTileSources(dir))
-        return e;
+    return std::nullopt;
+}
 
+std::optional<StartError> Hub::openStore(const QString &dir)
+{
     m_store = std::make_unique<SqliteStore>(dir + QStringLiteral("/depot.sqlite"));
     QString error;
     if (!m_store->open(&error))
         return StartError{2, QStringLiteral("cannot open the database in %1: %2").arg(dir, error)};
+    return std::nullopt;
+}
 
+std::optional<StartError> Hub::buildDomain(const QString &dir)
+{
     const auto trackingSecret = PrivateFiles::loadOrCreateSecret(
         dir + QStringLiteral("/tracking.key"), TrackingTokens::kSecretSize);
     if (!trackingSecret)
@@ -142,15 +171,17 @@ std::optional<StartError> Hub::start()
     m_locations = std::make_unique<LocationIngest>(*m_dispatch, *m_store, *m_clock,
                                                    LocationIngest::Options{});
     m_locations->prune();
+    return std::nullopt;
+}
+
+void Hub::buildRest()
+{
     m_trackingLimiter = std::make_unique<GuessLimiter>(
         GuessLimiter::Options{m_config.trackingMissLimit, m_config.trackingMissWindowMs}, *m_clock);
     m_deviceLimiter = std::make_unique<GuessLimiter>(
         GuessLimiter::Options{m_config.deviceMissLimit, m_config.deviceMissWindowMs}, *m_clock);
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
-    // Raised to its hard limit by then (raiseOpenFileLimit()), so the caps fit what is there.
-    const ConnectionCaps caps = m_config.connectionCaps(openFileLimit());
-    m_connections = std::make_shared<ConnectionGate>(caps.total, caps.perAddress);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
@@ -160,7 +191,10 @@ std::optional<StartError> Hub::start()
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_rest->handle(r, exchange);
         });
+}
 
+void Hub::buildRealtime(const ConnectionCaps &caps)
+{
     EngineIoServer::Options engineOptions;
     engineOptions.corsOrigin = m_config.corsOrigin;
     engineOptions.maxUnauthenticatedPerAddress = caps.unauthenticatedPerAddress;
@@ -175,15 +209,21 @@ std::optional<StartError> Hub::start()
         m_realtime->of(QStringLiteral("/")), *m_dispatch, *m_auth, *m_locations,
         SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
         this);
+}
 
+void Hub::buildOsmAnd()
+{
     m_osmand = std::make_unique<OsmAndApi>(*m_dispatch, *m_locations);
     m_osmand->setDeviceLimiter(m_deviceLimiter.get());
-    auto osmand = [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
-        m_osmand->handle(r, exchange);
-    };
-    m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
+    m_osmandEndpoint = std::make_unique<FunctionEndpoint>(
+        [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
+            m_osmand->handle(r, exchange);
+        });
     m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
+}
 
+void Hub::buildPagesAndTiles()
+{
     WebPages::Options pageOptions{m_config.locationIntervalSeconds,
                                   m_config.locationDistanceMetres};
     if (m_mbtiles) {
@@ -199,9 +239,13 @@ std::optional<StartError> Hub::start()
     m_tileEndpoint = new TileEndpoint(m_mbtiles.get(), m_tileFetcher);
     m_tileEndpoint->setCorsOrigin(m_config.corsOrigin);
     m_http->addEndpoint(QStringLiteral("/tiles/"), m_tileEndpoint);
+}
+
+std::optional<StartError> Hub::listen()
+{
     if (m_tls)
         m_http->setTlsConfiguration(m_tls->serverConfiguration());
-
+    QString error;
     bool inUse = false;
     m_port = m_http->listenOn(m_config.host, m_config.port, &error, &inUse);
     if (m_port == 0)
@@ -209,19 +253,26 @@ std::optional<StartError> Hub::start()
                                              .arg(m_config.hostText)
                                              .arg(m_config.port)
                                              .arg(error)};
-
-    // GPS apps get their own port too; Depot still runs without it, so a clash only warns.
-    if (m_config.osmandPort != 0) {
-        m_osmandHttp = new HttpServer(this);
-        m_osmandHttp->setConnectionLimits(m_config.connectionLimits);
-        m_osmandHttp->setConnectionGate(m_connections);
-        m_osmandHttp->setFallbackHandler(osmand);
-        m_osmandPort = m_osmandHttp->listenOn(m_config.host, m_config.osmandPort, &error);
-        if (m_osmandPort == 0)
-            qWarning("cannot listen for GPS apps on port %d: %s", int(m_config.osmandPort),
-                     qPrintable(error));
-    }
     return std::nullopt;
+}
+
+void Hub::listenForGpsApps()
+{
+    // GPS apps get their own port too; Depot still runs without it, so a clash only warns.
+    if (m_config.osmandPort == 0)
+        return;
+    m_osmandHttp = new HttpServer(this);
+    m_osmandHttp->setConnectionLimits(m_config.connectionLimits);
+    m_osmandHttp->setConnectionGate(m_connections);
+    m_osmandHttp->setFallbackHandler(
+        [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
+            m_osmand->handle(r, exchange);
+        });
+    QString error;
+    m_osmandPort = m_osmandHttp->listenOn(m_config.host, m_config.osmandPort, &error);
+    if (m_osmandPort == 0)
+        qWarning("cannot listen for GPS apps on port %d: %s", int(m_config.osmandPort),
+                 qPrintable(error));
 }
 
 } // namespace depot

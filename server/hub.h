@@ -12,6 +12,7 @@ namespace depot {
 
 class AuthService;
 class ConnectionGate;
+struct ConnectionCaps;
 class EngineIoServer;
 class SocketApi;
 class SocketIoServer;
@@ -78,9 +79,24 @@ public:
     LocationIngest &locations() { return *m_locations; }
 
 private:
+    // The steps of start(), in order.
+    /// Makes the data dir (private) and takes its lock, so that one Depot uses it at a time.
+    std::optional<StartError> lockDataDir(const QString &dataDir);
     // Read before anything else starts, so that a bad file is the only thing reported.
     std::optional<StartError> loadTls(const QString &dataDir);
     std::optional<StartError> openTileSources(const QString &dataDir);
+    std::optional<StartError> openStore(const QString &dataDir);
+    /// The dispatch service, accounts (and the dispatcher's) and the path of fixes.
+    std::optional<StartError> buildDomain(const QString &dataDir);
+    /// The HTTP server of the port, with REST behind every path no endpoint takes.
+    void buildRest();
+    /// Engine.IO on /socket.io/, Socket.IO over it and the socket API on its namespace.
+    void buildRealtime(const ConnectionCaps &caps);
+    /// GPS apps on /osmand (and on their own port, see listenForGpsApps()).
+    void buildOsmAnd();
+    void buildPagesAndTiles();
+    std::optional<StartError> listen();
+    void listenForGpsApps();
 
     HubConfig m_config;
     std::unique_ptr<Clock> m_clock;

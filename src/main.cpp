@@ -96,7 +96,7 @@ int main(int argc, char *argv[])
         demo->start();
     }
 
-    depot::ConsoleController controller(hub.dispatch());
+    depot::ConsoleController controller(hub.dispatch(), hub.auth());
     controller.setHub(&hub);
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(

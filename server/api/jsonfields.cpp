@@ -13,20 +13,27 @@ void FieldReader::fail(const QString &message)
         m_error = makeError(ErrorCode::ValidationFailed, message);
 }
 
-QString FieldReader::requiredSecret(const QString &key, int maxLength)
+void FieldReader::refuse(const std::optional<FieldRefusal> &refusal)
 {
-    const QJsonValue v = m_object.value(key);
-    if (!v.isString() || v.toString().isEmpty()) {
-        fail(QStringLiteral("%1 must be a non-empty string").arg(key));
-        return {};
-    }
-    if (v.toString().size() > maxLength)
-        fail(QStringLiteral("%1 is longer than %2 characters").arg(key).arg(maxLength));
-    return v.toString();
+    if (refusal && !m_error)
+        m_error = refusal->error();
 }
 
-QString FieldReader::requiredString(const QString &key, int maxLength)
+QString FieldReader::requiredSecret(const TextField &field)
 {
+    const QJsonValue v = m_object.value(QString(field.name));
+    if (!v.isString()) {
+        refuse(FieldRefusal{field, FieldFault::Empty});
+        return {};
+    }
+    const QString secret = v.toString();
+    refuse(FieldRules::password(secret));
+    return secret;
+}
+
+QString FieldReader::requiredString(const TextField &field)
+{
+    const QString key(field.name);
     const QJsonValue v = m_object.value(key);
     if (v.isUndefined() || v.isNull()) {
         fail(QStringLiteral("%1 is required").arg(key));
@@ -36,16 +43,14 @@ QString FieldReader::requiredString(const QString &key, int maxLength)
         fail(QStringLiteral("%1 must be a string").arg(key));
         return {};
     }
-    const QString s = v.toString().trimmed();
-    if (s.isEmpty())
-        fail(QStringLiteral("%1 must not be empty").arg(key));
-    else if (s.size() > maxLength)
-        fail(QStringLiteral("%1 is longer than %2 characters").arg(key).arg(maxLength));
+    QString s = v.toString();
+    refuse(FieldRules::text(field, s, true));
     return s;
 }
 
-std::optional<QString> FieldReader::optionalString(const QString &key, int maxLength)
+std::optional<QString> FieldReader::optionalString(const TextField &field)
 {
+    const QString key(field.name);
     const QJsonValue v = m_object.value(key);
     if (v.isUndefined() || v.isNull())
         return std::nullopt;
@@ -53,9 +58,8 @@ std::optional<QString> FieldReader::optionalString(const QString &key, int maxLe
         fail(QStringLiteral("%1 must be a string").arg(key));
         return std::nullopt;
     }
-    const QString s = v.toString().trimmed();
-    if (s.size() > maxLength)
-        fail(QStringLiteral("%1 is longer than %2 characters").arg(key).arg(maxLength));
+    QString s = v.toString();
+    refuse(FieldRules::text(field, s, false));
     return s;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "dispatch/fieldrules.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -17,12 +18,12 @@ public:
         : m_object(object)
     {}
 
-    /// A non-empty string of at most maxLength characters (after trimming).
-    QString requiredString(const QString &key, int maxLength);
-    /// As requiredString but kept exactly as given, as passwords must be.
-    QString requiredSecret(const QString &key, int maxLength);
+    /// A string the field's rule accepts as required: trimmed, not empty, not too long.
+    QString requiredString(const TextField &field);
+    /// A password, kept exactly as given (FieldRules::password).
+    QString requiredSecret(const TextField &field);
     /// Absent or null gives std::nullopt; an empty string is allowed.
-    std::optional<QString> optionalString(const QString &key, int maxLength);
+    std::optional<QString> optionalString(const TextField &field);
     double requiredNumber(const QString &key, double min, double max);
     std::optional<double> optionalNumber(const QString &key, double min, double max);
     QJsonObject requiredObject(const QString &key);
@@ -32,6 +33,7 @@ public:
 
 private:
     void fail(const QString &message);
+    void refuse(const std::optional<FieldRefusal> &refusal);
 
     QJsonObject m_object;
     std::optional<Error> m_error;

@@ -20,17 +20,12 @@ Q_LOGGING_CATEGORY(lcApi, "depot.api")
 
 namespace depot {
 
+using namespace Qt::StringLiterals;
+
 namespace {
 
-// Limits on free text, generous for people and small enough that nobody fills the disk.
-constexpr int kNameMax = 200;
-constexpr int kUsernameMax = 64;
-constexpr int kPasswordMax = 256;
-constexpr int kPhoneMax = 40;
-constexpr int kDeviceIdMax = 128;
-constexpr int kAddressMax = 500;
-constexpr int kNotesMax = 2000;
-constexpr int kReasonMax = 500;
+// A courier's id as the assign command names it; longer than a UUID is no id.
+constexpr TextField kAssigneeField{QLatin1StringView("deliveryPersonId"), 64};
 
 HttpResponse notFound()
 {
@@ -73,7 +68,7 @@ void RestApi::handle(const HttpRequest &request, const std::shared_ptr<HttpExcha
     if (request.method == "OPTIONS") {
         // CORS preflight: tokens travel in a header, so any page may ask.
         response = HttpResponse::empty(204);
-        response->withHeader("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")
+        response->withHeader("Access-Control-Allow-Methods", preflightMethods())
             .withHeader("Access-Control-Allow-Headers", "Authorization, Content-Type")
             .withHeader("Access-Control-Max-Age", "600");
     } else {
@@ -106,123 +101,174 @@ std::optional<Principal> RestApi::principalOf(const HttpRequest &request)
     return m_auth.authenticate(QString::fromLatin1(header.mid(bearer.size()).trimmed()));
 }
 
+const std::vector<RestApi::Route> &RestApi::routes()
+{
+    const auto route = [](QLatin1StringView pattern, QByteArray method, bool needsToken,
+                          Handler handler) {
+        return Route{QString(pattern).split(QLatin1Char('/'), Qt::SkipEmptyParts),
+                     std::move(method), needsToken, std::move(handler)};
+    };
+    const auto action = [&route](QLatin1StringView pattern, QString name) {
+        return route(pattern, "POST", true, [name](RestApi &api, const Call &c) {
+            return std::optional(api.packageAction(*c.caller, c.parameters[0], name, c.request));
+        });
+    };
+    constexpr bool kPublic = false;
+    constexpr bool kToken = true;
+    // GET before other methods of a path: the Allow header lists them in this order.
+    static const std::vector<Route> table{
+        // HEAD too: health checkers and `curl -I` ask with it.
+        route("/healthz"_L1, "GET", kPublic,
+              [](RestApi &api, const Call &c) { return std::optional(api.healthz(c.request)); }),
+        route("/healthz"_L1, "HEAD", kPublic,
+              [](RestApi &api, const Call &c) { return std::optional(api.healthz(c.request)); }),
+        route("/api/auth/login"_L1, "POST", kPublic,
+              [](RestApi &api, const Call &c) { return api.login(c.request, c.exchange); }),
+        route("/api/track/{code}"_L1, "GET", kPublic,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.track(c.parameters[0], c.request.remoteAddress));
+              }),
+        route("/api/me"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) { return std::optional(api.me(*c.caller)); }),
+        route("/api/auth/logout"_L1, "POST", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.logout(*c.caller, c.request));
+              }),
+        route(
+            "/api/couriers"_L1, "GET", kToken,
+            [](RestApi &api, const Call &c) { return std::optional(api.listCouriers(*c.caller)); }),
+        route("/api/couriers"_L1, "POST", kToken,
+              [](RestApi &api, const Call &c) {
+                  return api.createCourier(*c.caller, c.request, c.exchange);
+              }),
+        route("/api/couriers/{id}"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.getCourier(*c.caller, c.parameters[0]));
+              }),
+        route("/api/couriers/{id}"_L1, "PATCH", kToken,
+              [](RestApi &api, const Call &c) {
+                  return api.patchCourier(*c.caller, c.parameters[0], c.request, c.exchange);
+              }),
+        route("/api/couriers/{id}/location"_L1, "POST", kToken,
+              [](RestApi &api, const Call &c) {
+                  return api.postLocation(*c.caller, c.parameters[0], c.request, c.exchange);
+              }),
+        route("/api/packages"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.listPackages(*c.caller, c.request));
+              }),
+        route("/api/packages"_L1, "POST", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.createPackage(*c.caller, c.request));
+              }),
+        route("/api/packages/{id}"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.getPackage(*c.caller, c.parameters[0]));
+              }),
+        route("/api/packages/{id}/events"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.packageEvents(*c.caller, c.parameters[0]));
+              }),
+        action("/api/packages/{id}/assign"_L1, QStringLiteral("assign")),
+        action("/api/packages/{id}/start"_L1, QStringLiteral("start")),
+        action("/api/packages/{id}/complete"_L1, QStringLiteral("complete")),
+        action("/api/packages/{id}/fail"_L1, QStringLiteral("fail")),
+        action("/api/packages/{id}/cancel"_L1, QStringLiteral("cancel")),
+    };
+    return table;
+}
+
+const QByteArray &RestApi::preflightMethods()
+{
+    static const QByteArray methods = [] {
+        QByteArrayList list;
+        for (const Route &r : routes()) {
+            // HEAD is CORS-safelisted: a preflight never needs to allow it.
+            if (r.method != "HEAD" && !list.contains(r.method))
+                list << r.method;
+        }
+        list << "OPTIONS";
+        return list.join(", ");
+    }();
+    return methods;
+}
+
+std::optional<QStringList> RestApi::Route::match(const QStringList &pathSegments) const
+{
+    if (pathSegments.size() != segments.size())
+        return std::nullopt;
+    QStringList parameters;
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        if (segments[i].startsWith(QLatin1Char('{')))
+            parameters << pathSegments[i];
+        else if (segments[i] != pathSegments[i])
+            return std::nullopt;
+    }
+    return parameters;
+}
+
+bool RestApi::Route::idsAreUuids(const QStringList &parameters) const
+{
+    qsizetype next = 0;
+    for (const QString &segment : segments) {
+        if (!segment.startsWith(QLatin1Char('{')))
+            continue;
+        if (segment == QLatin1String("{id}") && !isUuid(parameters[next]))
+            return false;
+        ++next;
+    }
+    return true;
+}
+
 std::optional<HttpResponse> RestApi::route(const HttpRequest &request,
                                            const std::shared_ptr<HttpExchange> &exchange)
 {
-    const QStringList parts = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
-    const QByteArray &method = request.method;
-    const qsizetype n = parts.size();
-
-    if (n == 1 && parts[0] == QLatin1String("healthz")) {
-        // HEAD too: health checkers and `curl -I` ask with it.
-        if (method != "GET" && method != "HEAD")
-            return methodNotAllowed("GET, HEAD");
-        return HttpResponse::json(200,
-                                  QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}})
-            .forMethod(method);
-    }
-    if (n == 0 || parts[0] != QLatin1String("api"))
-        return notFound();
-
-    if (n == 3 && parts[1] == QLatin1String("auth") && parts[2] == QLatin1String("login")) {
-        if (method != "POST")
-            return methodNotAllowed("POST");
-        return login(request, exchange);
-    }
-    if (n == 3 && parts[1] == QLatin1String("track")) {
-        if (method != "GET")
-            return methodNotAllowed("GET");
-        return track(parts[2], request.remoteAddress);
-    }
-
+    const QStringList path = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
     // Which routes exist is decided before who asks, so an unknown route is 404 for everyone.
-    enum class Route {
-        None,
-        Me,
-        Logout,
-        Couriers,
-        Courier,
-        CourierLocation,
-        Packages,
-        Package,
-        PackageEvents,
-        PackageAction
-    };
-    Route r = Route::None;
-    QByteArray allowed;
-    if (n == 2 && parts[1] == QLatin1String("me")) {
-        r = Route::Me, allowed = "GET";
-    } else if (n == 3 && parts[1] == QLatin1String("auth") && parts[2] == QLatin1String("logout")) {
-        r = Route::Logout, allowed = "POST";
-    } else if (n == 2 && parts[1] == QLatin1String("couriers")) {
-        r = Route::Couriers, allowed = "GET, POST";
-    } else if (n == 3 && parts[1] == QLatin1String("couriers")) {
-        r = Route::Courier, allowed = "GET, PATCH";
-    } else if (n == 4 && parts[1] == QLatin1String("couriers") &&
-               parts[3] == QLatin1String("location")) {
-        r = Route::CourierLocation, allowed = "POST";
-    } else if (n == 2 && parts[1] == QLatin1String("packages")) {
-        r = Route::Packages, allowed = "GET, POST";
-    } else if (n == 3 && parts[1] == QLatin1String("packages")) {
-        r = Route::Package, allowed = "GET";
-    } else if (n == 4 && parts[1] == QLatin1String("packages") &&
-               parts[3] == QLatin1String("events")) {
-        r = Route::PackageEvents, allowed = "GET";
-    } else if (n == 4 && parts[1] == QLatin1String("packages") &&
-               QStringList{QStringLiteral("assign"), QStringLiteral("start"),
-                           QStringLiteral("complete"), QStringLiteral("fail"),
-                           QStringLiteral("cancel")}
-                   .contains(parts[3])) {
-        r = Route::PackageAction, allowed = "POST";
+    const Route *chosen = nullptr;
+    QStringList parameters;
+    QByteArrayList allowed;
+    for (const Route &r : routes()) {
+        auto matched = r.match(path);
+        if (!matched)
+            continue;
+        allowed << r.method;
+        if (!chosen && r.method == request.method) {
+            chosen = &r;
+            parameters = std::move(*matched);
+        }
     }
-    if (r == Route::None)
+    if (allowed.isEmpty())
         return notFound();
-    if (!allowed.split(',').contains(" " + method) && !allowed.split(',').contains(method))
-        return methodNotAllowed(allowed);
+    if (!chosen)
+        return methodNotAllowed(allowed.join(", "));
 
-    const auto caller = principalOf(request);
-    if (!caller)
-        return HttpResponse::error(401, QStringLiteral("unauthorized"),
-                                   QStringLiteral("a valid bearer token is required"));
-
-    // Ids that are not UUIDs name nothing.
-    const QString id = n >= 3 ? parts[2] : QString();
-    if (r != Route::Me && r != Route::Logout && r != Route::Couriers && r != Route::Packages &&
-        !isUuid(id))
-        return notFound();
-
-    switch (r) {
-    case Route::Me:
-        return me(*caller);
-    case Route::Logout: {
-        if (caller->isTracker())
-            return forbidden();
-        const QByteArray header = request.header("authorization");
-        m_auth.logout(QString::fromLatin1(header.mid(7).trimmed()));
-        return HttpResponse::empty(204);
+    std::optional<Principal> caller;
+    if (chosen->needsToken) {
+        caller = principalOf(request);
+        if (!caller)
+            return HttpResponse::error(401, QStringLiteral("unauthorized"),
+                                       QStringLiteral("a valid bearer token is required"));
+        // Ids that are not UUIDs name nothing.
+        if (!chosen->idsAreUuids(parameters))
+            return notFound();
     }
-    case Route::Couriers:
-        if (method == "GET")
-            return listCouriers(*caller);
-        return createCourier(*caller, request, exchange);
-    case Route::Courier:
-        if (method == "GET")
-            return getCourier(*caller, id);
-        return patchCourier(*caller, id, request, exchange);
-    case Route::CourierLocation:
-        return postLocation(*caller, id, request, exchange);
-    case Route::Packages:
-        return method == "GET" ? listPackages(*caller, request) : createPackage(*caller, request);
-    case Route::Package:
-        return getPackage(*caller, id);
-    case Route::PackageEvents:
-        return packageEvents(*caller, id);
-    case Route::PackageAction:
-        return packageAction(*caller, id, parts[3], request);
-    case Route::None:
-        break;
-    }
-    return notFound();
+    return chosen->handler(*this, Call{request, exchange, caller ? &*caller : nullptr, parameters});
+}
+
+HttpResponse RestApi::healthz(const HttpRequest &request)
+{
+    return HttpResponse::json(200, QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")}})
+        .forMethod(request.method);
+}
+
+HttpResponse RestApi::logout(const Principal &caller, const HttpRequest &request)
+{
+    if (caller.isTracker())
+        return forbidden();
+    const QByteArray header = request.header("authorization");
+    m_auth.logout(QString::fromLatin1(header.mid(7).trimmed()));
+    return HttpResponse::empty(204);
 }
 
 std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
@@ -232,8 +278,8 @@ std::optional<HttpResponse> RestApi::login(const HttpRequest &request,
     if (!body)
         return errorResponse(body.error());
     json::FieldReader f(*body);
-    const QString username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
+    const QString username = f.requiredString(FieldRules::kUsername);
+    const QString password = f.requiredSecret(FieldRules::kPassword);
     if (!f.ok())
         return errorResponse(f.error());
     // The password check takes tens of milliseconds: the loop serves others meanwhile.
@@ -284,17 +330,15 @@ std::optional<HttpResponse> RestApi::createCourier(const Principal &caller,
         return errorResponse(body.error());
     json::FieldReader f(*body);
     NewCourier fields;
-    fields.name = f.requiredString(QStringLiteral("name"), kNameMax);
-    fields.username = f.requiredString(QStringLiteral("username"), kUsernameMax);
-    const QString password = f.requiredSecret(QStringLiteral("password"), kPasswordMax);
-    fields.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
-    fields.deviceId =
-        f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+    fields.name = f.requiredString(FieldRules::kCourierName);
+    fields.username = f.requiredString(FieldRules::kUsername);
+    const QString password = f.requiredSecret(FieldRules::kPassword);
+    fields.phone = f.optionalString(FieldRules::kPhone).value_or(QString());
+    fields.deviceId = f.optionalString(FieldRules::kDeviceId).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
-    if (fields.username.contains(QLatin1Char(' ')))
-        return errorResponse(makeError(ErrorCode::ValidationFailed,
-                                       QStringLiteral("username must not contain spaces")));
+    if (const auto refusal = FieldRules::newCourier(fields, password))
+        return errorResponse(refusal->error());
     // Hashed on a worker; the courier is created back on the loop, where the store is used.
     m_auth.hashInBackground(password, [this, exchange, fields](const QString &hash) mutable {
         fields.passwordHash = hash;
@@ -317,14 +361,13 @@ std::optional<HttpResponse> RestApi::patchCourier(const Principal &caller, const
     json::FieldReader f(*body);
     CourierPatch patch;
     if (body->contains(QStringLiteral("name")))
-        patch.name = f.requiredString(QStringLiteral("name"), kNameMax);
+        patch.name = f.requiredString(FieldRules::kCourierName);
     if (body->contains(QStringLiteral("phone")))
-        patch.phone = f.optionalString(QStringLiteral("phone"), kPhoneMax).value_or(QString());
+        patch.phone = f.optionalString(FieldRules::kPhone).value_or(QString());
     if (body->contains(QStringLiteral("deviceId")))
-        patch.deviceId =
-            f.optionalString(QStringLiteral("deviceId"), kDeviceIdMax).value_or(QString());
+        patch.deviceId = f.optionalString(FieldRules::kDeviceId).value_or(QString());
     const QString password = body->contains(QStringLiteral("password"))
-                                 ? f.requiredSecret(QStringLiteral("password"), kPasswordMax)
+                                 ? f.requiredSecret(FieldRules::kPassword)
                                  : QString();
     if (!f.ok())
         return errorResponse(f.error());
@@ -398,8 +441,8 @@ HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &
         return errorResponse(body.error());
     json::FieldReader f(*body);
     NewPackage fields;
-    fields.recipientName = f.requiredString(QStringLiteral("recipientName"), kNameMax);
-    fields.address = f.requiredString(QStringLiteral("address"), kAddressMax);
+    fields.recipientName = f.requiredString(FieldRules::kRecipientName);
+    fields.address = f.requiredString(FieldRules::kAddress);
     const QJsonObject destination = f.requiredObject(QStringLiteral("destination"));
     if (f.ok()) {
         json::FieldReader d(destination);
@@ -409,9 +452,11 @@ HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &
             return errorResponse(makeError(ErrorCode::ValidationFailed,
                                            QStringLiteral("destination.") + d.error().message));
     }
-    fields.notes = f.optionalString(QStringLiteral("notes"), kNotesMax).value_or(QString());
+    fields.notes = f.optionalString(FieldRules::kNotes).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
+    if (const auto refusal = FieldRules::newPackage(fields))
+        return errorResponse(refusal->error());
     const auto package = m_dispatch.createPackage(fields);
     if (!package)
         return errorResponse(package.error());
@@ -477,7 +522,7 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     json::FieldReader f(*body);
     Result<Package> result = makeError(ErrorCode::Internal, QString());
     if (action == QLatin1String("assign")) {
-        const QString courierId = f.requiredString(QStringLiteral("deliveryPersonId"), 64);
+        const QString courierId = f.requiredString(kAssigneeField);
         if (!f.ok())
             return errorResponse(f.error());
         if (!isUuid(courierId))
@@ -489,13 +534,12 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     } else if (action == QLatin1String("complete")) {
         result = m_dispatch.complete(caller, id);
     } else if (action == QLatin1String("fail")) {
-        const QString reason = f.requiredString(QStringLiteral("reason"), kReasonMax);
+        const QString reason = f.requiredString(FieldRules::kReason);
         if (!f.ok())
             return errorResponse(f.error());
         result = m_dispatch.fail(caller, id, reason);
     } else {
-        const QString reason =
-            f.optionalString(QStringLiteral("reason"), kReasonMax).value_or(QString());
+        const QString reason = f.optionalString(FieldRules::kReason).value_or(QString());
         if (!f.ok())
             return errorResponse(f.error());
         result = m_dispatch.cancel(caller, id, reason);

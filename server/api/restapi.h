@@ -4,6 +4,9 @@
 #include "core/types.h"
 #include "transport/httpmessage.h"
 
+#include <QStringList>
+
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -31,7 +34,37 @@ public:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
 
 private:
+    /// What a route's handler gets: the request, its exchange, who asks (null on a public
+    /// route) and the values of the path's {parameters}, in order.
+    struct Call
+    {
+        const HttpRequest &request;
+        const std::shared_ptr<HttpExchange> &exchange;
+        const Principal *caller;
+        QStringList parameters;
+    };
     /// The answer, or nothing when the handler answers the exchange itself later.
+    using Handler = std::function<std::optional<HttpResponse>(RestApi &api, const Call &call)>;
+    /// One line of the route table, in the spirit of QHttpServer::route(path, method, handler).
+    struct Route
+    {
+        /// Literal segments and {parameters}; a parameter named {id} must be a UUID.
+        QStringList segments;
+        QByteArray method;
+        bool needsToken = true;
+        Handler handler;
+
+        /// The values of the parameters when `pathSegments` fit the pattern, else nullopt.
+        std::optional<QStringList> match(const QStringList &pathSegments) const;
+        /// Whether every {id} among these parameter values is a UUID.
+        bool idsAreUuids(const QStringList &parameters) const;
+    };
+    /// Every route: dispatch, the 405 answers' Allow header and the preflight's methods all
+    /// come from this one table.
+    static const std::vector<Route> &routes();
+    /// The methods a CORS preflight allows: every method of the table, then OPTIONS.
+    static const QByteArray &preflightMethods();
+
     std::optional<HttpResponse> route(const HttpRequest &request,
                                       const std::shared_ptr<HttpExchange> &exchange);
     void finish(HttpResponse &response) const;
@@ -39,7 +72,9 @@ private:
 
     std::optional<HttpResponse> login(const HttpRequest &request,
                                       const std::shared_ptr<HttpExchange> &exchange);
+    HttpResponse healthz(const HttpRequest &request);
     HttpResponse me(const Principal &caller);
+    HttpResponse logout(const Principal &caller, const HttpRequest &request);
     std::optional<HttpResponse> createCourier(const Principal &caller, const HttpRequest &request,
                                               const std::shared_ptr<HttpExchange> &exchange);
     std::optional<HttpResponse> patchCourier(const Principal &caller, const QString &id,

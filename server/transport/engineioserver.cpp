@@ -237,33 +237,27 @@ bool EngineIoServer::acceptWebSocket(const HttpRequest &request)
            admitsNewSession(request.remoteAddress);
 }
 
-void EngineIoServer::webSocketConnected(std::unique_ptr<WebSocketLink> link,
-                                        const HttpRequest &request)
+void EngineIoServer::webSocketConnected(WebSocketLinkPtr link, const HttpRequest &request)
 {
     // The session may have changed during the WebSocket handshake, so everything is checked again.
+    // A link refused here is disposed of as `link` goes.
     const QString transport = queryValue(request.query, QStringLiteral("transport"));
     const QString sid = queryValue(request.query, QStringLiteral("sid"));
-    if (engineio::transportFromString(transport) != Transport::WebSocket) {
-        link.release()->dispose();
+    if (engineio::transportFromString(transport) != Transport::WebSocket)
         return;
-    }
     link->setMaxMessageBytes(m_options.maxPayload);
 
     if (!sid.isEmpty()) {
         EngineIoSession *s = m_sessions.value(sid);
-        if (!s || s->expireIfOverdue() || !s->canUpgrade()) {
-            link.release()->dispose();
+        if (!s || s->expireIfOverdue() || !s->canUpgrade())
             return;
-        }
         s->startUpgrade(std::move(link));
         return;
     }
     if (engineio::checkHandshake(queryValue(request.query, QStringLiteral("EIO")), transport, "GET",
                                  true) ||
-        !admitsNewSession(request.remoteAddress)) {
-        link.release()->dispose();
+        !admitsNewSession(request.remoteAddress))
         return;
-    }
 
     EngineIoSession *s = createSession(Transport::WebSocket, request.remoteAddress);
     s->attachWebSocket(std::move(link));

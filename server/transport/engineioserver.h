@@ -43,8 +43,7 @@ public:
 
     void handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange) override;
     bool acceptWebSocket(const HttpRequest &request) override;
-    void webSocketConnected(std::unique_ptr<WebSocketLink> link,
-                            const HttpRequest &request) override;
+    void webSocketConnected(WebSocketLinkPtr link, const HttpRequest &request) override;
     /// A polling POST over the server's body limit ends its session, as one over maxPayload.
     HttpResponse tooLarge(const HttpRequest &request, qint64 limit) override;
 

@@ -262,7 +262,7 @@ void EngineIoSession::handlePost(const HttpRequest &request,
     exchange->respond(m_server->okResponse());
 }
 
-void EngineIoSession::attachWebSocket(std::unique_ptr<WebSocketLink> link)
+void EngineIoSession::attachWebSocket(WebSocketLinkPtr link)
 {
     m_ws = std::move(link);
     m_ws->setListener(this);
@@ -337,7 +337,7 @@ void EngineIoSession::onPacket(const Packet &packet)
 // Upgrade
 // ------------------------------------------------------------------------------------------
 
-void EngineIoSession::startUpgrade(std::unique_ptr<WebSocketLink> link)
+void EngineIoSession::startUpgrade(WebSocketLinkPtr link)
 {
     if (!canUpgrade()) {
         releaseWebSocket(link);
@@ -370,7 +370,7 @@ void EngineIoSession::completeUpgrade()
     m_upgradeTimer.stop();
     m_pauseNoopTimer.stop();
     m_upgrade = Upgrade::None;
-    std::unique_ptr<WebSocketLink> ws = std::move(m_probe);
+    WebSocketLinkPtr ws = std::move(m_probe);
     m_transport = Transport::WebSocket;
     if (m_poll) {
         // Still parked: the client polled after its probe and sent Upgrade without waiting for
@@ -411,12 +411,12 @@ void EngineIoSession::abandonUpgrade()
 // Closing
 // ------------------------------------------------------------------------------------------
 
-void EngineIoSession::releaseWebSocket(std::unique_ptr<WebSocketLink> &link)
+void EngineIoSession::releaseWebSocket(WebSocketLinkPtr &link)
 {
     if (!link)
         return;
     link->setListener(nullptr);
-    link.release()->dispose();
+    link.reset();
 }
 
 void EngineIoSession::end(const QString &reason, Ending ending)

@@ -94,8 +94,8 @@ private:
     bool expireIfOverdue();
     void handlePoll(std::shared_ptr<HttpExchange> exchange);
     void handlePost(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
-    void attachWebSocket(std::unique_ptr<WebSocketLink> link);
-    void startUpgrade(std::unique_ptr<WebSocketLink> link);
+    void attachWebSocket(WebSocketLinkPtr link);
+    void startUpgrade(WebSocketLinkPtr link);
     bool canUpgrade() const;
 
     void linkText(WebSocketLink *link, const QByteArray &utf8) override;
@@ -115,7 +115,7 @@ private:
     void abandonUpgrade();
     void end(const QString &reason, Ending ending);
     void finishDraining();
-    static void releaseWebSocket(std::unique_ptr<WebSocketLink> &link);
+    static void releaseWebSocket(WebSocketLinkPtr &link);
 
     EngineIoServer *m_server;
     Receiver *m_receiver = nullptr;
@@ -133,8 +133,8 @@ private:
     QMetaObject::Connection m_pollGone;
 
     // WebSocket: the transport in use, or the one being probed while polling still carries data.
-    std::unique_ptr<WebSocketLink> m_ws;
-    std::unique_ptr<WebSocketLink> m_probe;
+    WebSocketLinkPtr m_ws;
+    WebSocketLinkPtr m_probe;
 
     // The heartbeat runs on precise timers: a coarse one may fire 5% early or late, which would
     // drop a client that answered within pingTimeout, or keep a dead one past the advertised

@@ -79,7 +79,6 @@ public:
     void sendText(const QByteArray &utf8) override { send(websocket::Opcode::Text, utf8); }
     void sendBinary(const QByteArray &bytes) override { send(websocket::Opcode::Binary, bytes); }
     qint64 pendingBytes() const override { return m_out.size(); }
-    void dispose() override;
 
     void send(websocket::Opcode opcode, QByteArrayView payload)
     {
@@ -128,6 +127,9 @@ public:
     QByteArray m_in;  // the unread tail of a frame
     QByteArray m_out; // bytes the kernel did not take yet
     websocket::MessageReader m_reader{Role::Server, 1000000};
+
+private:
+    void dispose() override;
 };
 
 void EpollTransport::Connection::dispose()
@@ -566,7 +568,7 @@ void EpollTransport::upgrade(Connection *c, HttpRequest request, qsizetype headB
                "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
                websocket::acceptKey(key) + "\r\n\r\n";
     markDirty(c);
-    endpoint->webSocketConnected(std::unique_ptr<WebSocketLink>(c), request);
+    endpoint->webSocketConnected(WebSocketLinkPtr(c), request);
 }
 
 void EpollTransport::refuse(Connection *c, int status, const QByteArray &message)

@@ -41,10 +41,7 @@ public:
     /// Whether to accept this upgrade request; then webSocketConnected() follows.
     virtual bool acceptWebSocket(const HttpRequest &) { return false; }
     /// An accepted upgrade, now a WebSocket; `request` is the upgrade request.
-    virtual void webSocketConnected(std::unique_ptr<WebSocketLink> link, const HttpRequest &)
-    {
-        link.release()->dispose();
-    }
+    virtual void webSocketConnected(WebSocketLinkPtr link, const HttpRequest &) { link.reset(); }
     /// The 413 for a request whose body is over the server's limit; `request` may carry only
     /// its head. The connection closes after it.
     virtual HttpResponse tooLarge(const HttpRequest &request, qint64 limit);

@@ -345,7 +345,7 @@ void HttpServer::onNewWebSocket()
             request.headers.append({name.toLower(), handshake.rawHeader(name)});
         request.remoteAddress = ws->peerAddress();
         request.secure = m_tls != nullptr;
-        endpoint->webSocketConnected(std::make_unique<QtWebSocketLink>(std::move(ws), guard),
+        endpoint->webSocketConnected(WebSocketLinkPtr(new QtWebSocketLink(std::move(ws), guard)),
                                      request);
     }
 }

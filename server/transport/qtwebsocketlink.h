@@ -28,9 +28,10 @@ public:
     void sendText(const QByteArray &utf8) override;
     void sendBinary(const QByteArray &bytes) override;
     qint64 pendingBytes() const override;
-    void dispose() override;
 
 private:
+    void dispose() override;
+
     std::unique_ptr<QWebSocket> m_socket;
     QPointer<ConnectionGuard> m_guard;
 };

@@ -2,6 +2,8 @@
 
 #include <QByteArray>
 
+#include <memory>
+
 namespace depot {
 
 /// One WebSocket connection as an Engine.IO session sees it, whichever code carries it: the
@@ -22,7 +24,11 @@ public:
         ~Listener() = default;
     };
 
-    virtual ~WebSocketLink() = default;
+    /// Lets go of a link the one way a link may go: dispose().
+    struct Disposer
+    {
+        void operator()(WebSocketLink *link) const { link->dispose(); }
+    };
 
     void setListener(Listener *listener) { m_listener = listener; }
     /// The largest message the peer may send; a larger one closes the link with 1009.
@@ -32,13 +38,19 @@ public:
     virtual void sendBinary(const QByteArray &bytes) = 0;
     /// Bytes accepted by sendText/sendBinary and not yet handed to the network.
     virtual qint64 pendingBytes() const = 0;
+
+protected:
+    // Only a WebSocketLinkPtr lets a link go, so none is deleted while its socket is open.
+    virtual ~WebSocketLink() = default;
     /// Closes the link gracefully (a Close frame, then the socket once the peer answers or a
-    /// grace period passes) and deletes it afterwards. The caller gives up the link: no
+    /// grace period passes) and deletes it afterwards. The owner gives up the link: no
     /// listener call follows.
     virtual void dispose() = 0;
 
-protected:
     Listener *m_listener = nullptr;
 };
+
+/// An owned link: letting go of it (reset, destruction) disposes of it.
+using WebSocketLinkPtr = std::unique_ptr<WebSocketLink, WebSocketLink::Disposer>;
 
 } // namespace depot

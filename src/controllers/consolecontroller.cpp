@@ -8,6 +8,7 @@
 #include "api/authservice.h"
 #include "core/clock.h"
 #include "dispatch/dispatchservice.h"
+#include "dispatch/fieldrules.h"
 #include "hub.h"
 #include "realtime/socketioserver.h"
 
@@ -31,18 +32,12 @@ Principal consoleDispatcher()
                      QString(), QStringLiteral("console"), QStringLiteral("Console")};
 }
 
-// The REST layer's limits, so that the console refuses what REST would.
-constexpr int kNameMax = 200;
-constexpr int kUsernameMax = 64;
-constexpr int kPasswordMax = 256;
-constexpr int kAddressMax = 500;
-constexpr int kReasonMax = 500;
-
 } // namespace
 
-ConsoleController::ConsoleController(DispatchService &dispatch, QObject *parent)
+ConsoleController::ConsoleController(DispatchService &dispatch, AuthService &auth, QObject *parent)
     : QObject(parent)
     , m_dispatch(dispatch)
+    , m_auth(auth)
     , m_packages(new PackageModel(dispatch, this))
     , m_packageFilter(new PackageFilterModel(this))
     , m_couriers(new CourierModel(dispatch, this))
@@ -219,6 +214,30 @@ QString ConsoleController::refusalText(const Error &error, PackageAction action,
     return error.message; // a refusal the console cannot word itself, as the service gave it
 }
 
+QString ConsoleController::fieldRefusalText(const FieldRefusal &refusal) const
+{
+    const auto is = [&refusal](const TextField &field) { return refusal.field.name == field.name; };
+    const bool empty = refusal.fault == FieldFault::Empty;
+    if (is(FieldRules::kPassword))
+        return tr("A courier needs a password of at most %1 characters.")
+            .arg(FieldRules::kPassword.maxLength);
+    if (is(FieldRules::kCourierName) || is(FieldRules::kUsername)) {
+        if (refusal.fault == FieldFault::ContainsSpace)
+            return tr("The login must not contain spaces.");
+        return empty ? tr("A courier needs a name and a login.")
+                     : tr("The name or the login is too long.");
+    }
+    if (is(FieldRules::kRecipientName) && empty)
+        return tr("The recipient's name is missing.");
+    if (is(FieldRules::kAddress) && empty)
+        return tr("The address is missing.");
+    if (is(FieldRules::kRecipientName) || is(FieldRules::kAddress))
+        return tr("The name or the address is too long.");
+    if (is(FieldRules::kReason))
+        return empty ? tr("Say why the delivery failed.") : tr("The reason is too long.");
+    return refusal.error().message; // a rule the console cannot word itself, as REST gives it
+}
+
 QString ConsoleController::creationRefusalText(const Error &error, const QString &username,
                                                const QString &deviceId) const
 {
@@ -265,14 +284,9 @@ bool ConsoleController::reportMessage(const QString &message)
 QString ConsoleController::createPackage(const QString &recipientName, const QString &address,
                                          double latitude, double longitude, const QString &notes)
 {
-    NewPackage fields{recipientName.trimmed(), address.trimmed(), latitude, longitude,
-                      notes.trimmed()};
-    if (fields.recipientName.isEmpty())
-        return refused(tr("The recipient's name is missing."));
-    if (fields.address.isEmpty())
-        return refused(tr("The address is missing."));
-    if (fields.recipientName.size() > kNameMax || fields.address.size() > kAddressMax)
-        return refused(tr("The name or the address is too long."));
+    NewPackage fields{recipientName, address, latitude, longitude, notes};
+    if (const auto refusal = FieldRules::newPackage(fields))
+        return refused(fieldRefusalText(*refusal));
     const auto created = m_dispatch.createPackage(fields);
     if (!created)
         return refused(creationRefusalText(created.error(), QString(), QString()));
@@ -299,48 +313,42 @@ bool ConsoleController::complete(const QString &packageId)
 
 bool ConsoleController::fail(const QString &packageId, const QString &reason)
 {
-    const QString why = reason.trimmed();
-    // REST asks a reason of a failed delivery; the console does too.
-    if (why.isEmpty())
-        return reportMessage(tr("Say why the delivery failed."));
-    if (why.size() > kReasonMax)
-        return reportMessage(tr("The reason is too long."));
+    QString why = reason;
+    if (const auto refusal = FieldRules::reason(why, true))
+        return reportMessage(fieldRefusalText(*refusal));
     const auto r = m_dispatch.fail(consoleDispatcher(), packageId, why);
     return r ? true : reportRefusal(r.error(), PackageAction::Fail, packageId);
 }
 
 bool ConsoleController::cancel(const QString &packageId, const QString &reason)
 {
-    const QString why = reason.trimmed();
-    if (why.size() > kReasonMax)
-        return reportMessage(tr("The reason is too long."));
+    QString why = reason;
+    if (const auto refusal = FieldRules::reason(why, false))
+        return reportMessage(fieldRefusalText(*refusal));
     const auto r = m_dispatch.cancel(consoleDispatcher(), packageId, why);
     return r ? true : reportRefusal(r.error(), PackageAction::Cancel, packageId);
 }
 
-QString ConsoleController::createCourier(const QString &name, const QString &username,
-                                         const QString &password, const QString &phone,
-                                         const QString &deviceId)
+bool ConsoleController::createCourier(const QString &name, const QString &username,
+                                      const QString &password, const QString &phone,
+                                      const QString &deviceId)
 {
-    NewCourier fields;
-    fields.name = name.trimmed();
-    fields.username = username.trimmed();
-    fields.phone = phone.trimmed();
-    fields.deviceId = deviceId.trimmed();
-    if (fields.name.isEmpty() || fields.username.isEmpty())
-        return refused(tr("A courier needs a name and a login."));
-    if (fields.name.size() > kNameMax || fields.username.size() > kUsernameMax)
-        return refused(tr("The name or the login is too long."));
-    if (fields.username.contains(QLatin1Char(' ')))
-        return refused(tr("The login must not contain spaces."));
-    if (password.isEmpty() || password.size() > kPasswordMax)
-        return refused(
-            tr("A courier needs a password of at most %1 characters.").arg(kPasswordMax));
-    fields.passwordHash = AuthService::hashPassword(password);
-    const auto created = m_dispatch.createCourier(fields);
-    if (!created)
-        return refused(creationRefusalText(created.error(), fields.username, fields.deviceId));
-    return created->id;
+    NewCourier fields{name, username, QString(), phone, deviceId};
+    if (const auto refusal = FieldRules::newCourier(fields, password))
+        return reportMessage(fieldRefusalText(*refusal));
+    // Hashed on the workers REST hashes on; created back on this thread.
+    m_auth.hashInBackground(password, [self = QPointer(this), fields](const QString &hash) mutable {
+        if (!self)
+            return;
+        fields.passwordHash = hash;
+        const auto created = self->m_dispatch.createCourier(fields);
+        if (created)
+            Q_EMIT self->courierCreated(created->id, created->username);
+        else
+            self->reportMessage(
+                self->creationRefusalText(created.error(), fields.username, fields.deviceId));
+    });
+    return true;
 }
 
 bool ConsoleController::setCourierActive(const QString &courierId, bool active)
@@ -359,25 +367,20 @@ bool ConsoleController::changeCourierPassword(const QString &courierId, const QS
 {
     if (!m_dispatch.findCourier(courierId))
         return reportMessage(tr("That courier no longer exists."));
-    if (password.isEmpty() || password.size() > kPasswordMax)
-        return reportMessage(
-            tr("A courier needs a password of at most %1 characters.").arg(kPasswordMax));
-    m_hashing.start([this, courierId, password] {
-        const QString hash = AuthService::hashPassword(password);
-        QMetaObject::invokeMethod(
-            this,
-            [this, courierId, hash] {
-                CourierPatch patch;
-                patch.passwordHash = hash;
-                const auto r = m_dispatch.updateCourier(courierId, patch);
-                if (r)
-                    Q_EMIT courierPasswordChanged(courierId);
-                else if (r.error().code == ErrorCode::NotFound)
-                    reportMessage(tr("That courier no longer exists."));
-                else
-                    reportMessage(tr("The change could not be saved."));
-            },
-            Qt::QueuedConnection);
+    if (const auto refusal = FieldRules::password(password))
+        return reportMessage(fieldRefusalText(*refusal));
+    m_auth.hashInBackground(password, [self = QPointer(this), courierId](const QString &hash) {
+        if (!self)
+            return;
+        CourierPatch patch;
+        patch.passwordHash = hash;
+        const auto r = self->m_dispatch.updateCourier(courierId, patch);
+        if (r)
+            Q_EMIT self->courierPasswordChanged(courierId);
+        else if (r.error().code == ErrorCode::NotFound)
+            self->reportMessage(tr("That courier no longer exists."));
+        else
+            self->reportMessage(tr("The change could not be saved."));
     });
     return true;
 }

@@ -3,7 +3,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
-#include <QThreadPool>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
@@ -16,6 +15,7 @@ Q_MOC_INCLUDE("models/packagemodel.h")
 
 namespace depot {
 
+class AuthService;
 class CourierModel;
 class DispatchService;
 class EventFeedModel;
@@ -23,6 +23,7 @@ class Hub;
 class PackageFilterModel;
 class PackageModel;
 struct Error;
+struct FieldRefusal;
 enum class PackageAction;
 enum class PackageStatus;
 
@@ -46,7 +47,8 @@ class ConsoleController : public QObject
     Q_PROPERTY(QString lastError READ lastError NOTIFY errorOccurred)
 
 public:
-    explicit ConsoleController(DispatchService &dispatch, QObject *parent = nullptr);
+    /// Passwords are hashed by `auth` off the GUI thread, as REST's are.
+    ConsoleController(DispatchService &dispatch, AuthService &auth, QObject *parent = nullptr);
     ~ConsoleController() override;
 
     /// The running hub, for its port, its LAN addresses and its connected clients.
@@ -79,9 +81,11 @@ public:
     Q_INVOKABLE bool complete(const QString &packageId);
     Q_INVOKABLE bool fail(const QString &packageId, const QString &reason);
     Q_INVOKABLE bool cancel(const QString &packageId, const QString &reason);
-    Q_INVOKABLE QString createCourier(const QString &name, const QString &username,
-                                      const QString &password, const QString &phone,
-                                      const QString &deviceId);
+    /// Creates a courier, their password hashed off the GUI thread: true when the creation is
+    /// under way, then courierCreated, or errorOccurred.
+    Q_INVOKABLE bool createCourier(const QString &name, const QString &username,
+                                   const QString &password, const QString &phone,
+                                   const QString &deviceId);
 
     /// Takes a courier off (false) or back on (true). Off ends their tokens and connections,
     /// refuses their logins and GPS fixes, and keeps their history.
@@ -109,6 +113,8 @@ Q_SIGNALS:
     /// A refused action, with its reason in the console's language (REST keeps the service's
     /// English message).
     void errorOccurred(const QString &message);
+    /// A new courier is in place, with the login they were created with.
+    void courierCreated(const QString &courierId, const QString &username);
     /// A courier's new password is in place.
     void courierPasswordChanged(const QString &courierId);
 
@@ -119,6 +125,8 @@ private:
     /// The sentence for a refused action or creation, in the console's language.
     QString refusalText(const Error &error, PackageAction action, const QString &packageId,
                         const QString &courierId) const;
+    /// The sentence for a field the domain's rules refuse.
+    QString fieldRefusalText(const FieldRefusal &refusal) const;
     QString creationRefusalText(const Error &error, const QString &username,
                                 const QString &deviceId) const;
     static QString statusInSentence(PackageStatus status);
@@ -130,6 +138,7 @@ private:
     QString scheme() const;
 
     DispatchService &m_dispatch;
+    AuthService &m_auth;
     QPointer<Hub> m_hub;
     PackageModel *m_packages = nullptr;
     PackageFilterModel *m_packageFilter = nullptr;
@@ -144,8 +153,6 @@ private:
     std::array<qint64, 60> m_eventSeconds{};
     int m_lastEventsPerMinute = 0;
     QTimer m_timer;
-    // Hashes new passwords; destroyed (and waited for) before the rest of the controller.
-    QThreadPool m_hashing;
 };
 
 } // namespace depot

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "api/authservice.h"
 #include "dispatch/dispatchservice.h"
 #include "store/sqlitestore.h"
 
@@ -11,12 +12,14 @@
 
 namespace depot {
 
-/// A real dispatch service on an SQLite file in a temporary folder, on a manual clock.
+/// A real dispatch service (and accounts) on an SQLite file in a temporary folder, on a manual
+/// clock.
 struct DispatchFixture
 {
     DispatchFixture()
         : store(dir.filePath(QStringLiteral("depot.sqlite")))
         , service(store, clock)
+        , auth(store, service, clock)
     {
         QString error;
         if (!dir.isValid() || !store.open(&error))
@@ -61,6 +64,7 @@ struct DispatchFixture
     ManualClock clock;
     SqliteStore store;
     DispatchService service;
+    AuthService auth; // hashes the console's passwords, as the hub's does
     Principal dispatcher;
 };
 

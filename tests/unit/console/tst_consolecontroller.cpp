@@ -42,7 +42,7 @@ private Q_SLOTS:
 void tst_ConsoleController::driveAPackageToTheEnd()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
     const Courier ada = f.addCourier(QStringLiteral("Ada"), QStringLiteral("ada"));
     const Courier bob = f.addCourier(QStringLiteral("Bob"), QStringLiteral("bob"));
@@ -91,7 +91,7 @@ void tst_ConsoleController::refusedActionReportsWhy()
     QFETCH(QString, action);
     QFETCH(QString, message);
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
     const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
     bool ok = true;
@@ -115,7 +115,7 @@ void tst_ConsoleController::refusedActionReportsWhy()
 void tst_ConsoleController::refusalsSpeakTheConsoleLanguage()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
     const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
     QVERIFY(controller.assign(p.id, ada.id));
@@ -131,7 +131,9 @@ void tst_ConsoleController::refusalsSpeakTheConsoleLanguage()
     QVERIFY(!controller.assign(p.id, ada.id));
     QCOMPARE(controller.lastError(),
              u"Dieses Paket ist zugestellt und kann daher nicht zugewiesen werden."_s);
-    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}));
+    QVERIFY(errors.wait(5000));
     QCOMPARE(controller.lastError(), u"Der Benutzername ada ist schon vergeben."_s);
     QCOMPARE(f.service.findPackage(p.id)->status, PackageStatus::Completed);
 
@@ -144,7 +146,7 @@ void tst_ConsoleController::refusalsSpeakTheConsoleLanguage()
 void tst_ConsoleController::failNeedsAReason()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
     const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
     const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
@@ -159,7 +161,7 @@ void tst_ConsoleController::failNeedsAReason()
 void tst_ConsoleController::createPackageChecksItsFields()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
     QVERIFY(controller.createPackage(QString(), u"1 Navy Yard"_s, 52.5, 13.4).isEmpty());
     QVERIFY(controller.createPackage(u"Grace"_s, u"  "_s, 52.5, 13.4).isEmpty());
@@ -172,7 +174,7 @@ void tst_ConsoleController::createPackageChecksItsFields()
 void tst_ConsoleController::createCourierAndTheirPhoneLink()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     controller.setPort(3000);
     QVERIFY(!controller.lanAddresses().isEmpty());
     for (const QString &address : controller.lanAddresses())
@@ -180,9 +182,12 @@ void tst_ConsoleController::createCourierAndTheirPhoneLink()
                  qPrintable(address));
     const QString password = ConsoleController::generatePassword();
     QCOMPARE(password.size(), 10);
-    const QString id =
-        controller.createCourier(u"Ada Lovelace"_s, u"ada"_s, password, u"+44 1"_s, u"tracker-7"_s);
-    QVERIFY(!id.isEmpty());
+    QSignalSpy created(&controller, &ConsoleController::courierCreated);
+    QVERIFY(controller.createCourier(u"Ada Lovelace"_s, u"ada"_s, password, u"+44 1"_s,
+                                     u"tracker-7"_s));
+    QVERIFY(created.wait(5000));
+    const QString id = created.at(0).at(0).toString();
+    QCOMPARE(created.at(0).at(1).toString(), u"ada"_s);
     const Courier *c = f.service.findCourier(id);
     QVERIFY(c);
     QCOMPARE(c->username, u"ada"_s);
@@ -206,7 +211,7 @@ void tst_ConsoleController::phoneLinksUseHttpsWithTls()
     Hub hub(config);
     const auto error = hub.start();
     QVERIFY2(!error, qPrintable(error ? error->message : QString()));
-    ConsoleController controller(hub.dispatch());
+    ConsoleController controller(hub.dispatch(), hub.auth());
     QCOMPARE(controller.tlsFingerprint(), QString());
     controller.setHub(&hub);
 
@@ -222,12 +227,15 @@ void tst_ConsoleController::phoneLinksUseHttpsWithTls()
 void tst_ConsoleController::duplicateLoginIsRefused()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
-    QVERIFY(!controller.createCourier(u"Ada"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
-    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}).isEmpty());
-    QVERIFY(controller.createCourier(u"Ada 3"_s, u"ada three"_s, u"pw"_s, {}, {}).isEmpty());
-    QVERIFY(controller.createCourier(u"Ada 4"_s, u"ada4"_s, QString(), {}, {}).isEmpty());
+    QSignalSpy created(&controller, &ConsoleController::courierCreated);
+    QVERIFY(controller.createCourier(u"Ada"_s, u"ada"_s, u"pw"_s, {}, {}));
+    QVERIFY(created.wait(5000));
+    QVERIFY(controller.createCourier(u"Ada 2"_s, u"ada"_s, u"pw"_s, {}, {}));
+    QVERIFY(errors.wait(5000));
+    QVERIFY(!controller.createCourier(u"Ada 3"_s, u"ada three"_s, u"pw"_s, {}, {}));
+    QVERIFY(!controller.createCourier(u"Ada 4"_s, u"ada4"_s, QString(), {}, {}));
     QCOMPARE(errors.count(), 3);
     QCOMPARE(errors.at(0).at(0).toString(), u"The login ada is taken."_s);
     QCOMPARE(f.service.couriers().size(), size_t(1));
@@ -236,7 +244,7 @@ void tst_ConsoleController::duplicateLoginIsRefused()
 void tst_ConsoleController::deactivateAndReactivateACourier()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
     const QByteArray token(32, 't');
     QVERIFY(f.store.insertToken(token, ada.id, f.clock.now()));
@@ -266,7 +274,7 @@ void tst_ConsoleController::deactivateAndReactivateACourier()
 void tst_ConsoleController::changeACouriersPassword()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
     const QByteArray token(32, 't');
     QVERIFY(f.store.insertToken(token, ada.id, f.clock.now()));
@@ -293,7 +301,7 @@ void tst_ConsoleController::changeACouriersPassword()
 void tst_ConsoleController::suggestsTheNearestFreeCourier()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     // The package is in central Berlin; couriers at increasing distances.
     const Package p = f.addPackage(u"Grace"_s, u"Alexanderplatz"_s, 52.5219, 13.4132);
     const Courier near = f.addCourier(u"Near"_s, u"near"_s);
@@ -325,7 +333,7 @@ void tst_ConsoleController::suggestsTheNearestFreeCourier()
 void tst_ConsoleController::eventsPerMinute()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     const Courier ada = f.addCourier(u"Ada"_s, u"ada"_s);
     QCOMPARE(controller.eventsPerMinute(), 0);
     const Package p = f.addPackage(u"Grace"_s, u"1 Navy Yard"_s); // package:update
@@ -343,7 +351,7 @@ void tst_ConsoleController::modelsAreWired()
 {
     DispatchFixture f;
     f.addPackage(u"Grace"_s, u"1 Navy Yard"_s);
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QCOMPARE(controller.packages()->rowCount(), 1);
     QCOMPARE(controller.packageFilter()->sourceModel(), controller.packages());
     QCOMPARE(controller.packageFilter()->rowCount(), 1);

@@ -115,7 +115,7 @@ void tst_ConsoleLanguage::liveWindowSpeaksTheLanguage()
     DispatchFixture f;
     const Courier ada = f.addCourier(u"Ada Lovelace"_s, u"ada"_s);
     f.service.setCourierOnline(ada.id, true);
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     controller.setPort(3000);
     f.addPackage(u"Grace Hopper"_s, u"Karl-Marx-Allee 90, 10243 Berlin"_s);
     LoadedConsole console(controller);

@@ -90,7 +90,7 @@ void tst_ConsoleSettings::unknownThemeIsIgnored()
 void tst_ConsoleSettings::windowStartsInTheStoredTheme()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     for (const auto &[theme, color] :
          {std::pair{u"dark"_s, kDarkWindow}, std::pair{u"light"_s, kLightWindow}}) {
         QTemporaryDir dir;
@@ -106,7 +106,7 @@ void tst_ConsoleSettings::windowStartsInTheStoredTheme()
 void tst_ConsoleSettings::themeButtonSurvivesARestart()
 {
     DispatchFixture f;
-    ConsoleController controller(f.service);
+    ConsoleController controller(f.service, f.auth);
     QString shownLabel;
     {
         ConsoleSettings settings(settingsPath());

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void dragPackageOntoCourierAssigns();
     void refusedActionShowsItsMessage();
     void courierMenuTakesOffAndGivesANewPassword();
+    void newCourierGetsTheirLinkOnceCreated();
     void destinationPickedOnTheMap();
 
 private:
@@ -105,7 +106,7 @@ void tst_ConsoleWindow::init()
     m_f = std::make_unique<DispatchFixture>();
     m_couriers.clear();
     m_packages.clear();
-    m_controller = std::make_unique<ConsoleController>(m_f->service);
+    m_controller = std::make_unique<ConsoleController>(m_f->service, m_f->auth);
     m_controller->setPort(3000);
     seed();
 
@@ -259,6 +260,34 @@ void tst_ConsoleWindow::courierMenuTakesOffAndGivesANewPassword()
     auto *link = m_window->findChild<QObject *>(u"linkDialog"_s);
     QVERIFY(link);
     QTRY_VERIFY(link->property("visible").toBool());
+    QVERIFY2(m_warnings.isEmpty(), qPrintable(m_warnings.join(u'\n')));
+}
+
+void tst_ConsoleWindow::newCourierGetsTheirLinkOnceCreated()
+{
+    auto *dialog = m_window->findChild<QObject *>(u"addCourierDialog"_s);
+    auto *link = m_window->findChild<QObject *>(u"linkDialog"_s);
+    QQuickItem *banner = child(u"errorBanner"_s);
+    QVERIFY(dialog && link && banner);
+    auto create = [dialog](const QString &name, const QString &login) {
+        return QMetaObject::invokeMethod(dialog, "createRequested", Q_ARG(QString, name),
+                                         Q_ARG(QString, login), Q_ARG(QString, u"first pw"_s),
+                                         Q_ARG(QString, QString()), Q_ARG(QString, QString()));
+    };
+
+    // A login that is taken is refused once hashed: no link, the banner says why.
+    QVERIFY(create(u"Ada Again"_s, u"ada"_s));
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(banner->property("message").toString(), u"The login ada is taken."_s);
+    QVERIFY(!link->property("visible").toBool());
+
+    // The next one shows its own link, not the refused one's.
+    QVERIFY(create(u"Grace Hopper"_s, u"grace"_s));
+    QTRY_VERIFY(link->property("visible").toBool());
+    QCOMPARE(link->property("name").toString(), u"Grace Hopper"_s);
+    QVERIFY(link->property("url").toString().endsWith(u"/courier?u=grace"_s));
+    QCOMPARE(link->property("password").toString(), u"first pw"_s);
+    QCOMPARE(m_f->service.couriers().size(), size_t(m_couriers.size() + 1));
     QVERIFY2(m_warnings.isEmpty(), qPrintable(m_warnings.join(u'\n')));
 }
 

@@ -53,7 +53,7 @@ void tst_PackagesPanel::init()
     m_alan = m_f->addPackage(u"Alan Turing"_s, u"2 Bletchley Park"_s);
     m_f->addPackage(u"Edsger Dijkstra"_s, u"3 Navy Lane"_s);
     QVERIFY(m_f->service.assign(m_f->dispatcher, m_alan.id, m_ada.id));
-    m_controller = std::make_unique<ConsoleController>(m_f->service);
+    m_controller = std::make_unique<ConsoleController>(m_f->service, m_f->auth);
 
     m_view = std::make_unique<QQuickView>();
     m_view->engine()->addImportPath(u"qrc:/qt/qml"_s);
