@@ -3,6 +3,7 @@
 // unknown paths and other methods; HEAD answered with GET's head and no body.
 #include "hub.h"
 #include "hubconfig.h"
+#include "rawhttp.h"
 #include "web/webpages.h"
 
 #include <QJsonDocument>
@@ -11,7 +12,6 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSignalSpy>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -244,28 +244,23 @@ void tst_WebPages::headAnswersWithoutBody()
 
     // Raw bytes: a HEAD answer ends at its head, whatever Content-Length says, so the answer
     // to the next request on the connection follows it at once.
-    QTcpSocket socket;
-    QByteArray bytes;
-    connect(&socket, &QTcpSocket::readyRead, this, [&] { bytes += socket.readAll(); });
-    socket.connectToHost(QHostAddress::LocalHost, m_hub->port());
-    socket.write("HEAD " + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    QTRY_VERIFY_WITH_TIMEOUT(bytes.contains("\r\n\r\n"), 5000);
-    const qsizetype end = bytes.indexOf("\r\n\r\n");
-    QVERIFY2(bytes.startsWith("HTTP/1.1 200 "), bytes.constData());
-    socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    QTRY_VERIFY_WITH_TIMEOUT(bytes.endsWith("{\"status\":\"ok\"}"), 5000);
-    QVERIFY2(bytes.mid(end + 4).startsWith("HTTP/1.1 200 "), bytes.constData());
+    test::RawHttpClient client(m_hub->port());
+    client.send("HEAD " + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true);
+    QVERIFY(client.waitForResponses(1));
+    const test::RawHttpResponse head = client.responses().at(0);
+    QVERIFY2(head.head.startsWith("HTTP/1.1 200 "), head.head.constData());
+    client.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QVERIFY(client.waitForResponses(2));
+    const test::RawHttpResponse next = client.responses().at(1);
+    QVERIFY2(next.head.startsWith("HTTP/1.1 200 "), next.head.constData());
+    QCOMPARE(next.body, QByteArray("{\"status\":\"ok\"}"));
+    QVERIFY2(client.pending().isEmpty(), client.pending().constData());
 
-    QHash<QByteArray, QByteArray> head;
-    for (const QByteArray &line : bytes.left(end).split('\n').mid(1)) {
-        const qsizetype colon = line.indexOf(':');
-        head.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
-    QCOMPARE(head.value("content-length"), QByteArray::number(get.body.size()));
-    for (const QByteArray name :
+    QCOMPARE(head.header("content-length"), QByteArray::number(get.body.size()));
+    for (const QByteArray &name :
          {QByteArray("content-type"), QByteArray("cache-control"), QByteArray("etag"),
           QByteArray("content-security-policy"), QByteArray("x-content-type-options")})
-        QCOMPARE(head.value(name), get.headers.value(name));
+        QCOMPARE(head.header(name), get.headers.value(name));
 }
 
 void tst_WebPages::socketsOnlyToOwnOrigin()
