@@ -184,8 +184,9 @@ std::optional<StartError> Hub::start()
     m_osmandEndpoint = std::make_unique<FunctionEndpoint>(osmand);
     m_http->addEndpoint(QStringLiteral("/osmand"), m_osmandEndpoint.get());
 
-    WebPages::Options pageOptions{m_config.locationIntervalSeconds,
-                                  m_config.locationDistanceMetres};
+    WebPages::Options pageOptions;
+    pageOptions.locationIntervalSeconds = m_config.locationIntervalSeconds;
+    pageOptions.locationDistanceMetres = m_config.locationDistanceMetres;
     if (m_mbtiles) {
         pageOptions.tileAttribution = m_mbtiles->metadata().value(QStringLiteral("attribution"));
         pageOptions.tileMaximumZoom = m_mbtiles->maximumZoom();

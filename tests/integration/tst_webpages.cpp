@@ -148,7 +148,7 @@ void tst_WebPages::pagesLoadOnlyServedAssets()
 {
     // Every script and style a page names is there, so a typo in a page fails here.
     const QRegularExpression reference(QStringLiteral("(?:src|href)=\"([^\"]+)\""));
-    for (const QString page : {QStringLiteral("/courier"), QStringLiteral("/track/K3SBGMVN9V")}) {
+    for (const QString &page : {QStringLiteral("/courier"), QStringLiteral("/track/K3SBGMVN9V")}) {
         const Reply reply = send("GET", page);
         int checked = 0;
         for (const auto &m : reference.globalMatch(QString::fromUtf8(reply.body))) {
