@@ -4,6 +4,7 @@
 #include "hub.h"
 #include "hubconfig.h"
 #include "rawhttp.h"
+#include "transport/httpserver.h"
 #include "web/webpages.h"
 
 #include <QJsonDocument>
@@ -35,6 +36,8 @@ private Q_SLOTS:
     void headAnswersWithoutBody_data();
     void headAnswersWithoutBody();
     void socketsOnlyToOwnOrigin();
+    void notBuiltPagesAre503_data();
+    void notBuiltPagesAre503();
 
 private:
     struct Reply
@@ -270,6 +273,55 @@ void tst_WebPages::socketsOnlyToOwnOrigin()
     const QByteArray policy = page.headers.value("content-security-policy");
     QVERIFY2(policy.contains("connect-src 'self';"), policy.constData());
     QVERIFY2(!policy.contains("ws:") && !policy.contains("wss:"), policy.constData());
+}
+
+void tst_WebPages::notBuiltPagesAre503_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("courier page") << QByteArray("GET") << QByteArray("/courier") << 503
+                                  << "web_pages_not_built";
+    QTest::newRow("tracking page")
+        << QByteArray("GET") << QByteArray("/track/K3SBGMVN9V") << 503 << "web_pages_not_built";
+    QTest::newRow("asset") << QByteArray("GET") << QByteArray("/web/000000000000/courier.js") << 503
+                           << "web_pages_not_built";
+    QTest::newRow("HEAD") << QByteArray("HEAD") << QByteArray("/courier") << 503 << QString();
+    QTest::newRow("POST") << QByteArray("POST") << QByteArray("/courier") << 405
+                          << "method_not_allowed";
+}
+
+// A hub built with DEPOT_BUILD_WEB=OFF has no pages in its resources: WebPages without them
+// answers every page and file with a JSON error rather than an empty page.
+void tst_WebPages::notBuiltPagesAre503()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(int, status);
+    QFETCH(QString, code);
+    WebPages::Options options;
+    options.resourceRoot.clear();
+    WebPages pages(options);
+    QVERIFY(!pages.isBuilt());
+    HttpServer http;
+    for (const QString &prefix : WebPages::prefixes())
+        http.addEndpoint(prefix, &pages);
+    QString error;
+    const quint16 port = http.listenOn(QHostAddress::LocalHost, 0, &error);
+    QVERIFY2(port != 0, qPrintable(error));
+
+    test::RawHttpClient client(port);
+    client.send(test::rawHttpRequest(method, path), method == "HEAD");
+    QVERIFY(client.waitForResponses(1));
+    const test::RawHttpResponse reply = client.responses().at(0);
+    QCOMPARE(reply.status, status);
+    QCOMPARE(reply.header("content-type"), QByteArray("application/json; charset=utf-8"));
+    QCOMPARE(reply.errorCode(), code);
+    if (method == "HEAD")
+        QVERIFY(reply.body.isEmpty());
+    else
+        QVERIFY(!reply.object().value("error").toObject().value("message").toString().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_WebPages)
