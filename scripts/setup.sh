@@ -35,5 +35,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDEPOT_BUILD_TESTS=$([ "$with_tests" = 1 ] && echo ON || echo OFF) >/dev/null
+# The test build (CI) also makes every compiler warning an error.
+options=(-DDEPOT_BUILD_TESTS=OFF)
+[ "$with_tests" = 1 ] && options=(-DDEPOT_BUILD_TESTS=ON -DDEPOT_WERROR=ON)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${options[@]}" >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)"

@@ -224,8 +224,9 @@ void Hub::buildOsmAnd()
 
 void Hub::buildPagesAndTiles()
 {
-    WebPages::Options pageOptions{m_config.locationIntervalSeconds,
-                                  m_config.locationDistanceMetres};
+    WebPages::Options pageOptions;
+    pageOptions.locationIntervalSeconds = m_config.locationIntervalSeconds;
+    pageOptions.locationDistanceMetres = m_config.locationDistanceMetres;
     if (m_mbtiles) {
         pageOptions.tileAttribution = m_mbtiles->metadata().value(QStringLiteral("attribution"));
         pageOptions.tileMaximumZoom = m_mbtiles->maximumZoom();

@@ -36,11 +36,6 @@ Principal principalOf(const Socket &socket)
     return socket.data().value<Principal>();
 }
 
-QJsonValue orNull(const std::optional<double> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
-
 } // namespace
 
 SocketApi::SocketApi(Namespace &nsp, DispatchService &dispatch, AuthService &auth,

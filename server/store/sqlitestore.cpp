@@ -120,11 +120,6 @@ QVariant nullable(const QString &s)
     return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
 }
 
-QVariant nullable(const std::optional<double> &v)
-{
-    return v ? QVariant(*v) : QVariant(QMetaType::fromType<double>());
-}
-
 // SQLite stores a null QString as NULL; text columns that are NOT NULL get "" instead.
 QString notNull(const QString &s)
 {

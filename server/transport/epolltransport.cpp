@@ -317,7 +317,10 @@ void EpollTransport::Connection::watchEvents()
 {
     epoll_event ev{};
     // A paused link is not told about input or a half-close it would not read anyway.
-    ev.events = (m_paused ? 0 : EPOLLIN | EPOLLRDHUP) | (m_wantWrite ? EPOLLOUT : 0);
+    if (!m_paused)
+        ev.events |= EPOLLIN | EPOLLRDHUP;
+    if (m_wantWrite)
+        ev.events |= EPOLLOUT;
     ev.data.ptr = this;
     ::epoll_ctl(m_transport->m_epoll, EPOLL_CTL_MOD, m_fd, &ev);
 }

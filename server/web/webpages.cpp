@@ -9,9 +9,12 @@ namespace depot {
 
 namespace {
 
-// Where CMake puts the pages and the files they load (server/web/CMakeLists.txt).
-const QString kPagesRoot = QStringLiteral(":/depot/web/pages/");
-const QString kAssetsRoot = QStringLiteral(":/depot/web/assets/");
+// Where CMake puts the pages and the files they load, below Options::resourceRoot
+// (server/web/CMakeLists.txt).
+const QString kPagesFolder = QStringLiteral("pages/");
+const QString kAssetsFolder = QStringLiteral("assets/");
+const QString kCourierPage = QStringLiteral("courier.html");
+const QString kTrackPage = QStringLiteral("track.html");
 
 QByteArray contentTypeFor(const QString &path)
 {
@@ -48,24 +51,30 @@ const QByteArray kPagePolicy = "default-src 'self'; img-src 'self' data:; style-
 } // namespace
 
 WebPages::WebPages(Options options)
+    : m_built(!options.resourceRoot.isEmpty() &&
+              QFileInfo::exists(options.resourceRoot + kPagesFolder + kCourierPage))
 {
+    if (!m_built)
+        return;
     // The version covers every asset, so any change to one gives every URL a new folder.
+    const QString assetsRoot = options.resourceRoot + kAssetsFolder;
     QCryptographicHash version(QCryptographicHash::Sha256);
-    QDirIterator it(kAssetsRoot, QDir::Files, QDirIterator::Subdirectories);
+    QDirIterator it(assetsRoot, QDir::Files, QDirIterator::Subdirectories);
     QStringList paths;
     while (it.hasNext())
         paths.append(it.next());
     paths.sort();
     for (const QString &path : paths) {
-        const QString name = path.mid(kAssetsRoot.size());
+        const QString name = path.mid(assetsRoot.size());
         File file{contentTypeFor(path), readResource(path), {}};
         version.addData(name.toUtf8());
         version.addData(file.body);
         m_assets.insert(name, std::move(file));
     }
     m_assetBase = QStringLiteral("/web/") + QString::fromLatin1(version.result().toHex().left(12));
-    m_courierPage = loadPage(QStringLiteral("courier.html"), options);
-    m_trackPage = loadPage(QStringLiteral("track.html"), options);
+    const QString pagesRoot = options.resourceRoot + kPagesFolder;
+    m_courierPage = loadPage(pagesRoot + kCourierPage, options);
+    m_trackPage = loadPage(pagesRoot + kTrackPage, options);
 }
 
 QStringList WebPages::prefixes()
@@ -73,9 +82,9 @@ QStringList WebPages::prefixes()
     return {QStringLiteral("/courier"), QStringLiteral("/track/"), QStringLiteral("/web/")};
 }
 
-WebPages::File WebPages::loadPage(const QString &name, const Options &options) const
+WebPages::File WebPages::loadPage(const QString &path, const Options &options) const
 {
-    QByteArray body = readResource(kPagesRoot + name);
+    QByteArray body = readResource(path);
     body.replace("{{assets}}", m_assetBase.toUtf8());
     body.replace("{{locationIntervalSeconds}}",
                  QByteArray::number(options.locationIntervalSeconds));
@@ -84,7 +93,7 @@ WebPages::File WebPages::loadPage(const QString &name, const Options &options) c
     body.replace("{{tileMaximumZoom}}", QByteArray::number(options.tileMaximumZoom));
     const QByteArray etag =
         '"' + QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex().left(16) + '"';
-    return File{contentTypeFor(name), body, etag};
+    return File{contentTypeFor(path), body, etag};
 }
 
 void WebPages::handleHttp(const HttpRequest &request, std::shared_ptr<HttpExchange> exchange)
@@ -99,6 +108,11 @@ HttpResponse WebPages::answer(const HttpRequest &request) const
         return HttpResponse::error(405, QStringLiteral("method_not_allowed"),
                                    QStringLiteral("%1 takes GET and HEAD only").arg(request.path))
             .withHeader("Allow", "GET, HEAD");
+    if (!m_built)
+        return HttpResponse::error(503, QStringLiteral("web_pages_not_built"),
+                                   QStringLiteral("this hub was built without its web pages "
+                                                  "(DEPOT_BUILD_WEB=OFF)"))
+            .forMethod(request.method);
     return answerGet(request).forMethod(request.method);
 }
 

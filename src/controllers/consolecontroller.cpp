@@ -28,8 +28,12 @@ namespace {
 // The console acts as one fixed dispatcher; the service checks the role, not the account.
 Principal consoleDispatcher()
 {
-    return Principal{Role::Dispatcher, QStringLiteral("00000000-0000-4000-8000-00000000c0de"),
-                     QString(), QStringLiteral("console"), QStringLiteral("Console")};
+    return Principal{Role::Dispatcher,
+                     QStringLiteral("00000000-0000-4000-8000-00000000c0de"),
+                     QString(),
+                     QStringLiteral("console"),
+                     QStringLiteral("Console"),
+                     {}};
 }
 
 } // namespace

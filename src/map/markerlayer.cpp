@@ -52,48 +52,6 @@ struct Sprite
     QPointF anchor; // logical pixels from the top-left to the marked spot
 };
 
-/// The layer's scene-graph root: owns sprite and label textures (render thread).
-class LayerNode : public QSGNode
-{
-public:
-    ~LayerNode() override { clearTextures(); }
-
-    void clearTextures()
-    {
-        for (const Sprite &sprite : std::as_const(sprites))
-            delete sprite.texture;
-        sprites.clear();
-        for (const auto &label : std::as_const(labels))
-            delete label.first.texture;
-        labels.clear();
-    }
-
-    // Dropped with the textures: a new texture may reuse a freed one's address, and a node
-    // that compares equal to it would keep the old sprite's size and material.
-    void clearNodes()
-    {
-        for (QSGNode *group : {static_cast<QSGNode *>(trail), static_cast<QSGNode *>(markers),
-                               static_cast<QSGNode *>(labelNodes)}) {
-            while (QSGNode *child = group->firstChild()) {
-                group->removeChildNode(child);
-                delete child;
-            }
-        }
-    }
-
-    // Groups are transform nodes (identity) rather than plain nodes: the software renderer
-    // places a child added later by its parent's recorded transform, and records none for a
-    // plain node, so a marker added after the first frame would be drawn at the window's origin.
-    QSGTransformNode *trail = new QSGTransformNode;
-    QSGTransformNode *markers = new QSGTransformNode;
-    QSGTransformNode *labelNodes = new QSGTransformNode;
-    QHash<quint64, Sprite> sprites;
-    QHash<QString, std::pair<Sprite, quint64>> labels; // with the frame it was last used
-    quint64 generation = 0;
-    qreal devicePixelRatio = 0;
-    quint64 frame = 0;
-};
-
 QImage newImage(QSizeF logical, qreal dpr)
 {
     QImage image((logical * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
@@ -255,7 +213,258 @@ std::optional<QPointF> unitFrom(const QVariant &value)
     return tilemath::project({latitude, longitude});
 }
 
+/// What the layer's sprites and labels look like besides their kind, colour and heading.
+struct DrawStyle
+{
+    double markerSize = 0;
+    QColor outline;
+    QColor labelColor;
+    QColor labelHalo;
+    qreal devicePixelRatio = 1;
+};
+
+/// A sprite's picture and the spot it marks, in logical pixels from its top-left.
+std::pair<QImage, QPointF> drawSprite(SpriteKind kind, const DrawStyle &style, const QColor &color,
+                                      int bucket)
+{
+    const double size = style.markerSize;
+    const qreal dpr = style.devicePixelRatio;
+    switch (kind) {
+    case CourierSprite:
+        return {drawCourier(size, color, style.outline, bucket, dpr), QPointF(size, size)};
+    case PinSprite:
+        return {drawPin(size, color, style.outline, dpr), QPointF(size / 2, size * 1.45 - 1)};
+    case DepotSprite:
+        return {drawDepot(size, color, style.outline, dpr), QPointF(size * 0.7, size * 0.7)};
+    case HaloSprite:
+        return {drawDisc(size + 12, color, dpr), QPointF((size + 12) / 2, (size + 12) / 2)};
+    case DotSprite:
+        return {drawDisc(4, color, dpr), QPointF(2, 2)};
+    case CompactSprite: {
+        const double diameter = size * kCompactScale;
+        return {drawCompact(diameter, color, style.outline, dpr),
+                QPointF(diameter / 2, diameter / 2)};
+    }
+    }
+    return {};
+}
+
+/// The markers' sprites as textures, each drawn on its first use (render thread).
+class SpriteCache
+{
+public:
+    SpriteCache() = default;
+    SpriteCache(const SpriteCache &) = delete;
+    SpriteCache &operator=(const SpriteCache &) = delete;
+    ~SpriteCache() { clear(); }
+
+    Sprite sprite(QQuickWindow *window, const DrawStyle &style, SpriteKind kind,
+                  const QColor &color, int bucket)
+    {
+        const quint64 key = spriteKey(kind, color.rgba(), bucket);
+        auto found = m_sprites.constFind(key);
+        if (found != m_sprites.cend())
+            return *found;
+        const auto [image, anchor] = drawSprite(kind, style, color, bucket);
+        // Small sprites share the atlas, so the renderer draws all markers in one batch.
+        QSGTexture *texture = window->createTextureFromImage(
+            image, QQuickWindow::CreateTextureOptions(QQuickWindow::TextureHasAlphaChannel) |
+                       QQuickWindow::TextureCanUseAtlas);
+        texture->setFiltering(QSGTexture::Linear);
+        return *m_sprites.insert(key,
+                                 {texture, QSizeF(image.size()) / style.devicePixelRatio, anchor});
+    }
+
+    void clear()
+    {
+        for (const Sprite &sprite : std::as_const(m_sprites))
+            delete sprite.texture;
+        m_sprites.clear();
+    }
+
+private:
+    QHash<quint64, Sprite> m_sprites;
+};
+
+/// The markers' names as textures, kept while drawn; past a limit the unused ones go (render
+/// thread).
+class LabelCache
+{
+public:
+    LabelCache() = default;
+    LabelCache(const LabelCache &) = delete;
+    LabelCache &operator=(const LabelCache &) = delete;
+    ~LabelCache() { clear(); }
+
+    /// The name's texture, marked as drawn in `frame`.
+    Sprite label(QQuickWindow *window, const QString &text, const DrawStyle &style, quint64 frame)
+    {
+        auto found = m_labels.find(text);
+        if (found == m_labels.end()) {
+            const qreal dpr = style.devicePixelRatio;
+            const QImage image = drawLabel(text, style.labelColor, style.labelHalo, dpr);
+            QSGTexture *texture =
+                window->createTextureFromImage(image, QQuickWindow::TextureHasAlphaChannel);
+            found = m_labels.insert(
+                text, {Sprite{texture, QSizeF(image.size()) / dpr, QPointF()}, frame});
+        }
+        found->second = frame;
+        return found->first;
+    }
+
+    /// Past the limit, drops every name not drawn in `frame`.
+    void trim(quint64 frame)
+    {
+        if (m_labels.size() <= kMaximumLabelTextures)
+            return;
+        for (auto it = m_labels.begin(); it != m_labels.end();) {
+            if (it->second != frame) {
+                delete it->first.texture;
+                it = m_labels.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void clear()
+    {
+        for (const auto &label : std::as_const(m_labels))
+            delete label.first.texture;
+        m_labels.clear();
+    }
+
+private:
+    QHash<QString, std::pair<Sprite, quint64>> m_labels; // with the frame it was last drawn in
+};
+
+/// The layer's scene-graph root: owns sprite and label textures (render thread).
+class LayerNode : public QSGNode
+{
+public:
+    LayerNode()
+    {
+        appendChildNode(trail);
+        appendChildNode(markers);
+        appendChildNode(labelNodes);
+    }
+    ~LayerNode() override { clearTextures(); }
+
+    void clearTextures()
+    {
+        sprites.clear();
+        labels.clear();
+    }
+
+    // Dropped with the textures: a new texture may reuse a freed one's address, and a node
+    // that compares equal to it would keep the old sprite's size and material.
+    void clearNodes()
+    {
+        for (QSGNode *group : {static_cast<QSGNode *>(trail), static_cast<QSGNode *>(markers),
+                               static_cast<QSGNode *>(labelNodes)}) {
+            while (QSGNode *child = group->firstChild()) {
+                group->removeChildNode(child);
+                delete child;
+            }
+        }
+    }
+
+    // Groups are transform nodes (identity) rather than plain nodes: the software renderer
+    // places a child added later by its parent's recorded transform, and records none for a
+    // plain node, so a marker added after the first frame would be drawn at the window's origin.
+    QSGTransformNode *trail = new QSGTransformNode;
+    QSGTransformNode *markers = new QSGTransformNode;
+    QSGTransformNode *labelNodes = new QSGTransformNode;
+    SpriteCache sprites;
+    LabelCache labels;
+    quint64 generation = 0;
+    qreal devicePixelRatio = 0;
+    quint64 frame = 0;
+};
+
+/// The layer's root, made on the first frame; a new appearance or pixel density drops its
+/// nodes and textures.
+LayerNode *prepareLayerNode(QSGNode *oldNode, quint64 generation, qreal dpr)
+{
+    auto *root = static_cast<LayerNode *>(oldNode);
+    if (!root)
+        root = new LayerNode;
+    if (root->generation != generation || root->devicePixelRatio != dpr) {
+        // Sprites are drawn at the screen's pixel density in the layer's colours.
+        root->clearNodes();
+        root->clearTextures();
+        root->generation = generation;
+        root->devicePixelRatio = dpr;
+    }
+    ++root->frame;
+    return root;
+}
+
+/// One image node's worth: a texture and where it goes, in item pixels.
+struct Draw
+{
+    QSGTexture *texture;
+    QRectF rect;
+};
+
+Draw placed(const Sprite &sprite, QPointF at)
+{
+    return Draw{sprite.texture, QRectF(at - sprite.anchor, sprite.size)};
+}
+
+void showDraw(QSGImageNode *node, const Draw &draw)
+{
+    if (node->texture() != draw.texture) {
+        node->setTexture(draw.texture);
+        node->setSourceRect(QRectF(QPointF(0, 0), draw.texture->textureSize()));
+    }
+    node->setRect(draw.rect);
+}
+
+/// Makes `parent`'s image nodes show `draws`, one node each, reusing the nodes it has.
+void syncImageNodes(QQuickWindow *window, QSGNode *parent, const QList<Draw> &draws)
+{
+    while (parent->childCount() > draws.size()) {
+        QSGNode *last = parent->lastChild();
+        parent->removeChildNode(last);
+        delete last;
+    }
+    QSGNode *child = parent->firstChild();
+    qsizetype i = 0;
+    for (; child; child = child->nextSibling(), ++i)
+        showDraw(static_cast<QSGImageNode *>(child), draws.at(i));
+    // New nodes are complete before they join the tree: the software renderer reads
+    // their texture the moment they are added.
+    for (; i < draws.size(); ++i) {
+        QSGImageNode *node = window->createImageNode();
+        node->setOwnsTexture(false);
+        node->setFiltering(QSGTexture::Linear);
+        showDraw(node, draws.at(i));
+        parent->appendChildNode(node);
+    }
+}
+
 } // namespace
+
+/// One frame's drawing: what it draws with and the draws collected so far.
+struct MarkerLayer::PaintFrame
+{
+    Sprite sprite(SpriteKind kind, const QColor &color, int bucket) const
+    {
+        return root->sprites.sprite(window, style, kind, color, bucket);
+    }
+
+    LayerNode *root = nullptr;
+    QQuickWindow *window = nullptr;
+    DrawStyle style;
+    qint64 now = 0;
+    QRectF visible; // the item with a margin, so that markers at its edges are drawn whole
+    bool selectedShown = false; // the selected row has a marker to draw
+    QList<Draw> trail;
+    QList<Draw> markers;
+    QList<std::pair<QString, QPointF>> labelSpots; // a name and its marker's position
+    QList<Draw> labels;
+};
 
 /// Ticks once per frame while markers glide, in step with the scene graph's animations.
 class GlideAnimation : public QAbstractAnimation
@@ -785,209 +994,112 @@ void MarkerLayer::setFilterValue(const QVariant &value)
 
 QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
 {
-    auto *root = static_cast<LayerNode *>(oldNode);
     QQuickWindow *win = window();
-    if (!root) {
-        root = new LayerNode;
-        root->appendChildNode(root->trail);
-        root->appendChildNode(root->markers);
-        root->appendChildNode(root->labelNodes);
-    }
     const qreal dpr = win->effectiveDevicePixelRatio();
-    if (root->generation != m_appearanceGeneration || root->devicePixelRatio != dpr) {
-        // Sprites are drawn at the screen's pixel density in the layer's colours.
-        root->clearNodes();
-        root->clearTextures();
-        root->generation = m_appearanceGeneration;
-        root->devicePixelRatio = dpr;
-    }
-    ++root->frame;
-
-    auto sprite = [&](SpriteKind kind, const QColor &color, int bucket) -> Sprite {
-        const quint64 key = spriteKey(kind, color.rgba(), bucket);
-        auto found = root->sprites.constFind(key);
-        if (found != root->sprites.cend())
-            return *found;
-        QImage image;
-        QPointF anchor;
-        switch (kind) {
-        case CourierSprite:
-            image = drawCourier(m_markerSize, color, m_outlineColor, bucket, dpr);
-            anchor = QPointF(m_markerSize, m_markerSize);
-            break;
-        case PinSprite:
-            image = drawPin(m_markerSize, color, m_outlineColor, dpr);
-            anchor = QPointF(m_markerSize / 2, m_markerSize * 1.45 - 1);
-            break;
-        case DepotSprite:
-            image = drawDepot(m_markerSize, color, m_outlineColor, dpr);
-            anchor = QPointF(m_markerSize * 0.7, m_markerSize * 0.7);
-            break;
-        case HaloSprite:
-            image = drawDisc(m_markerSize + 12, color, dpr);
-            anchor = QPointF((m_markerSize + 12) / 2, (m_markerSize + 12) / 2);
-            break;
-        case DotSprite:
-            image = drawDisc(4, color, dpr);
-            anchor = QPointF(2, 2);
-            break;
-        case CompactSprite:
-            image = drawCompact(m_markerSize * kCompactScale, color, m_outlineColor, dpr);
-            anchor = QPointF(m_markerSize * kCompactScale / 2, m_markerSize * kCompactScale / 2);
-            break;
-        }
-        // Small sprites share the atlas, so the renderer draws all markers in one batch.
-        QSGTexture *texture = win->createTextureFromImage(
-            image, QQuickWindow::CreateTextureOptions(QQuickWindow::TextureHasAlphaChannel) |
-                       QQuickWindow::TextureCanUseAtlas);
-        texture->setFiltering(QSGTexture::Linear);
-        return *root->sprites.insert(key, {texture, QSizeF(image.size()) / dpr, anchor});
-    };
-
-    struct Draw
-    {
-        QSGTexture *texture;
-        QRectF rect;
-    };
-    QList<Draw> trailDraws;
-    QList<Draw> markerDraws;
-    QList<std::pair<QString, QPointF>> labels;
-    const qint64 t = now();
+    LayerNode *root = prepareLayerNode(oldNode, m_appearanceGeneration, dpr);
     const double margin = m_markerSize * 2;
-    const QRectF visible = boundingRect().adjusted(-margin, -margin, margin, margin);
-    const bool mapReady = m_map && width() > 0 && height() > 0;
-    const bool selectedValid = m_selectedRow >= 0 && m_selectedRow < int(m_markers.size()) &&
-                               m_markers[size_t(m_selectedRow)].valid &&
-                               m_markers[size_t(m_selectedRow)].shown;
+    PaintFrame frame;
+    frame.root = root;
+    frame.window = win;
+    frame.style = {m_markerSize, m_outlineColor, m_labelColor, m_labelHaloColor, dpr};
+    frame.now = now();
+    frame.visible = boundingRect().adjusted(-margin, -margin, margin, margin);
+    frame.selectedShown = m_selectedRow >= 0 && m_selectedRow < int(m_markers.size()) &&
+                          m_markers[size_t(m_selectedRow)].valid &&
+                          m_markers[size_t(m_selectedRow)].shown;
+    if (m_map && width() > 0 && height() > 0) {
+        addTrailDraws(frame);
+        addMarkerDraws(frame);
+    }
+    syncImageNodes(win, root->trail, frame.trail);
+    syncImageNodes(win, root->markers, frame.markers);
+    addLabelDraws(frame);
+    syncImageNodes(win, root->labelNodes, frame.labels);
+    root->labels.trim(root->frame);
+    return root;
+}
 
-    auto placed = [](const Sprite &s, QPointF at) {
-        return Draw{s.texture, QRectF(at - s.anchor, s.size)};
-    };
+void MarkerLayer::addTrailDraws(PaintFrame &frame) const
+{
+    if (!frame.selectedShown)
+        return;
+    // The trail: the history handed in, then the fixes seen here, then where it is now,
+    // drawn as close dots so every backend renders it.
+    const Marker &marker = m_markers[size_t(m_selectedRow)];
+    std::vector<QPointF> points;
+    points.reserve(m_trailUnits.size() + marker.history.size() + 1);
+    for (const QPointF &unit : m_trailUnits)
+        points.push_back(m_map->unitToItem(unit));
+    for (const QPointF &unit : marker.history)
+        points.push_back(m_map->unitToItem(unit));
+    points.push_back(m_map->unitToItem(positionOf(marker, frame.now)));
+    const Sprite dot = frame.sprite(DotSprite, m_trailColor, -1);
+    double carry = 0;
+    for (size_t i = 1; i < points.size() && frame.trail.size() < kMaximumTrailDots; ++i) {
+        const QPointF a = points[i - 1];
+        const QPointF b = points[i];
+        const double length = QLineF(a, b).length();
+        if (!frame.visible.contains(a) && !frame.visible.contains(b) && length < width())
+            continue;
+        double at = carry;
+        for (; at <= length && frame.trail.size() < kMaximumTrailDots; at += kTrailDotSpacing) {
+            const QPointF p = length > 0 ? a + (b - a) * (at / length) : a;
+            if (frame.visible.contains(p))
+                frame.trail.append(placed(dot, p));
+        }
+        carry = at - length;
+    }
+}
 
-    if (mapReady && selectedValid) {
-        // The trail: the history handed in, then the fixes seen here, then where it is now,
-        // drawn as close dots so every backend renders it.
+void MarkerLayer::addMarkerDraws(PaintFrame &frame) const
+{
+    const bool allLabels = m_map->zoom() >= m_labelZoom;
+    const SpriteKind kind =
+        m_shape == Pin ? PinSprite : (m_shape == Depot ? DepotSprite : CourierSprite);
+    // Zoomed out, couriers are dots: a whole fleet stays readable, and is cheap to draw.
+    const bool compact = kind == CourierSprite && m_map->zoom() < m_compactZoom;
+    frame.markers.reserve(int(m_markers.size()) + 2);
+    for (int row = 0; row < int(m_markers.size()); ++row) {
+        if (row == m_selectedRow)
+            continue;
+        const Marker &marker = m_markers[size_t(row)];
+        if (!marker.valid || !marker.shown)
+            continue;
+        const QPointF at = m_map->unitToItem(positionOf(marker, frame.now));
+        if (!frame.visible.contains(at))
+            continue;
+        if (compact) {
+            frame.markers.append(placed(frame.sprite(CompactSprite, marker.color, -1), at));
+            continue;
+        }
+        const int bucket = kind == CourierSprite ? headingBucket(headingOf(marker, frame.now)) : -1;
+        frame.markers.append(placed(frame.sprite(kind, marker.color, bucket), at));
+        if (allLabels && !marker.label.isEmpty() && frame.labelSpots.size() < m_maximumLabels)
+            frame.labelSpots.append({marker.label, at});
+    }
+    // The selected marker last, over the others, with its halo and always its name.
+    if (frame.selectedShown) {
         const Marker &marker = m_markers[size_t(m_selectedRow)];
-        std::vector<QPointF> points;
-        points.reserve(m_trailUnits.size() + marker.history.size() + 1);
-        for (const QPointF &unit : m_trailUnits)
-            points.push_back(m_map->unitToItem(unit));
-        for (const QPointF &unit : marker.history)
-            points.push_back(m_map->unitToItem(unit));
-        points.push_back(m_map->unitToItem(positionOf(marker, t)));
-        const Sprite dot = sprite(DotSprite, m_trailColor, -1);
-        double carry = 0;
-        for (size_t i = 1; i < points.size() && trailDraws.size() < kMaximumTrailDots; ++i) {
-            const QPointF a = points[i - 1];
-            const QPointF b = points[i];
-            const double length = QLineF(a, b).length();
-            if (!visible.contains(a) && !visible.contains(b) && length < width())
-                continue;
-            double at = carry;
-            for (; at <= length && trailDraws.size() < kMaximumTrailDots; at += kTrailDotSpacing) {
-                const QPointF p = length > 0 ? a + (b - a) * (at / length) : a;
-                if (visible.contains(p))
-                    trailDraws.append(placed(dot, p));
-            }
-            carry = at - length;
-        }
+        const QPointF at = m_map->unitToItem(positionOf(marker, frame.now));
+        frame.markers.append(
+            placed(frame.sprite(HaloSprite, m_selectionColor, -1), at + hitOffset()));
+        const int bucket = kind == CourierSprite ? headingBucket(headingOf(marker, frame.now)) : -1;
+        frame.markers.append(placed(frame.sprite(kind, marker.color, bucket), at));
+        if (!marker.label.isEmpty())
+            frame.labelSpots.append({marker.label, at});
     }
+}
 
-    if (mapReady) {
-        const bool allLabels = m_map->zoom() >= m_labelZoom;
-        const SpriteKind kind =
-            m_shape == Pin ? PinSprite : (m_shape == Depot ? DepotSprite : CourierSprite);
-        // Zoomed out, couriers are dots: a whole fleet stays readable, and is cheap to draw.
-        const bool compact = kind == CourierSprite && m_map->zoom() < m_compactZoom;
-        markerDraws.reserve(int(m_markers.size()) + 2);
-        for (int row = 0; row < int(m_markers.size()); ++row) {
-            if (row == m_selectedRow)
-                continue;
-            const Marker &marker = m_markers[size_t(row)];
-            if (!marker.valid || !marker.shown)
-                continue;
-            const QPointF at = m_map->unitToItem(positionOf(marker, t));
-            if (!visible.contains(at))
-                continue;
-            if (compact) {
-                markerDraws.append(placed(sprite(CompactSprite, marker.color, -1), at));
-                continue;
-            }
-            const int bucket = kind == CourierSprite ? headingBucket(headingOf(marker, t)) : -1;
-            markerDraws.append(placed(sprite(kind, marker.color, bucket), at));
-            if (allLabels && !marker.label.isEmpty() && labels.size() < m_maximumLabels)
-                labels.append({marker.label, at});
-        }
-        if (selectedValid) {
-            const Marker &marker = m_markers[size_t(m_selectedRow)];
-            const QPointF at = m_map->unitToItem(positionOf(marker, t));
-            markerDraws.append(placed(sprite(HaloSprite, m_selectionColor, -1), at + hitOffset()));
-            const int bucket = kind == CourierSprite ? headingBucket(headingOf(marker, t)) : -1;
-            markerDraws.append(placed(sprite(kind, marker.color, bucket), at));
-            if (!marker.label.isEmpty())
-                labels.append({marker.label, at});
-        }
-    }
-
-    auto sync = [&](QSGNode *parent, const QList<Draw> &draws) {
-        while (parent->childCount() > draws.size()) {
-            QSGNode *last = parent->lastChild();
-            parent->removeChildNode(last);
-            delete last;
-        }
-        auto apply = [](QSGImageNode *node, const Draw &draw) {
-            if (node->texture() != draw.texture) {
-                node->setTexture(draw.texture);
-                node->setSourceRect(QRectF(QPointF(0, 0), draw.texture->textureSize()));
-            }
-            node->setRect(draw.rect);
-        };
-        QSGNode *child = parent->firstChild();
-        qsizetype i = 0;
-        for (; child; child = child->nextSibling(), ++i)
-            apply(static_cast<QSGImageNode *>(child), draws.at(i));
-        // New nodes are complete before they join the tree: the software renderer reads
-        // their texture the moment they are added.
-        for (; i < draws.size(); ++i) {
-            QSGImageNode *node = win->createImageNode();
-            node->setOwnsTexture(false);
-            node->setFiltering(QSGTexture::Linear);
-            apply(node, draws.at(i));
-            parent->appendChildNode(node);
-        }
-    };
-    sync(root->trail, trailDraws);
-    sync(root->markers, markerDraws);
-
-    QList<Draw> labelDraws;
+void MarkerLayer::addLabelDraws(PaintFrame &frame) const
+{
     const double labelOffset = m_shape == Courier ? m_markerSize * 0.75 : m_markerSize * 0.6;
-    for (const auto &[text, at] : std::as_const(labels)) {
-        auto found = root->labels.find(text);
-        if (found == root->labels.end()) {
-            const QImage image = drawLabel(text, m_labelColor, m_labelHaloColor, dpr);
-            QSGTexture *texture =
-                win->createTextureFromImage(image, QQuickWindow::TextureHasAlphaChannel);
-            found = root->labels.insert(
-                text, {Sprite{texture, QSizeF(image.size()) / dpr, QPointF()}, root->frame});
-        }
-        found->second = root->frame;
-        const Sprite &label = found->first;
+    for (const auto &[text, at] : std::as_const(frame.labelSpots)) {
+        const Sprite label =
+            frame.root->labels.label(frame.window, text, frame.style, frame.root->frame);
         const QPointF topLeft(at.x() + labelOffset,
                               at.y() + hitOffset().y() - label.size.height() / 2);
-        labelDraws.append({label.texture, QRectF(topLeft, label.size)});
+        frame.labels.append({label.texture, QRectF(topLeft, label.size)});
     }
-    sync(root->labelNodes, labelDraws);
-    if (root->labels.size() > kMaximumLabelTextures) {
-        for (auto it = root->labels.begin(); it != root->labels.end();) {
-            if (it->second != root->frame) {
-                delete it->first.texture;
-                it = root->labels.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-    return root;
 }
 
 } // namespace depot

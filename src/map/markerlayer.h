@@ -185,6 +185,11 @@ private:
     QPointF positionOf(const Marker &marker, qint64 now) const;
     double headingOf(const Marker &marker, qint64 now) const;
     QPointF hitOffset() const;
+    // Drawing, in updatePaintNode's steps: each adds one kind of draw to the frame.
+    struct PaintFrame;
+    void addTrailDraws(PaintFrame &frame) const;
+    void addMarkerDraws(PaintFrame &frame) const;
+    void addLabelDraws(PaintFrame &frame) const;
     qint64 now() const;
 
     QPointer<MapView> m_map;

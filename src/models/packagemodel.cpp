@@ -8,7 +8,7 @@ namespace {
 
 Principal consoleReader()
 {
-    return Principal{Role::Dispatcher, QString(), QString(), QString(), QString()};
+    return Principal{Role::Dispatcher, QString(), QString(), QString(), QString(), {}};
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include "hubclient.h"
 #include "hubconfig.h"
 #include "loopbackhub.h"
+#include "rawhttp.h"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -17,7 +18,6 @@
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,31 +32,7 @@ constexpr char kAdminPassword[] = "admin-secret";
 constexpr char kCourierPassword[] = "courier-secret";
 constexpr qint64 kDayMs = 24LL * 3600 * 1000;
 
-struct Reply
-{
-    int status = 0; // 0: no answer
-    QByteArray head;
-    QByteArray body;
-
-    QJsonObject object() const { return QJsonDocument::fromJson(body).object(); }
-    QString errorCode() const
-    {
-        return object()
-            .value(QStringLiteral("error"))
-            .toObject()
-            .value(QStringLiteral("code"))
-            .toString();
-    }
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const QByteArray &line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-                return line.mid(colon + 1).trimmed();
-        }
-        return {};
-    }
-};
+using Reply = depot::test::RawHttpResponse;
 
 QByteArray json(const QJsonObject &o)
 {
@@ -137,49 +113,14 @@ void tst_Accounts::startHub(qint64 tokenTtlSeconds)
 Reply tst_Accounts::request(const QByteArray &method, const QString &path, const QByteArray &body,
                             const QString &token, const QHostAddress &from, quint16 port)
 {
-    QTcpSocket socket;
-    if (!from.isNull() && !socket.bind(from))
-        return {};
-    socket.connectToHost(QHostAddress::LocalHost, port ? port : m_hub->port());
-    if (!socket.waitForConnected(5000))
-        return {};
-    QByteArray head = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                      "Connection: close\r\nContent-Length: " + QByteArray::number(body.size()) +
-                      "\r\n";
+    QByteArray headers = "Connection: close\r\n";
     if (!body.isEmpty())
-        head += "Content-Type: application/json\r\n";
+        headers += "Content-Type: application/json\r\n";
     if (!token.isEmpty())
-        head += "Authorization: Bearer " + token.toLatin1() + "\r\n";
-    socket.write(head + "\r\n" + body);
-    QByteArray received;
-    QElapsedTimer timer;
-    timer.start();
-    Reply r;
-    qsizetype bodyStart = -1;
-    qsizetype length = 0;
-    // The hub answers on the event loop, which runs while this waits.
-    while (timer.elapsed() < 10000) {
-        received += socket.readAll();
-        if (bodyStart < 0) {
-            const qsizetype end = received.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                bodyStart = end + 4;
-                r.head = received.left(end);
-                r.status = r.head.split(' ').value(1).toInt();
-                length = r.header("Content-Length").toLongLong();
-            }
-        }
-        if (bodyStart >= 0 && received.size() - bodyStart >= length)
-            break;
-        if (socket.state() != QAbstractSocket::ConnectedState)
-            return {};
-        QSignalSpy readable(&socket, &QTcpSocket::readyRead);
-        readable.wait(200);
-    }
-    if (bodyStart < 0)
-        return {};
-    r.body = received.mid(bodyStart, length);
-    return r;
+        headers += "Authorization: Bearer " + token.toLatin1() + "\r\n";
+    return depot::test::rawHttpExchange(
+        port ? port : m_hub->port(),
+        depot::test::rawHttpRequest(method, path.toUtf8(), headers, body), from, 10000);
 }
 
 Reply tst_Accounts::login(const QString &username, const QString &password,

@@ -7,12 +7,11 @@
 #include "loopbackhub.h"
 #include "protocol/engineio.h"
 #include "protocol/websocket.h"
+#include "rawhttp.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
 
 #include <QElapsedTimer>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -177,40 +176,11 @@ QByteArray upgradeHead(const QByteArray &target)
            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
 }
 
-QByteArray errorCode(const QByteArray &response)
+/// One request on a fresh connection from `from`; its whole answer.
+test::RawHttpResponse exchangeOnce(quint16 port, const QByteArray &request,
+                                   const char *from = "127.0.0.1")
 {
-    const QByteArray body = response.mid(response.indexOf("\r\n\r\n") + 4);
-    return QJsonDocument::fromJson(body)
-        .object()
-        .value(QStringLiteral("error"))
-        .toObject()
-        .value(QStringLiteral("code"))
-        .toString()
-        .toLatin1();
-}
-
-/// One request on a fresh connection; returns the answer's head and body.
-QByteArray exchangeOnce(quint16 port, const QByteArray &request, const char *from = "127.0.0.1")
-{
-    RawClient c(port, from);
-    c.sendSome(request, 0);
-    waitFor([&] {
-        c.readSome();
-        return c.ended || c.received.contains("\r\n\r\n");
-    });
-    waitFor([&] {
-        c.readSome();
-        const qsizetype end = c.received.indexOf("\r\n\r\n");
-        const qsizetype length = c.received.indexOf("Content-Length: ");
-        if (c.ended || end < 0)
-            return c.ended;
-        if (length < 0 || length > end)
-            return true; // a 101 has no body
-        const qsizetype lineEnd = c.received.indexOf("\r\n", length);
-        return c.received.size() >=
-               end + 4 + c.received.mid(length + 16, lineEnd - length - 16).toLongLong();
-    });
-    return c.received;
+    return test::rawHttpExchange(port, request, QHostAddress(QString::fromLatin1(from)), kWait);
 }
 
 } // namespace
@@ -454,21 +424,21 @@ private Q_SLOTS:
         auto first = std::make_unique<RawClient>(h.port);
         RawClient second(h.port);
         QVERIFY(waitFor([&] { return gate->openCount() == 2; }));
-        const QByteArray refused = exchangeOnce(h.port, get);
-        QVERIFY2(refused.startsWith("HTTP/1.1 503"), refused.constData());
-        QCOMPARE(errorCode(refused), QByteArray("too_many_connections"));
+        const test::RawHttpResponse refused = exchangeOnce(h.port, get);
+        QVERIFY2(refused.status == 503, refused.head.constData());
+        QCOMPARE(refused.errorCode(), QStringLiteral("too_many_connections"));
         QCOMPARE(h.handled, 0);
 
         // Other addresses still get in, up to the total.
         RawClient third(h.port, "127.0.0.2");
         RawClient fourth(h.port, "127.0.0.3");
         QVERIFY(waitFor([&] { return gate->openCount() == 4; }));
-        const QByteArray full = exchangeOnce(h.port, get, "127.0.0.4");
-        QVERIFY2(full.startsWith("HTTP/1.1 503"), full.constData());
+        const test::RawHttpResponse full = exchangeOnce(h.port, get, "127.0.0.4");
+        QVERIFY2(full.status == 503, full.head.constData());
 
         first.reset();
         QVERIFY(waitFor([&] { return gate->openCount() == 3; }));
-        QVERIFY(exchangeOnce(h.port, get).startsWith("HTTP/1.1 200"));
+        QCOMPARE(exchangeOnce(h.port, get).status, 200);
         QCOMPARE(h.handled, 1);
     }
 
@@ -483,27 +453,27 @@ private Q_SLOTS:
         Harness h(epoll, shortLimits(), {}, options);
         const QByteArray handshake =
             "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-        QVERIFY(exchangeOnce(h.port, handshake).startsWith("HTTP/1.1 200"));
-        QVERIFY(exchangeOnce(h.port, handshake).startsWith("HTTP/1.1 200"));
+        QCOMPARE(exchangeOnce(h.port, handshake).status, 200);
+        QCOMPARE(exchangeOnce(h.port, handshake).status, 200);
         QCOMPARE(h.sessions.size(), 2);
 
-        const QByteArray refused = exchangeOnce(h.port, handshake);
-        QVERIFY2(refused.startsWith("HTTP/1.1 503"), refused.constData());
-        QCOMPARE(errorCode(refused), QByteArray("too_many_sessions"));
-        QVERIFY(refused.contains("Access-Control-Allow-Origin: *"));
-        const QByteArray upgrade =
+        const test::RawHttpResponse refused = exchangeOnce(h.port, handshake);
+        QVERIFY2(refused.status == 503, refused.head.constData());
+        QCOMPARE(refused.errorCode(), QStringLiteral("too_many_sessions"));
+        QVERIFY(refused.head.contains("Access-Control-Allow-Origin: *"));
+        const test::RawHttpResponse upgrade =
             exchangeOnce(h.port, upgradeHead("/engine.io/?EIO=4&transport=websocket"));
-        QVERIFY2(!upgrade.startsWith("HTTP/1.1 101"), upgrade.constData());
+        QVERIFY2(upgrade.status != 101, upgrade.head.constData());
         QCOMPARE(h.sessions.size(), 2);
         // Another address is not affected.
-        QVERIFY(exchangeOnce(h.port, handshake, "127.0.0.2").startsWith("HTTP/1.1 200"));
+        QCOMPARE(exchangeOnce(h.port, handshake, "127.0.0.2").status, 200);
 
         // A session that connected, and one that closed, free their places.
         h.sessions[0]->markAuthenticated();
-        QVERIFY(exchangeOnce(h.port, handshake).startsWith("HTTP/1.1 200"));
+        QCOMPARE(exchangeOnce(h.port, handshake).status, 200);
         h.sessions[1]->close();
-        QVERIFY(exchangeOnce(h.port, upgradeHead("/engine.io/?EIO=4&transport=websocket"))
-                    .startsWith("HTTP/1.1 101"));
+        QCOMPARE(exchangeOnce(h.port, upgradeHead("/engine.io/?EIO=4&transport=websocket")).status,
+                 101);
         QCOMPARE(h.eio.unauthenticatedCount(QHostAddress::LocalHost), 2);
     }
 
@@ -541,13 +511,13 @@ private Q_SLOTS:
             return a.received.contains("\r\n\r\n") && b.received.contains("\r\n\r\n");
         }));
         QCOMPARE(hub.connections().openCount(), 2);
-        const QByteArray refused = exchangeOnce(
+        const test::RawHttpResponse refused = exchangeOnce(
             hub.osmandPort(), "GET /?id=x&lat=1&lon=2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        QVERIFY2(refused.startsWith("HTTP/1.1 503"), refused.constData());
-        const QByteArray refusedMain =
+        QVERIFY2(refused.status == 503, refused.head.constData());
+        const test::RawHttpResponse refusedMain =
             exchangeOnce(hub.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        QVERIFY2(refusedMain.startsWith("HTTP/1.1 503"), refusedMain.constData());
-        QCOMPARE(errorCode(refusedMain), QByteArray("too_many_connections"));
+        QVERIFY2(refusedMain.status == 503, refusedMain.head.constData());
+        QCOMPARE(refusedMain.errorCode(), QStringLiteral("too_many_connections"));
     }
 
     // A Socket.IO CONNECT with a valid token takes a session off the cap of those still
@@ -560,15 +530,12 @@ private Q_SLOTS:
         Hub hub(config);
         QVERIFY(!hub.start());
         const QByteArray login = R"({"username":"dispatcher","password":"secret-pw"})";
-        const QByteArray answer =
+        const test::RawHttpResponse answer =
             exchangeOnce(hub.port(), "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                      "Content-Type: application/json\r\nContent-Length: " +
                                          QByteArray::number(login.size()) + "\r\n\r\n" + login);
-        const QByteArray token = QJsonDocument::fromJson(answer.mid(answer.indexOf("\r\n\r\n") + 4))
-                                     .object()
-                                     .value(QStringLiteral("token"))
-                                     .toString()
-                                     .toLatin1();
+        const QByteArray token =
+            answer.object().value(QStringLiteral("token")).toString().toLatin1();
         QVERIFY(!token.isEmpty());
 
         const QByteArray handshake =
@@ -581,23 +548,22 @@ private Q_SLOTS:
                                                 QByteArray::number(body.size()) + "\r\n\r\n" +
                                                 body);
         };
-        auto sidOf = [](const QByteArray &response) {
-            const qsizetype start = response.indexOf("\"sid\":\"") + 7;
-            return response.mid(start, response.indexOf('"', start) - start);
+        auto sidOf = [](const test::RawHttpResponse &response) {
+            const qsizetype start = response.body.indexOf("\"sid\":\"") + 7;
+            return response.body.mid(start, response.body.indexOf('"', start) - start);
         };
 
-        const QByteArray first = exchangeOnce(hub.port(), handshake);
-        QVERIFY(first.startsWith("HTTP/1.1 200"));
-        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 503"));
+        const test::RawHttpResponse first = exchangeOnce(hub.port(), handshake);
+        QCOMPARE(first.status, 200);
+        QCOMPARE(exchangeOnce(hub.port(), handshake).status, 503);
         // A refused token leaves the session where it was.
-        QVERIFY(connectWith(sidOf(first), R"({"token":"wrong"})").startsWith("HTTP/1.1 200"));
-        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 503"));
+        QCOMPARE(connectWith(sidOf(first), R"({"token":"wrong"})").status, 200);
+        QCOMPARE(exchangeOnce(hub.port(), handshake).status, 503);
 
-        const QByteArray second = exchangeOnce(hub.port(), handshake);
-        QVERIFY(second.startsWith("HTTP/1.1 503"));
-        QVERIFY(connectWith(sidOf(first), R"({"token":")" + token + R"("})")
-                    .startsWith("HTTP/1.1 200"));
-        QVERIFY(exchangeOnce(hub.port(), handshake).startsWith("HTTP/1.1 200"));
+        const test::RawHttpResponse second = exchangeOnce(hub.port(), handshake);
+        QCOMPARE(second.status, 503);
+        QCOMPARE(connectWith(sidOf(first), R"({"token":")" + token + R"("})").status, 200);
+        QCOMPARE(exchangeOnce(hub.port(), handshake).status, 200);
     }
 
     void defaultCapsFollowTheOpenFileLimit()

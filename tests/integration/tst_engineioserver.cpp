@@ -1,6 +1,7 @@
 // The Engine.IO v4 server over real sockets: raw HTTP/1.1 long-polling and QWebSocket clients
 // against an HttpServer on 127.0.0.1, checked against what the engine.io reference server does.
 #include "protocol/engineio.h"
+#include "rawhttp.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
 
@@ -23,29 +24,18 @@ namespace {
 
 constexpr int kWait = 5000;
 
-struct HttpReply
-{
-    int status = 0;
-    QList<QPair<QByteArray, QByteArray>> headers; // names lower case
-    QByteArray body;
+using HttpReply = test::RawHttpResponse;
 
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const auto &h : headers) {
-            if (h.first == name)
-                return h.second;
-        }
-        return {};
-    }
-    int errorCode() const
-    {
-        return QJsonDocument::fromJson(body).object().value(QStringLiteral("code")).toInt(-1);
-    }
-    QString errorMessage() const
-    {
-        return QJsonDocument::fromJson(body).object().value(QStringLiteral("message")).toString();
-    }
-};
+/// The code of an Engine.IO error body `{"code","message"}`, or -1.
+int errorCode(const HttpReply &reply)
+{
+    return reply.object().value(QStringLiteral("code")).toInt(-1);
+}
+
+QString errorMessage(const HttpReply &reply)
+{
+    return reply.object().value(QStringLiteral("message")).toString();
+}
 
 /// One request on its own connection, answered whenever the server chooses (long-polling).
 class RawRequest
@@ -53,58 +43,22 @@ class RawRequest
 public:
     RawRequest(quint16 port, const QByteArray &method, const QByteArray &target,
                const QByteArray &body = {}, const QByteArray &extraHeaders = {})
+        : m_client(port)
     {
-        QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] { onReadyRead(); });
-        m_socket.connectToHost(QHostAddress::LocalHost, port);
-        QByteArray request = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-        request += extraHeaders;
+        QByteArray headers = extraHeaders;
         if (!body.isEmpty() || method == "POST")
-            request += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: " +
-                       QByteArray::number(body.size()) + "\r\n";
-        request += "\r\n" + body;
-        m_socket.write(request);
+            headers += "Content-Type: text/plain;charset=UTF-8\r\n";
+        m_client.send(test::rawHttpRequest(method, target, headers, body));
     }
 
-    bool finished() const { return m_finished; }
+    bool finished() const { return !m_client.responses().isEmpty(); }
     /// The whole request has left this side.
-    bool sent() const
-    {
-        return m_socket.state() == QAbstractSocket::ConnectedState && m_socket.bytesToWrite() == 0;
-    }
-    const HttpReply &reply() const { return m_reply; }
-    void abort() { m_socket.abort(); }
+    bool sent() const { return m_client.sent(); }
+    HttpReply reply() const { return m_client.responses().value(0); }
+    void abort() { m_client.abort(); }
 
 private:
-    void onReadyRead()
-    {
-        m_buffer += m_socket.readAll();
-        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
-        if (end < 0 || m_finished)
-            return;
-        const QList<QByteArray> lines = m_buffer.left(end).split('\n');
-        HttpReply reply;
-        reply.status = lines.value(0).split(' ').value(1).toInt();
-        qsizetype length = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].trimmed();
-            const qsizetype colon = line.indexOf(':');
-            const QByteArray name = line.left(colon).trimmed().toLower();
-            const QByteArray value = line.mid(colon + 1).trimmed();
-            reply.headers.append({name, value});
-            if (name == "content-length")
-                length = value.toLongLong();
-        }
-        if (m_buffer.size() - end - 4 < length)
-            return;
-        reply.body = m_buffer.mid(end + 4, length);
-        m_reply = reply;
-        m_finished = true;
-    }
-
-    QTcpSocket m_socket;
-    QByteArray m_buffer;
-    HttpReply m_reply;
-    bool m_finished = false;
+    test::RawHttpClient m_client;
 };
 
 /// A WebSocket client that records what it receives.
@@ -376,8 +330,8 @@ void TestEngineIoServer::handshakeErrors()
     const HttpReply r = request(h, method, query, method == "GET" ? QByteArray() : "4x");
     QCOMPARE(r.status, 400);
     QCOMPARE(r.header("content-type"), QByteArray("application/json"));
-    QCOMPARE(r.errorCode(), code);
-    QCOMPARE(r.errorMessage(), message);
+    QCOMPARE(errorCode(r), code);
+    QCOMPARE(errorMessage(r), message);
     QCOMPARE(h.eio.sessionCount(), 0);
 }
 
@@ -489,7 +443,7 @@ void TestEngineIoServer::pollingHeartbeat()
     QCOMPARE(h.eio.sessionCount(), 0);
     const HttpReply after = request(h, "GET", h.sidQuery(sid));
     QCOMPARE(after.status, 400);
-    QCOMPARE(after.errorCode(), 1);
+    QCOMPARE(errorCode(after), 1);
 }
 
 void TestEngineIoServer::heartbeatDeadlineBeatsLateTimer_data()
@@ -709,7 +663,7 @@ void TestEngineIoServer::webSocketSession()
     // Plain HTTP for a WebSocket session is a transport mismatch.
     const HttpReply mismatch = request(h, "GET", h.sidQuery(sid));
     QCOMPARE(mismatch.status, 400);
-    QCOMPARE(mismatch.errorCode(), 3);
+    QCOMPARE(errorCode(mismatch), 3);
 
     // A message over maxPayload breaks the connection.
     ws.socket.sendTextMessage(QStringLiteral("4") + QString(1200, QLatin1Char('a')));
@@ -831,7 +785,7 @@ void TestEngineIoServer::upgrade()
 
     const HttpReply after = request(h, "GET", h.sidQuery(sid));
     QCOMPARE(after.status, 400);
-    QCOMPARE(after.errorCode(), 3);
+    QCOMPARE(errorCode(after), 3);
     // Another WebSocket for the upgraded session is let in, then closed without disturbing it.
     WsClient late(h.wsUrl("EIO=4&transport=websocket&sid=" + sid.toLatin1()));
     QVERIFY(waitFor([&] { return late.disconnected; }));

@@ -5,11 +5,9 @@
 #include "dispatch/dispatchservice.h"
 #include "hub.h"
 #include "hubconfig.h"
+#include "rawhttp.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -19,73 +17,18 @@ using namespace depot;
 
 namespace {
 
-/// One HTTP exchange as the bytes came back.
-struct Reply
-{
-    int status = 0;
-    QList<QPair<QByteArray, QByteArray>> headers; // names lower case
-    QByteArray body;
-
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const auto &[n, v] : headers) {
-            if (n == name)
-                return v;
-        }
-        return {};
-    }
-    QString errorCode() const
-    {
-        return QJsonDocument::fromJson(body)
-            .object()
-            .value(QStringLiteral("error"))
-            .toObject()
-            .value(QStringLiteral("code"))
-            .toString();
-    }
-};
+using Reply = depot::test::RawHttpResponse;
 
 /// Sends one request from the local address `from` (any of 127.0.0.0/8) on a connection of
 /// its own.
 Reply send(const QHostAddress &from, quint16 port, const QByteArray &method,
            const QByteArray &target, const QByteArray &jsonBody = {})
 {
-    QTcpSocket socket;
-    if (!socket.bind(from))
-        return {};
-    QByteArray received;
-    QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
-                     [&] { received += socket.readAll(); });
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    QByteArray head =
-        method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    QByteArray headers = "Connection: close\r\n";
     if (!jsonBody.isEmpty())
-        head += "Content-Type: application/json\r\nContent-Length: " +
-                QByteArray::number(jsonBody.size()) + "\r\n";
-    socket.write(head + "\r\n" + jsonBody);
-    Reply reply;
-    auto complete = [&] {
-        const qsizetype end = received.indexOf("\r\n\r\n");
-        if (end < 0)
-            return false;
-        reply = Reply{};
-        const QList<QByteArray> lines = received.left(end).split('\n');
-        reply.status = lines.first().split(' ').value(1).toInt();
-        qsizetype length = 0;
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines[i].indexOf(':');
-            const QByteArray name = lines[i].left(colon).trimmed().toLower();
-            const QByteArray value = lines[i].mid(colon + 1).trimmed();
-            reply.headers.append({name, value});
-            if (name == "content-length")
-                length = value.toLongLong();
-        }
-        reply.body = received.mid(end + 4);
-        return reply.body.size() >= length;
-    };
-    if (!QTest::qWaitFor(complete, 5000))
-        return {};
-    return reply;
+        headers += "Content-Type: application/json\r\n";
+    return test::rawHttpExchange(port, test::rawHttpRequest(method, target, headers, jsonBody),
+                                 from);
 }
 
 Reply get(const QHostAddress &from, quint16 port, const QByteArray &target)

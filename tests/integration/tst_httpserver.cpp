@@ -3,11 +3,11 @@
 // and a long-polling POST over the limits, which answers 413 and ends its session.
 #include "hub.h"
 #include "loopbackhub.h"
+#include "rawhttp.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -17,71 +17,9 @@ using namespace depot;
 
 namespace {
 
-constexpr int kWait = 5000;
 constexpr char kAdminPassword[] = "admin-secret";
 
-/// One response as it came off the wire.
-struct RawResponse
-{
-    int status = 0; // 0: none arrived
-    QByteArray head;
-    QByteArray body;
-
-    QList<QByteArray> headerValues(const QByteArray &lowerCaseName) const
-    {
-        QList<QByteArray> values;
-        for (const QByteArray &line : head.split('\n').mid(1)) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().toLower() == lowerCaseName)
-                values.append(line.mid(colon + 1).trimmed());
-        }
-        return values;
-    }
-    QByteArray header(const QByteArray &lowerCaseName) const
-    {
-        return headerValues(lowerCaseName).value(0);
-    }
-};
-
-/// Writes `bytes` on a fresh connection and reads `count` responses (or what came before the
-/// connection closed or the wait ran out). The hub runs in this thread: the wait spins its loop.
-QList<RawResponse> exchange(quint16 port, const QByteArray &bytes, int count = 1,
-                            int timeout = kWait)
-{
-    QTcpSocket socket;
-    QByteArray buffer;
-    QList<RawResponse> responses;
-    bool closed = false;
-    const auto parse = [&] {
-        buffer += socket.readAll();
-        for (;;) {
-            const qsizetype end = buffer.indexOf("\r\n\r\n");
-            if (end < 0)
-                return;
-            RawResponse r;
-            r.head = buffer.left(end + 2);
-            r.status = r.head.mid(9, 3).toInt();
-            const qsizetype length = r.header("content-length").toLongLong();
-            if (buffer.size() < end + 4 + length)
-                return;
-            r.body = buffer.mid(end + 4, length);
-            buffer.remove(0, end + 4 + length);
-            responses.append(r);
-        }
-    };
-    QObject::connect(&socket, &QTcpSocket::readyRead, &socket, parse);
-    QObject::connect(&socket, &QTcpSocket::disconnected, &socket, [&] { closed = true; });
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    socket.write(bytes);
-    (void)QTest::qWaitFor([&] { return responses.size() >= count || closed; }, timeout);
-    parse();
-    return responses;
-}
-
-RawResponse exchangeOne(quint16 port, const QByteArray &bytes, int timeout = kWait)
-{
-    return exchange(port, bytes, 1, timeout).value(0);
-}
+using RawResponse = test::RawHttpResponse;
 
 QByteArray upgradeRequest(const QByteArray &target, const QByteArray &version = "13")
 {
@@ -145,7 +83,7 @@ void tst_HttpServer::cleanupTestCase()
 
 QString tst_HttpServer::openPollingSession()
 {
-    const RawResponse r = exchangeOne(
+    const RawResponse r = test::rawHttpExchange(
         m_port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     if (r.status != 200 || !r.body.startsWith('0'))
         return {};
@@ -164,11 +102,11 @@ void tst_HttpServer::preflightEchoesNothing()
     QFETCH(QByteArray, target);
     // A bare CR inside a header value: reflected, it would end the line for some clients and
     // proxies, and what follows would be a header of the attacker's choosing.
-    const RawResponse r =
-        exchangeOne(m_port, "OPTIONS " + target +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://elsewhere.test\r\n"
-                                "Access-Control-Request-Method: POST\r\n"
-                                "Access-Control-Request-Headers: a\rSet-Cookie: x\r\n\r\n");
+    const RawResponse r = test::rawHttpExchange(
+        m_port, "OPTIONS " + target +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://elsewhere.test\r\n"
+                    "Access-Control-Request-Method: POST\r\n"
+                    "Access-Control-Request-Headers: a\rSet-Cookie: x\r\n\r\n");
     QCOMPARE(r.status, 204);
     QVERIFY2(!r.head.contains("Set-Cookie") && !r.head.contains("set-cookie"), r.head.constData());
     QCOMPARE(r.head.count('\r'), r.head.count("\r\n"));
@@ -189,7 +127,8 @@ void tst_HttpServer::upgradeEchoesNothing()
     QByteArray upgrade = upgradeRequest("/socket.io/?EIO=4&transport=websocket");
     upgrade.insert(upgrade.size() - 2, "Sec-WebSocket-Protocol: chat\rSet-Cookie: x\r\n"
                                        "Sec-WebSocket-Extensions: x\rSet-Cookie: y\r\n");
-    const QList<RawResponse> answers = exchange(m_port, before + upgrade, before.isEmpty() ? 1 : 2);
+    const QList<RawResponse> answers =
+        test::rawHttpResponses(m_port, before + upgrade, before.isEmpty() ? 1 : 2);
     QCOMPARE(answers.size(), before.isEmpty() ? 1 : 2);
     const RawResponse &r = answers.last();
     QCOMPARE(r.status, 101);
@@ -245,7 +184,7 @@ void tst_HttpServer::everyAnswerCarriesCors()
     QFETCH(QByteArray, request);
     QFETCH(int, responses);
     QFETCH(int, status);
-    const QList<RawResponse> answers = exchange(m_port, request, responses);
+    const QList<RawResponse> answers = test::rawHttpResponses(m_port, request, responses);
     QCOMPARE(answers.size(), responses);
     const RawResponse &r = answers.last();
     QCOMPARE(r.status, status);
@@ -259,7 +198,7 @@ void tst_HttpServer::rateLimitedLoginCarriesCors()
         "/api/auth/login", R"({"username":"dispatcher","password":"wrong"})", "application/json");
     RawResponse r;
     for (int i = 0; i < 20 && r.status != 429; ++i)
-        r = exchangeOne(m_port, wrong, 10000);
+        r = test::rawHttpExchange(m_port, wrong, {}, 10000);
     QCOMPARE(r.status, 429);
     QCOMPARE(r.header("access-control-allow-origin"), QByteArray("*"));
 }
@@ -283,7 +222,7 @@ void tst_HttpServer::pollingPostOverLimitEndsSession()
     QVERIFY(!sid.isEmpty());
     const QByteArray target = "/socket.io/?EIO=4&transport=polling&sid=" + sid.toLatin1();
 
-    const RawResponse refused = exchangeOne(
+    const RawResponse refused = test::rawHttpExchange(
         m_port, postHead.isEmpty() ? post(target, postBody)
                                    : "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
                                          postHead + "\r\n" + postBody);
@@ -292,7 +231,7 @@ void tst_HttpServer::pollingPostOverLimitEndsSession()
 
     // As engine.io: the session is over, so it gets no pings or broadcasts; its sid is unknown.
     const RawResponse poll =
-        exchangeOne(m_port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        test::rawHttpExchange(m_port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QCOMPARE(poll.status, 400);
     QCOMPARE(QJsonDocument::fromJson(poll.body).object().value(QStringLiteral("code")).toInt(), 1);
     QCOMPARE(poll.header("access-control-allow-origin"), QByteArray("*"));

@@ -3,6 +3,8 @@
 // unknown paths and other methods; HEAD answered with GET's head and no body.
 #include "hub.h"
 #include "hubconfig.h"
+#include "rawhttp.h"
+#include "transport/httpserver.h"
 #include "web/webpages.h"
 
 #include <QJsonDocument>
@@ -11,7 +13,6 @@
 #include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSignalSpy>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -35,6 +36,8 @@ private Q_SLOTS:
     void headAnswersWithoutBody_data();
     void headAnswersWithoutBody();
     void socketsOnlyToOwnOrigin();
+    void notBuiltPagesAre503_data();
+    void notBuiltPagesAre503();
 
 private:
     struct Reply
@@ -148,7 +151,7 @@ void tst_WebPages::pagesLoadOnlyServedAssets()
 {
     // Every script and style a page names is there, so a typo in a page fails here.
     const QRegularExpression reference(QStringLiteral("(?:src|href)=\"([^\"]+)\""));
-    for (const QString page : {QStringLiteral("/courier"), QStringLiteral("/track/K3SBGMVN9V")}) {
+    for (const QString &page : {QStringLiteral("/courier"), QStringLiteral("/track/K3SBGMVN9V")}) {
         const Reply reply = send("GET", page);
         int checked = 0;
         for (const auto &m : reference.globalMatch(QString::fromUtf8(reply.body))) {
@@ -244,28 +247,23 @@ void tst_WebPages::headAnswersWithoutBody()
 
     // Raw bytes: a HEAD answer ends at its head, whatever Content-Length says, so the answer
     // to the next request on the connection follows it at once.
-    QTcpSocket socket;
-    QByteArray bytes;
-    connect(&socket, &QTcpSocket::readyRead, this, [&] { bytes += socket.readAll(); });
-    socket.connectToHost(QHostAddress::LocalHost, m_hub->port());
-    socket.write("HEAD " + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    QTRY_VERIFY_WITH_TIMEOUT(bytes.contains("\r\n\r\n"), 5000);
-    const qsizetype end = bytes.indexOf("\r\n\r\n");
-    QVERIFY2(bytes.startsWith("HTTP/1.1 200 "), bytes.constData());
-    socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    QTRY_VERIFY_WITH_TIMEOUT(bytes.endsWith("{\"status\":\"ok\"}"), 5000);
-    QVERIFY2(bytes.mid(end + 4).startsWith("HTTP/1.1 200 "), bytes.constData());
+    test::RawHttpClient client(m_hub->port());
+    client.send("HEAD " + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true);
+    QVERIFY(client.waitForResponses(1));
+    const test::RawHttpResponse head = client.responses().at(0);
+    QVERIFY2(head.head.startsWith("HTTP/1.1 200 "), head.head.constData());
+    client.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QVERIFY(client.waitForResponses(2));
+    const test::RawHttpResponse next = client.responses().at(1);
+    QVERIFY2(next.head.startsWith("HTTP/1.1 200 "), next.head.constData());
+    QCOMPARE(next.body, QByteArray("{\"status\":\"ok\"}"));
+    QVERIFY2(client.pending().isEmpty(), client.pending().constData());
 
-    QHash<QByteArray, QByteArray> head;
-    for (const QByteArray &line : bytes.left(end).split('\n').mid(1)) {
-        const qsizetype colon = line.indexOf(':');
-        head.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
-    QCOMPARE(head.value("content-length"), QByteArray::number(get.body.size()));
-    for (const QByteArray name :
+    QCOMPARE(head.header("content-length"), QByteArray::number(get.body.size()));
+    for (const QByteArray &name :
          {QByteArray("content-type"), QByteArray("cache-control"), QByteArray("etag"),
           QByteArray("content-security-policy"), QByteArray("x-content-type-options")})
-        QCOMPARE(head.value(name), get.headers.value(name));
+        QCOMPARE(head.header(name), get.headers.value(name));
 }
 
 void tst_WebPages::socketsOnlyToOwnOrigin()
@@ -275,6 +273,55 @@ void tst_WebPages::socketsOnlyToOwnOrigin()
     const QByteArray policy = page.headers.value("content-security-policy");
     QVERIFY2(policy.contains("connect-src 'self';"), policy.constData());
     QVERIFY2(!policy.contains("ws:") && !policy.contains("wss:"), policy.constData());
+}
+
+void tst_WebPages::notBuiltPagesAre503_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("courier page") << QByteArray("GET") << QByteArray("/courier") << 503
+                                  << "web_pages_not_built";
+    QTest::newRow("tracking page")
+        << QByteArray("GET") << QByteArray("/track/K3SBGMVN9V") << 503 << "web_pages_not_built";
+    QTest::newRow("asset") << QByteArray("GET") << QByteArray("/web/000000000000/courier.js") << 503
+                           << "web_pages_not_built";
+    QTest::newRow("HEAD") << QByteArray("HEAD") << QByteArray("/courier") << 503 << QString();
+    QTest::newRow("POST") << QByteArray("POST") << QByteArray("/courier") << 405
+                          << "method_not_allowed";
+}
+
+// A hub built with DEPOT_BUILD_WEB=OFF has no pages in its resources: WebPages without them
+// answers every page and file with a JSON error rather than an empty page.
+void tst_WebPages::notBuiltPagesAre503()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(int, status);
+    QFETCH(QString, code);
+    WebPages::Options options;
+    options.resourceRoot.clear();
+    WebPages pages(options);
+    QVERIFY(!pages.isBuilt());
+    HttpServer http;
+    for (const QString &prefix : WebPages::prefixes())
+        http.addEndpoint(prefix, &pages);
+    QString error;
+    const quint16 port = http.listenOn(QHostAddress::LocalHost, 0, &error);
+    QVERIFY2(port != 0, qPrintable(error));
+
+    test::RawHttpClient client(port);
+    client.send(test::rawHttpRequest(method, path), method == "HEAD");
+    QVERIFY(client.waitForResponses(1));
+    const test::RawHttpResponse reply = client.responses().at(0);
+    QCOMPARE(reply.status, status);
+    QCOMPARE(reply.header("content-type"), QByteArray("application/json; charset=utf-8"));
+    QCOMPARE(reply.errorCode(), code);
+    if (method == "HEAD")
+        QVERIFY(reply.body.isEmpty());
+    else
+        QVERIFY(!reply.object().value("error").toObject().value("message").toString().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_WebPages)

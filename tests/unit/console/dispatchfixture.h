@@ -25,8 +25,12 @@ struct DispatchFixture
         if (!dir.isValid() || !store.open(&error))
             qFatal("cannot open the store: %s", qPrintable(error));
         service.load();
-        dispatcher = Principal{Role::Dispatcher, newId(), QString(), QStringLiteral("dispatcher"),
-                               QStringLiteral("Dispatcher")};
+        dispatcher = Principal{Role::Dispatcher,
+                               newId(),
+                               QString(),
+                               QStringLiteral("dispatcher"),
+                               QStringLiteral("Dispatcher"),
+                               {}};
     }
 
     Courier addCourier(const QString &name, const QString &username)

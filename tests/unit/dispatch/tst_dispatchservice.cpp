@@ -84,8 +84,12 @@ void tst_DispatchService::init()
     m_service->setTrackingSecret(QByteArray(32, 's'));
     m_service->load();
 
-    m_dispatcher = Principal{Role::Dispatcher, newId(), QString(), QStringLiteral("dispatcher"),
-                             QStringLiteral("Dispatcher")};
+    m_dispatcher = Principal{Role::Dispatcher,
+                             newId(),
+                             QString(),
+                             QStringLiteral("dispatcher"),
+                             QStringLiteral("Dispatcher"),
+                             {}};
     m_courier = addCourier(QStringLiteral("ada"));
     m_otherCourier = addCourier(QStringLiteral("bob"));
 }
@@ -141,13 +145,13 @@ Principal tst_DispatchService::principal(Caller caller, const Package &package) 
     case Caller::Dispatcher:
         return m_dispatcher;
     case Caller::Courier:
-        return Principal{Role::Courier, m_courier.id, QString(), m_courier.username,
-                         m_courier.name};
+        return Principal{Role::Courier,      m_courier.id,   QString(),
+                         m_courier.username, m_courier.name, {}};
     case Caller::OtherCourier:
-        return Principal{Role::Courier, m_otherCourier.id, QString(), m_otherCourier.username,
-                         m_otherCourier.name};
+        return Principal{Role::Courier,           m_otherCourier.id,   QString(),
+                         m_otherCourier.username, m_otherCourier.name, {}};
     case Caller::Tracker:
-        return Principal{Role::Tracker, QString(), package.id, QString(), QString()};
+        return Principal{Role::Tracker, QString(), package.id, QString(), QString(), {}};
     }
     return {};
 }

@@ -199,7 +199,8 @@ void tst_LocationIngest::init()
     };
     m_courier = add(QStringLiteral("ada"));
     m_other = add(QStringLiteral("bob"));
-    m_self = Principal{Role::Courier, m_courier.id, QString(), m_courier.username, m_courier.name};
+    m_self =
+        Principal{Role::Courier, m_courier.id, QString(), m_courier.username, m_courier.name, {}};
     makeIngest(LocationIngest::Options{});
     m_t0 = m_clock->now();
 }
@@ -370,7 +371,7 @@ void tst_LocationIngest::submitsBeforeTheLoopRunsAreOneBatch()
         m_clock->advanceMs(1000);
         auto answer = std::make_shared<Answer>();
         const QString courier = i % 2 ? m_other.id : m_courier.id;
-        const Principal dispatcher{Role::Dispatcher, newId(), {}, {}, {}};
+        const Principal dispatcher{Role::Dispatcher, newId(), {}, {}, {}, {}};
         m_ingest->submit(dispatcher, courier, fixAt(i, m_clock->now()),
                          [this, answer, &trailSeenByCallback,
                           courier](const Result<LocationIngest::Outcome> &r) {
@@ -477,13 +478,13 @@ void tst_LocationIngest::refusals()
     QString courierId = m_courier.id;
     switch (sender) {
     case Sender::Tracker:
-        caller = Principal{Role::Tracker, {}, newId(), {}, {}};
+        caller = Principal{Role::Tracker, {}, newId(), {}, {}, {}};
         break;
     case Sender::OtherCourier:
         courierId = m_other.id;
         break;
     case Sender::UnknownCourier:
-        caller = Principal{Role::Dispatcher, newId(), {}, {}, {}};
+        caller = Principal{Role::Dispatcher, newId(), {}, {}, {}, {}};
         courierId = newId();
         break;
     case Sender::BadLatitude:
@@ -518,7 +519,7 @@ void tst_LocationIngest::pruneKeepsTheNewestPerCourier()
     LocationIngest::Options options;
     options.keepPerCourier = 3;
     makeIngest(options);
-    const Principal dispatcher{Role::Dispatcher, newId(), {}, {}, {}};
+    const Principal dispatcher{Role::Dispatcher, newId(), {}, {}, {}, {}};
     for (int i = 0; i < 5; ++i) {
         m_clock->advanceMs(1000);
         submit(fixAt(i, m_clock->now()));
