@@ -2,7 +2,6 @@
 
 #include "dispatch/dispatchservice.h"
 
-#include <QCoreApplication>
 #include <QThread>
 
 #include <algorithm>
@@ -13,11 +12,6 @@ DispatchMirror::DispatchMirror(DispatchService &dispatch, QObject *parent)
     : QObject(parent)
     , m_service(dispatch)
 {
-    // Queued signals carry copies of these.
-    qRegisterMetaType<depot::Package>();
-    qRegisterMetaType<depot::Courier>();
-    qRegisterMetaType<depot::Location>();
-    qRegisterMetaType<std::vector<depot::PackageEvent>>();
     // Subscribing and reading happen in one step on the service's thread: no change falls
     // between the copy and the first signal.
     if (isRemote())
@@ -27,7 +21,45 @@ DispatchMirror::DispatchMirror(DispatchService &dispatch, QObject *parent)
         follow();
 }
 
-DispatchMirror::~DispatchMirror() = default;
+DispatchMirror::~DispatchMirror()
+{
+    for (const auto &c : std::as_const(m_connections))
+        QObject::disconnect(c);
+    if (m_queue) {
+        const QMutexLocker lock(&m_queue->mutex);
+        m_queue->receiver = nullptr;
+    }
+}
+
+void DispatchMirror::enqueue(const std::shared_ptr<Queue> &queue, Change change)
+{
+    const QMutexLocker lock(&queue->mutex);
+    if (!queue->receiver)
+        return;
+    queue->changes.push_back(std::move(change));
+    if (queue->changes.size() == 1) // the first since the last take: ask for one
+        QMetaObject::invokeMethod(queue->receiver, &DispatchMirror::takeQueued,
+                                  Qt::QueuedConnection);
+}
+
+void DispatchMirror::takeQueued()
+{
+    std::vector<Change> changes;
+    {
+        const QMutexLocker lock(&m_queue->mutex);
+        changes.swap(m_queue->changes);
+    }
+    for (Change &change : changes) {
+        if (auto *m = std::get_if<Move>(&change))
+            onCourierMoved(m->courier, m->fix);
+        else if (auto *p = std::get_if<PackageChange>(&change))
+            onPackageChanged(p->package, p->events, p->previousCourierId);
+        else if (auto *c = std::get_if<CourierChange>(&change))
+            onCourierChanged(c->courier);
+        else if (auto *o = std::get_if<OnlineChange>(&change))
+            onCourierOnlineChanged(o->courier, o->at);
+    }
+}
 
 const Clock &DispatchMirror::clock() const
 {
@@ -41,11 +73,37 @@ bool DispatchMirror::isRemote() const
 
 void DispatchMirror::follow()
 {
-    connect(&m_service, &DispatchService::packageChanged, this, &DispatchMirror::onPackageChanged);
-    connect(&m_service, &DispatchService::courierChanged, this, &DispatchMirror::onCourierChanged);
-    connect(&m_service, &DispatchService::courierOnlineChanged, this,
-            &DispatchMirror::onCourierOnlineChanged);
-    connect(&m_service, &DispatchService::courierMoved, this, &DispatchMirror::onCourierMoved);
+    if (!isRemote()) {
+        connect(&m_service, &DispatchService::packageChanged, this,
+                &DispatchMirror::onPackageChanged);
+        connect(&m_service, &DispatchService::courierChanged, this,
+                &DispatchMirror::onCourierChanged);
+        connect(&m_service, &DispatchService::courierOnlineChanged, this,
+                &DispatchMirror::onCourierOnlineChanged);
+        connect(&m_service, &DispatchService::courierMoved, this, &DispatchMirror::onCourierMoved);
+    } else {
+        // Runs on the service's thread (see the constructor): the service is the context, so
+        // each change is queued where it is made, in the order it is made.
+        m_queue = std::make_shared<Queue>();
+        m_queue->receiver = this;
+        auto queue = m_queue;
+        m_connections
+            << connect(&m_service, &DispatchService::packageChanged, &m_service,
+                       [queue](const Package &package, const std::vector<PackageEvent> &events,
+                               const QString &previousCourierId) {
+                           enqueue(queue, PackageChange{package, events, previousCourierId});
+                       })
+            << connect(&m_service, &DispatchService::courierChanged, &m_service,
+                       [queue](const Courier &courier) { enqueue(queue, CourierChange{courier}); })
+            << connect(&m_service, &DispatchService::courierOnlineChanged, &m_service,
+                       [queue](const Courier &courier, const QDateTime &at) {
+                           enqueue(queue, OnlineChange{courier, at});
+                       })
+            << connect(&m_service, &DispatchService::courierMoved, &m_service,
+                       [queue](const Courier &courier, const Location &fix) {
+                           enqueue(queue, Move{courier, fix});
+                       });
+    }
     for (const Courier &c : m_service.couriers()) {
         m_courierOrder.push_back(c.id);
         m_couriers.insert(c.id, c);
@@ -61,8 +119,8 @@ void DispatchMirror::follow()
 
 void DispatchMirror::catchUp()
 {
-    if (isRemote())
-        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    if (m_queue)
+        takeQueued();
 }
 
 std::vector<Courier> DispatchMirror::couriers() const
