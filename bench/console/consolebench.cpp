@@ -297,8 +297,18 @@ int main(int argc, char *argv[])
 
     // Fix to model: the model's slot is connected first (by the controller), so this runs
     // right after the model took the fix.
-    std::vector<double> fixToModelMs;
+    std::vector<double> fixToModelMs, hubToModelMs;
     qint64 seenByModel = 0;
+    // When the hub announced each courier's latest fix (on the hub's thread): what the fix took
+    // from there to the model, apart from the socket, the hub's parsing and the store's commit.
+    const auto announcedNs = std::make_unique<std::atomic<qint64>[]>(size_t(courierCount));
+    QObject::connect(&hub.dispatch(), &DispatchService::courierMoved, &hub.dispatch(),
+                     [&](const Courier &courier, const Location &) {
+                         const int index = indexOfCourier.value(courier.id, -1);
+                         if (index >= 0)
+                             announcedNs[size_t(index)].store(monotonicNs(),
+                                                              std::memory_order_relaxed);
+                     });
     const auto fixSeen =
         QObject::connect(controller.findChild<DispatchMirror *>(), &DispatchMirror::courierMoved,
                          &app, [&](const Courier &courier, const Location &) {
@@ -308,8 +318,13 @@ int main(int argc, char *argv[])
                              ++seenByModel;
                              const qint64 sentAt =
                                  sendLog->lastSentNs(size_t(index)).load(std::memory_order_relaxed);
+                             const qint64 now = monotonicNs();
                              if (sentAt > 0)
-                                 fixToModelMs.push_back(double(monotonicNs() - sentAt) / 1e6);
+                                 fixToModelMs.push_back(double(now - sentAt) / 1e6);
+                             const qint64 announcedAt =
+                                 announcedNs[size_t(index)].load(std::memory_order_relaxed);
+                             if (announcedAt > 0)
+                                 hubToModelMs.push_back(double(now - announcedAt) / 1e6);
                          });
 
     QProcess fleetProcess;
@@ -319,7 +334,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("--fleet"), fleetPath, logPath, hub.listeningUrl(), QString::number(rate)});
 
     std::vector<Second> seconds;
-    std::vector<double> allFrameMs, allSyncMs, allLagMs, allFixToModelMs;
+    std::vector<double> allFrameMs, allSyncMs, allLagMs, allFixToModelMs, allHubToModelMs,
+        fleetLagMs;
     double busyTotal = 0, renderWaitTotal = 0, measuredSeconds = 0, uiCpuTotal = 0;
     qint64 sentAtStart = 0, seenAtStart = 0;
     double processCpuAtStart = 0;
@@ -344,6 +360,9 @@ int main(int argc, char *argv[])
         const qint64 sent = sendLog->sent.load();
         std::vector<double> fixes;
         fixes.swap(fixToModelMs);
+        std::vector<double> fromHub;
+        fromHub.swap(hubToModelMs);
+        const double fleetLag = double(sendLog->worstLagNs.exchange(0)) / 1e6;
         if (elapsed == warmup) {
             sentAtStart = sent;
             seenAtStart = seenByModel;
@@ -372,6 +391,8 @@ int main(int argc, char *argv[])
             allSyncMs.insert(allSyncMs.end(), w.syncMs.begin(), w.syncMs.end());
             allLagMs.insert(allLagMs.end(), w.loopLagMs.begin(), w.loopLagMs.end());
             allFixToModelMs.insert(allFixToModelMs.end(), fixes.begin(), fixes.end());
+            allHubToModelMs.insert(allHubToModelMs.end(), fromHub.begin(), fromHub.end());
+            fleetLagMs.push_back(fleetLag);
         }
         uiCpuLast = uiCpu;
         lastSent = sent;
@@ -459,6 +480,11 @@ int main(int argc, char *argv[])
     std::printf("| fix -> model p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
                 quantile(allFixToModelMs, 0.5), quantile(allFixToModelMs, 0.99),
                 quantile(allFixToModelMs, 1));
+    std::printf("| hub announces -> model p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
+                quantile(allHubToModelMs, 0.5), quantile(allHubToModelMs, 0.99),
+                quantile(allHubToModelMs, 1));
+    std::printf("| fleet behind its schedule, worst per second p50 / max | %.1f / %.1f ms |\n",
+                quantile(fleetLagMs, 0.5), quantile(fleetLagMs, 1));
     std::printf("| fixes in flight, first / last quarter | %.0f / %.0f |\n", inFlightFirst,
                 inFlightLast);
     std::printf("| backlog grows | %s |\n", backlogGrows ? "yes" : "no");

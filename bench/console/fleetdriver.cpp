@@ -118,6 +118,14 @@ void FleetDriver::sendDueFixes()
     const double seconds = double(now - m_driveStartNs) / 1e9;
     const auto count = qint64(m_couriers.size());
     const auto due = qint64(seconds * m_rate * double(count));
+    if (m_fixesDue < due) {
+        const auto dueAt =
+            m_driveStartNs + qint64(double(m_fixesDue) / (m_rate * double(count)) * 1e9);
+        qint64 worst = m_log->worstLagNs.load(std::memory_order_relaxed);
+        while (now - dueAt > worst &&
+               !m_log->worstLagNs.compare_exchange_weak(worst, now - dueAt)) {
+        }
+    }
     const QString timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     for (; m_fixesDue < due; ++m_fixesDue) {
         const auto index = size_t(m_fixesDue % count);

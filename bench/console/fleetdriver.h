@@ -24,6 +24,9 @@ struct SendLog
     std::atomic<qint64> sent{0};
     std::atomic<int> connected{0};
     std::atomic<int> failed{0};
+    /// How far behind its schedule the fleet has been at worst since the measuring side last
+    /// took this (exchanged with 0): a fleet short of CPU sends late, and its fixes look slow.
+    std::atomic<qint64> worstLagNs{0};
     std::atomic<qint64> &lastSentNs(size_t courier)
     {
         return reinterpret_cast<std::atomic<qint64> *>(this + 1)[courier];
