@@ -10,7 +10,7 @@ scripts/setup.sh --tests
 # The console's tests do not depend on the transport and stay in the main build; so do the
 # layer checks (-LE layers), which only compile.
 cmake -S . -B build-noepoll -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDEPOT_BUILD_TESTS=ON \
-    -DDEPOT_BUILD_CONSOLE=OFF -DDEPOT_BUILD_BENCH=OFF -DDEPOT_EPOLL=OFF >/dev/null
+    -DDEPOT_BUILD_CONSOLE=OFF -DDEPOT_BUILD_BENCH=OFF -DDEPOT_EPOLL=OFF -DDEPOT_WERROR=ON >/dev/null
 cmake --build build-noepoll -j "$(nproc 2>/dev/null || echo 2)"
 cd build-noepoll
 ctest --output-on-failure --timeout 600 -j 2 -LE layers

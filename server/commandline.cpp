@@ -76,7 +76,12 @@ int startAndAnnounce(Hub &hub, const QString &program)
 {
     // Before the listening line: whoever reads it may signal us at once.
     quitOnTerminationSignals();
-    if (const auto error = hub.start()) {
+    return announceStart(hub, hub.start(), program);
+}
+
+int announceStart(const Hub &hub, const std::optional<StartError> &error, const QString &program)
+{
+    if (error) {
         std::fprintf(stderr, "%s: %s\n", qPrintable(program), qPrintable(error->message));
         return error->exitCode;
     }

@@ -4,6 +4,7 @@
 
 #include <QStringList>
 
+#include <optional>
 #include <variant>
 
 class QCommandLineParser;
@@ -11,6 +12,7 @@ class QCommandLineParser;
 namespace depot {
 
 class Hub;
+struct StartError;
 
 /// Parses the hub's flags for `program`. Gives the config, or the exit code when the program is
 /// done already (--help, --version: 0; a bad flag: 2, after a one-line message on stderr).
@@ -26,5 +28,8 @@ void raiseOpenFileLimit();
 
 /// Starts the hub and prints the contract's start-up lines; returns 0 or the exit code to use.
 int startAndAnnounce(Hub &hub, const QString &program);
+/// The second half of startAndAnnounce(), for a hub started elsewhere (on a thread of its own):
+/// prints the start-up lines, or `error`; returns 0 or the exit code to use.
+int announceStart(const Hub &hub, const std::optional<StartError> &error, const QString &program);
 
 } // namespace depot

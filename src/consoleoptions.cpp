@@ -8,6 +8,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QThread>
 
 namespace depot {
 
@@ -49,8 +50,16 @@ std::unique_ptr<TileSource> makeTileSource(const ConsoleOptions &options, const 
     std::unique_ptr<TileSource> source;
     if (const MbTilesReader *mbtiles = hub.mbtiles())
         source = std::make_unique<MbTilesSource>(mbtiles->path()); // the hub checked the file
-    else if (TileFetcher *fetcher = hub.tileFetcher())
+    else if (TileFetcher *fetcher = hub.tileFetcher();
+             fetcher && fetcher->thread() == QThread::currentThread())
         source = std::make_unique<XyzTileSource>(*fetcher);
+    else if (fetcher) {
+        // The hub runs on a thread of its own: a fetcher of the console's, over the same disk
+        // cache, so tiles fetched by either are there for both.
+        auto own = std::make_unique<XyzTileSource>(fetcher->urlTemplate());
+        own->setCacheDirectory(fetcher->cacheDirectory());
+        source = std::move(own);
+    }
     if (source && !options.tileAttribution.isEmpty())
         source->setAttribution(options.tileAttribution);
     return source;

@@ -25,8 +25,8 @@ struct ConsoleOptions
 void addConsoleOptions(QCommandLineParser &parser, const ConsoleLanguage &language);
 /// Reads them after parsing.
 ConsoleOptions consoleOptionsFrom(const QCommandLineParser &parser);
-/// The map's tile source on the started hub's tiles (its MBTiles file or its downloader, whose
-/// cache the hub's /tiles shares); null for none.
+/// The map's tile source on the started hub's tiles (its MBTiles file, or its downloader, or with
+/// the hub on another thread a downloader of the console's over the same cache); null for none.
 std::unique_ptr<TileSource> makeTileSource(const ConsoleOptions &options, const Hub &hub);
 
 } // namespace depot

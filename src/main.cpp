@@ -6,6 +6,7 @@
 #include "consolesettings.h"
 #include "demosimulator.h"
 #include "hub.h"
+#include "hubthread.h"
 #include "logging.h"
 #include "mapsettings.h"
 #include "qrimageprovider.h"
@@ -84,16 +85,24 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(QStringLiteral("Fusion"));
 
-    depot::Hub hub(std::move(config));
-    if (const int exitCode = depot::startAndAnnounce(hub, QStringLiteral("depot")))
+    // The hub runs on a thread of its own, so that its sockets and the window's drawing do not
+    // wait for each other. Before the listening line: whoever reads it may signal us at once.
+    depot::quitOnTerminationSignals();
+    depot::HubThread hubThread;
+    const auto startError = hubThread.start(std::move(config));
+    depot::Hub &hub = *hubThread.hub();
+    if (const int exitCode = depot::announceStart(hub, startError, QStringLiteral("depot")))
         return exitCode;
     // The map reads the hub's tile source (a bad --tiles file stopped the start already).
     const auto tileSource = depot::makeTileSource(options, hub);
     depot::MapSettings::setTileSource(tileSource.get());
-    std::unique_ptr<depot::DemoSimulator> demo;
     if (hub.config().demo) {
-        demo = std::make_unique<depot::DemoSimulator>(hub, depot::DemoSimulator::Options{});
-        demo->start();
+        // The demo drives the hub's services directly, so it lives on the hub's thread too.
+        hubThread.adopt([&hub] {
+            auto *demo = new depot::DemoSimulator(hub, depot::DemoSimulator::Options{});
+            demo->start();
+            return demo;
+        });
     }
 
     depot::ConsoleController controller(hub.dispatch(), hub.auth());
@@ -121,8 +130,12 @@ int main(int argc, char *argv[])
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
-    if (!options.selfTest)
-        return app.exec();
+    if (!options.selfTest) {
+        const int exitCode = app.exec();
+        // The hub goes first, on its thread, while the models that follow it still exist.
+        hubThread.stop();
+        return exitCode;
+    }
 
     // Done once a frame is drawn; a window that never draws fails after a generous wait.
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
@@ -141,6 +154,7 @@ int main(int argc, char *argv[])
         qApp->exit(1);
     });
     int exitCode = app.exec();
+    hubThread.stop();
     for (const QString &w : std::as_const(qmlWarnings))
         std::fprintf(stderr, "depot: self-test: %s\n", qPrintable(w));
     if (exitCode == 0 && !qmlWarnings.isEmpty())

@@ -1,21 +1,27 @@
 // depot-console-bench: the console's window with its embedded hub while a fleet of couriers
 // (2,000 by default) drives through the hub at 1 Hz as real Socket.IO clients from another
-// thread. Prints how busy the console's thread is, frame times, event-loop lag, how long a fix
-// takes to reach the console's model, and whether a backlog builds up.
+// process (this program again, with --fleet). Prints how busy the console's thread is, frame times,
+// event-loop lag, how long a fix takes to reach the console's model, and whether a backlog builds
+// up.
 #include "consolecontroller.h"
 #include "fleetdriver.h"
 #include "hub.h"
+#include "hubthread.h"
 #include "logging.h"
 #include "qrimageprovider.h"
 #include "uiprobe.h"
 
 #include "api/authservice.h"
 #include "dispatch/dispatchservice.h"
+#include "models/dispatchmirror.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QGuiApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickStyle>
@@ -29,6 +35,8 @@
 
 #include <cstdio>
 #include <ctime>
+
+#include <pthread.h>
 
 Q_IMPORT_QML_PLUGIN(Depot_ConsolePlugin)
 Q_IMPORT_QML_PLUGIN(Depot_MapPlugin)
@@ -107,10 +115,42 @@ double meanInFlight(const std::vector<Second> &seconds, size_t from, size_t to)
     return to > from ? sum / double(to - from) : 0;
 }
 
+/// The fleet's process: depot-console-bench --fleet FLEET.json LOG URL RATE. Drives the couriers
+/// of FLEET.json, writes what it sent into the shared LOG, prints "connected N failed M" once
+/// everyone has tried, and runs until it is killed.
+int runFleet(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    if (args.size() != 6)
+        return 2;
+    QFile file(args[2]);
+    if (!file.open(QIODevice::ReadOnly))
+        return 1;
+    std::vector<FleetDriver::Courier> fleet;
+    for (const QJsonValue &v : QJsonDocument::fromJson(file.readAll()).array()) {
+        const QJsonArray c = v.toArray();
+        fleet.push_back({c[0].toString(), c[1].toString(), c[2].toDouble(), c[3].toDouble(),
+                         c[4].toDouble(), c[5].toDouble()});
+    }
+    SendLog *log = SendLog::map(args[3], fleet.size(), false);
+    if (!log)
+        return 1;
+    FleetDriver driver(QUrl(args[4]), std::move(fleet), args[5].toDouble(), log);
+    QObject::connect(&driver, &FleetDriver::allConnected, &app, [log] {
+        std::printf("connected %d failed %d\n", log->connected.load(), log->failed.load());
+        std::fflush(stdout);
+    });
+    driver.start();
+    return app.exec();
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    if (argc > 1 && qstrcmp(argv[1], "--fleet") == 0)
+        return runFleet(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("depot-console-bench"));
     installLogHandler();
     MeasuredApplication app(argc, argv);
@@ -130,6 +170,9 @@ int main(int argc, char *argv[])
          QStringLiteral("s"), QStringLiteral("10")},
         {QStringLiteral("duration"), QStringLiteral("Seconds measured [60]."), QStringLiteral("s"),
          QStringLiteral("60")},
+        {QStringLiteral("hub-on-gui-thread"),
+         QStringLiteral("Run the hub on the console's thread, as before it had a thread of its "
+                        "own, to compare.")},
         {QStringLiteral("full-markers"),
          QStringLiteral("Draw every courier with its heading arrow at any zoom (the map's compact "
                         "dots off), to compare.")},
@@ -156,11 +199,26 @@ int main(int argc, char *argv[])
     config.osmandPort = 0;
     config.dataDir = dataDir.path();
     config.tileUrl = QStringLiteral("none");
-    Hub hub(std::move(config));
-    if (const auto error = hub.start()) {
+    // The whole fleet comes from 127.0.0.1: the per-address caps would turn most of it away.
+    config.maxConnectionsPerAddress = courierCount + 64;
+    config.maxUnauthenticatedPerAddress = 1000;
+    // On a thread of its own, as depot runs it.
+    // With --hub-on-gui-thread the hub is made here instead and the thread never started:
+    // run() then runs on this thread, as everything did before the hub had a thread of its own.
+    const bool hubOnGuiThread = parser.isSet(QStringLiteral("hub-on-gui-thread"));
+    HubThread hubThread;
+    std::unique_ptr<Hub> guiThreadHub;
+    const auto error = hubOnGuiThread
+                           ? (guiThreadHub = std::make_unique<Hub>(std::move(config)))->start()
+                           : hubThread.start(std::move(config));
+    if (error) {
         std::fprintf(stderr, "depot-console-bench: %s\n", qPrintable(error->message));
         return error->exitCode;
     }
+    Hub &hub = hubOnGuiThread ? *guiThreadHub : *hubThread.hub();
+    clockid_t hubCpuClock{};
+    const pthread_t hubPthread = hubThread.run([] { return pthread_self(); });
+    pthread_getcpuclockid(hubPthread, &hubCpuClock);
 
     // Couriers made the way the demo makes them: straight through the dispatch service with a
     // token each, no password hashing.
@@ -168,27 +226,51 @@ int main(int argc, char *argv[])
     QRandomGenerator random(20261126);
     std::vector<FleetDriver::Courier> fleet;
     QHash<QString, int> indexOfCourier;
-    for (int i = 0; i < courierCount; ++i) {
-        NewCourier fields;
-        fields.name = QStringLiteral("Courier %1").arg(i + 1);
-        fields.username = QStringLiteral("bench%1").arg(i + 1);
-        fields.passwordHash = QStringLiteral("!");
-        const auto created = hub.dispatch().createCourier(fields);
-        if (!created) {
-            std::fprintf(stderr, "depot-console-bench: cannot create courier %d: %s\n", i + 1,
-                         qPrintable(created.error().message));
-            return 1;
+    const int created = hubThread.run([&]() -> int {
+        for (int i = 0; i < courierCount; ++i) {
+            NewCourier fields;
+            fields.name = QStringLiteral("Courier %1").arg(i + 1);
+            fields.username = QStringLiteral("bench%1").arg(i + 1);
+            fields.passwordHash = QStringLiteral("!");
+            const auto created = hub.dispatch().createCourier(fields);
+            if (!created) {
+                std::fprintf(stderr, "depot-console-bench: cannot create courier %d: %s\n", i + 1,
+                             qPrintable(created.error().message));
+                return i;
+            }
+            const auto token = hub.auth().issueToken(created->id);
+            if (!token) {
+                std::fprintf(stderr, "depot-console-bench: no token for courier %d\n", i + 1);
+                return i;
+            }
+            indexOfCourier.insert(created->id, i);
+            fleet.push_back(
+                {created->id, *token, kCentreLatitude + (random.generateDouble() - 0.5) * 0.16,
+                 kCentreLongitude + (random.generateDouble() - 0.5) * 0.3,
+                 200 + random.generateDouble() * 600, random.generateDouble() * 6.2832});
         }
-        const auto token = hub.auth().issueToken(created->id);
-        if (!token) {
-            std::fprintf(stderr, "depot-console-bench: no token for courier %d\n", i + 1);
-            return 1;
-        }
-        indexOfCourier.insert(created->id, i);
-        fleet.push_back({created->id, *token,
-                         kCentreLatitude + (random.generateDouble() - 0.5) * 0.16,
-                         kCentreLongitude + (random.generateDouble() - 0.5) * 0.3,
-                         200 + random.generateDouble() * 600, random.generateDouble() * 6.2832});
+        return courierCount;
+    });
+    if (created != courierCount)
+        return 1;
+    // The fleet's process reads the couriers from a file and writes what it sends into another.
+    QJsonArray fleetJson;
+    for (const FleetDriver::Courier &c : fleet)
+        fleetJson.append(QJsonArray{c.id, c.token, c.centreLatitude, c.centreLongitude,
+                                    c.radiusMetres, c.phase});
+    const QString fleetPath = dataDir.filePath(QStringLiteral("fleet.json"));
+    const QString logPath = dataDir.filePath(QStringLiteral("fleet.log"));
+    QFile fleetFile(fleetPath);
+    if (!fleetFile.open(QIODevice::WriteOnly) ||
+        fleetFile.write(QJsonDocument(fleetJson).toJson(QJsonDocument::Compact)) < 0) {
+        std::fprintf(stderr, "depot-console-bench: cannot write %s\n", qPrintable(fleetPath));
+        return 1;
+    }
+    fleetFile.close();
+    SendLog *sendLog = SendLog::map(logPath, size_t(courierCount), true);
+    if (!sendLog) {
+        std::fprintf(stderr, "depot-console-bench: cannot map %s\n", qPrintable(logPath));
+        return 1;
     }
 
     // The console: the same controller and window as depot.
@@ -211,37 +293,53 @@ int main(int argc, char *argv[])
 
     QElapsedTimer clock;
     clock.start();
-    SendLog sendLog{size_t(courierCount)};
     UiProbe probe(&app, window, clock);
 
     // Fix to model: the model's slot is connected first (by the controller), so this runs
     // right after the model took the fix.
-    std::vector<double> fixToModelMs;
+    std::vector<double> fixToModelMs, hubToModelMs;
     qint64 seenByModel = 0;
-    const auto fixSeen = QObject::connect(
-        &hub.dispatch(), &DispatchService::courierMoved, &app,
-        [&](const Courier &courier, const Location &) {
-            const int index = indexOfCourier.value(courier.id, -1);
-            if (index < 0)
-                return;
-            ++seenByModel;
-            const qint64 sentAt = sendLog.lastSentNs[size_t(index)].load(std::memory_order_relaxed);
-            if (sentAt > 0)
-                fixToModelMs.push_back(double(clock.nsecsElapsed() - sentAt) / 1e6);
-        });
+    // When the hub announced each courier's latest fix (on the hub's thread): what the fix took
+    // from there to the model, apart from the socket, the hub's parsing and the store's commit.
+    const auto announcedNs = std::make_unique<std::atomic<qint64>[]>(size_t(courierCount));
+    QObject::connect(&hub.dispatch(), &DispatchService::courierMoved, &hub.dispatch(),
+                     [&](const Courier &courier, const Location &) {
+                         const int index = indexOfCourier.value(courier.id, -1);
+                         if (index >= 0)
+                             announcedNs[size_t(index)].store(monotonicNs(),
+                                                              std::memory_order_relaxed);
+                     });
+    const auto fixSeen =
+        QObject::connect(controller.findChild<DispatchMirror *>(), &DispatchMirror::courierMoved,
+                         &app, [&](const Courier &courier, const Location &) {
+                             const int index = indexOfCourier.value(courier.id, -1);
+                             if (index < 0)
+                                 return;
+                             ++seenByModel;
+                             const qint64 sentAt =
+                                 sendLog->lastSentNs(size_t(index)).load(std::memory_order_relaxed);
+                             const qint64 now = monotonicNs();
+                             if (sentAt > 0)
+                                 fixToModelMs.push_back(double(now - sentAt) / 1e6);
+                             const qint64 announcedAt =
+                                 announcedNs[size_t(index)].load(std::memory_order_relaxed);
+                             if (announcedAt > 0)
+                                 hubToModelMs.push_back(double(now - announcedAt) / 1e6);
+                         });
 
-    QThread driverThread;
-    driverThread.setObjectName(QStringLiteral("fleet"));
-    auto *driver = new FleetDriver(QUrl(hub.listeningUrl()), fleet, rate, &sendLog, clock);
-    driver->moveToThread(&driverThread);
-    QObject::connect(&driverThread, &QThread::started, driver, &FleetDriver::start);
-    QObject::connect(&driverThread, &QThread::finished, driver, &QObject::deleteLater);
+    QProcess fleetProcess;
+    fleetProcess.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    fleetProcess.setProgram(QCoreApplication::applicationFilePath());
+    fleetProcess.setArguments(
+        {QStringLiteral("--fleet"), fleetPath, logPath, hub.listeningUrl(), QString::number(rate)});
 
     std::vector<Second> seconds;
-    std::vector<double> allFrameMs, allSyncMs, allLagMs, allFixToModelMs;
+    std::vector<double> allFrameMs, allSyncMs, allLagMs, allFixToModelMs, allHubToModelMs,
+        fleetLagMs;
     double busyTotal = 0, renderWaitTotal = 0, measuredSeconds = 0, uiCpuTotal = 0;
     qint64 sentAtStart = 0, seenAtStart = 0;
     double processCpuAtStart = 0;
+    double hubCpuAtStart = 0;
     double uiCpuLast = 0;
     qint64 lastSent = 0, lastSeen = 0;
     int elapsed = -1; // seconds since everyone connected
@@ -259,13 +357,17 @@ int main(int argc, char *argv[])
         }
         UiProbe::Window w = probe.take();
         const double uiCpu = threadCpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-        const qint64 sent = sendLog.sent.load();
+        const qint64 sent = sendLog->sent.load();
         std::vector<double> fixes;
         fixes.swap(fixToModelMs);
+        std::vector<double> fromHub;
+        fromHub.swap(hubToModelMs);
+        const double fleetLag = double(sendLog->worstLagNs.exchange(0)) / 1e6;
         if (elapsed == warmup) {
             sentAtStart = sent;
             seenAtStart = seenByModel;
             processCpuAtStart = threadCpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
+            hubCpuAtStart = threadCpuSeconds(hubCpuClock);
             std::fprintf(stderr, "measuring for %d s...\n", duration);
         } else if (elapsed > warmup) {
             Second s;
@@ -289,6 +391,8 @@ int main(int argc, char *argv[])
             allSyncMs.insert(allSyncMs.end(), w.syncMs.begin(), w.syncMs.end());
             allLagMs.insert(allLagMs.end(), w.loopLagMs.begin(), w.loopLagMs.end());
             allFixToModelMs.insert(allFixToModelMs.end(), fixes.begin(), fixes.end());
+            allHubToModelMs.insert(allHubToModelMs.end(), fromHub.begin(), fromHub.end());
+            fleetLagMs.push_back(fleetLag);
         }
         uiCpuLast = uiCpu;
         lastSent = sent;
@@ -299,22 +403,32 @@ int main(int argc, char *argv[])
     everySecond.setTimerType(Qt::PreciseTimer);
     everySecond.setInterval(1000);
     QObject::connect(&everySecond, &QTimer::timeout, &app, sample);
-    QObject::connect(driver, &FleetDriver::allConnected, &app, [&] {
+    QObject::connect(&fleetProcess, &QProcess::readyReadStandardOutput, &app, [&] {
+        if (!fleetProcess.readAllStandardOutput().contains("connected") || everySecond.isActive())
+            return;
         std::fprintf(stderr, "%d couriers connected (%d failed); driving, %d s warm-up...\n",
-                     sendLog.connected.load(), sendLog.failed.load(), warmup);
+                     sendLog->connected.load(), sendLog->failed.load(), warmup);
         probe.take();
         uiCpuLast = threadCpuSeconds(CLOCK_THREAD_CPUTIME_ID);
         everySecond.start();
     });
+    QObject::connect(&fleetProcess, &QProcess::finished, &app, [&](int code) {
+        std::fprintf(stderr, "depot-console-bench: the fleet's process ended (%d)\n", code);
+        app.exit(1);
+    });
     std::fprintf(stderr, "connecting %d couriers to %s...\n", courierCount,
                  qPrintable(hub.listeningUrl()));
-    driverThread.start();
+    fleetProcess.start();
     const int exitCode = app.exec();
+    const double hubCpu =
+        (threadCpuSeconds(hubCpuClock) - hubCpuAtStart) / std::max(1.0, measuredSeconds);
     // The hub answers its last fixes when it goes, after what this connection reads.
     QObject::disconnect(fixSeen);
-    QMetaObject::invokeMethod(driver, &FleetDriver::stop, Qt::BlockingQueuedConnection);
-    driverThread.quit();
-    driverThread.wait();
+    QObject::disconnect(&fleetProcess, nullptr, &app, nullptr);
+    fleetProcess.kill();
+    fleetProcess.waitForFinished();
+    hubThread.stop();
+    guiThreadHub.reset();
     if (exitCode != 0 || seconds.empty())
         return exitCode ? exitCode : 1;
 
@@ -335,13 +449,14 @@ int main(int argc, char *argv[])
     const QString platform = QGuiApplication::platformName();
     const QString backend = graphicsApiName(window->rendererInterface()->graphicsApi());
     std::printf("\nconsole benchmark: %d couriers x %.2g Hz, %d s measured after %d s warm-up; "
-                "platform %s, scene graph %s, %d cores%s\n\n",
+                "platform %s, scene graph %s, %d cores%s%s\n\n",
                 courierCount, rate, duration, warmup, qPrintable(platform), qPrintable(backend),
                 QThread::idealThreadCount(),
-                parser.isSet(QStringLiteral("full-markers")) ? ", full markers at every zoom" : "");
+                parser.isSet(QStringLiteral("full-markers")) ? ", full markers at every zoom" : "",
+                hubOnGuiThread ? ", the hub on the GUI thread" : "");
     std::printf("| figure | value |\n| --- | ---: |\n");
     std::printf("| fixes sent / s | %.0f |\n",
-                double(sendLog.sent.load() - sentAtStart) / measuredSeconds);
+                double(sendLog->sent.load() - sentAtStart) / measuredSeconds);
     std::printf("| fixes reaching the console's model / s | %.0f |\n",
                 double(seenByModel - seenAtStart) / measuredSeconds);
     std::printf("| UI thread busy (time handling events) | %.1f %% |\n",
@@ -351,7 +466,9 @@ int main(int argc, char *argv[])
     std::printf("| UI thread working (busy minus that wait) | %.1f %% |\n",
                 100 * (busyTotal - renderWaitTotal) / measuredSeconds);
     std::printf("| UI thread CPU | %.1f %% |\n", 100 * uiCpuTotal / measuredSeconds);
-    std::printf("| whole process CPU (UI + render + fleet threads) | %.1f %% |\n",
+    std::printf("| hub thread CPU | %.1f %% |\n", 100 * hubCpu);
+    std::printf("| whole process CPU (UI + render + hub threads; the fleet is another process) | "
+                "%.1f %% |\n",
                 100 * processCpu);
     std::printf("| frames / s | %.1f |\n", double(allFrameMs.size()) / measuredSeconds);
     std::printf("| frame interval p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
@@ -363,6 +480,13 @@ int main(int argc, char *argv[])
     std::printf("| fix -> model p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
                 quantile(allFixToModelMs, 0.5), quantile(allFixToModelMs, 0.99),
                 quantile(allFixToModelMs, 1));
+    // On one thread the model takes the fix within the announcement itself.
+    if (!hubOnGuiThread)
+        std::printf("| hub announces -> model p50 / p99 / max | %.1f / %.1f / %.1f ms |\n",
+                    quantile(allHubToModelMs, 0.5), quantile(allHubToModelMs, 0.99),
+                    quantile(allHubToModelMs, 1));
+    std::printf("| fleet behind its schedule, worst per second p50 / max | %.1f / %.1f ms |\n",
+                quantile(fleetLagMs, 0.5), quantile(fleetLagMs, 1));
     std::printf("| fixes in flight, first / last quarter | %.0f / %.0f |\n", inFlightFirst,
                 inFlightLast);
     std::printf("| backlog grows | %s |\n", backlogGrows ? "yes" : "no");

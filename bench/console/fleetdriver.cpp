@@ -3,10 +3,16 @@
 #include "hubclient.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonObject>
 
 #include <cmath>
 #include <numbers>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 
 namespace depot::bench {
 
@@ -16,13 +22,37 @@ constexpr double kSpeedMetresPerSecond = 9; // about 30 km/h in town
 constexpr double kMetresPerDegree = 111320;
 } // namespace
 
-FleetDriver::FleetDriver(QUrl hub, std::vector<Courier> couriers, double rate, SendLog *log,
-                         QElapsedTimer clock)
+qint64 monotonicNs()
+{
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return qint64(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+SendLog *SendLog::map(const QString &path, size_t couriers, bool create)
+{
+    const size_t bytes = sizeof(SendLog) + couriers * sizeof(std::atomic<qint64>);
+    const int fd =
+        ::open(QFile::encodeName(path).constData(), create ? O_RDWR | O_CREAT : O_RDWR, 0600);
+    if (fd < 0)
+        return nullptr;
+    if (create && ::ftruncate(fd, off_t(bytes)) != 0) {
+        ::close(fd);
+        return nullptr;
+    }
+    void *memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd);
+    if (memory == MAP_FAILED)
+        return nullptr;
+    // A new file reads as zeros: every counter and time starts at 0.
+    return static_cast<SendLog *>(memory);
+}
+
+FleetDriver::FleetDriver(QUrl hub, std::vector<Courier> couriers, double rate, SendLog *log)
     : m_hub(std::move(hub))
     , m_couriers(std::move(couriers))
     , m_rate(rate)
     , m_log(log)
-    , m_clock(clock)
 {}
 
 FleetDriver::~FleetDriver() = default;
@@ -55,7 +85,7 @@ void FleetDriver::connectBatch()
             connectBatch();
         } else {
             Q_EMIT allConnected();
-            m_driveStartNs = m_clock.nsecsElapsed();
+            m_driveStartNs = monotonicNs();
             m_ticker = new QTimer(this);
             m_ticker->setTimerType(Qt::PreciseTimer);
             m_ticker->setInterval(5);
@@ -84,10 +114,18 @@ void FleetDriver::connectBatch()
 void FleetDriver::sendDueFixes()
 {
     // Fixes due by now at `rate` per courier per second, taken round-robin: evenly spread.
-    const qint64 now = m_clock.nsecsElapsed();
+    const qint64 now = monotonicNs();
     const double seconds = double(now - m_driveStartNs) / 1e9;
     const auto count = qint64(m_couriers.size());
     const auto due = qint64(seconds * m_rate * double(count));
+    if (m_fixesDue < due) {
+        const auto dueAt =
+            m_driveStartNs + qint64(double(m_fixesDue) / (m_rate * double(count)) * 1e9);
+        qint64 worst = m_log->worstLagNs.load(std::memory_order_relaxed);
+        while (now - dueAt > worst &&
+               !m_log->worstLagNs.compare_exchange_weak(worst, now - dueAt)) {
+        }
+    }
     const QString timestamp = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     for (; m_fixesDue < due; ++m_fixesDue) {
         const auto index = size_t(m_fixesDue % count);
@@ -106,7 +144,7 @@ void FleetDriver::sendDueFixes()
             east / (kMetresPerDegree * std::cos(c.centreLatitude * std::numbers::pi / 180));
         // Clockwise on the map (the angle is a bearing): heading is the tangent.
         const double heading = std::fmod(angle * 180 / std::numbers::pi + 90 + 360, 360);
-        m_log->lastSentNs[index].store(m_clock.nsecsElapsed(), std::memory_order_relaxed);
+        m_log->lastSentNs(index).store(monotonicNs(), std::memory_order_relaxed);
         client->emitEvent(QStringLiteral("location:update"),
                           QJsonObject{{QStringLiteral("latitude"), latitude},
                                       {QStringLiteral("longitude"), longitude},

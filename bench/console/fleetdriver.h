@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 #include <QUrl>
@@ -15,22 +14,33 @@ class HubClient;
 
 namespace depot::bench {
 
-/// What the fleet sent, shared with the thread that measures: when each courier's latest fix
-/// left, on the process's monotonic clock.
+/// Nanoseconds on the machine's monotonic clock, the same in every process.
+qint64 monotonicNs();
+
+/// What the fleet sent, shared between the fleet's process and the one that measures (a file
+/// both map): when each courier's latest fix left, on the monotonic clock.
 struct SendLog
 {
-    explicit SendLog(size_t couriers)
-        : lastSentNs(couriers)
-    {}
-    std::vector<std::atomic<qint64>> lastSentNs;
     std::atomic<qint64> sent{0};
     std::atomic<int> connected{0};
     std::atomic<int> failed{0};
+    /// How far behind its schedule the fleet has been at worst since the measuring side last
+    /// took this (exchanged with 0): a fleet short of CPU sends late, and its fixes look slow.
+    std::atomic<qint64> worstLagNs{0};
+    std::atomic<qint64> &lastSentNs(size_t courier)
+    {
+        return reinterpret_cast<std::atomic<qint64> *>(this + 1)[courier];
+    }
+
+    /// Maps the log of `couriers` couriers in `path`, made (zeroed) when `create`; null on error.
+    static SendLog *map(const QString &path, size_t couriers, bool create);
 };
 
 /// A fleet of couriers as real Socket.IO clients of the hub, each sending `location:update`
 /// `rate` times a second, spread evenly over the second, while driving a circle in town.
-/// Lives in a thread of its own, so the console's thread measures only the console's work.
+/// Runs in a process of its own (depot-console-bench --fleet), so that neither its CPU nor its
+/// sockets are the console's: ten thousand couriers are twenty thousand descriptors in one
+/// process.
 class FleetDriver : public QObject
 {
     Q_OBJECT
@@ -46,8 +56,7 @@ public:
         double phase; // where on its circle it starts, in radians
     };
 
-    FleetDriver(QUrl hub, std::vector<Courier> couriers, double rate, SendLog *log,
-                QElapsedTimer clock);
+    FleetDriver(QUrl hub, std::vector<Courier> couriers, double rate, SendLog *log);
     ~FleetDriver() override;
 
 public Q_SLOTS:
@@ -68,7 +77,6 @@ private:
     std::vector<HubClient *> m_clients;
     double m_rate;
     SendLog *m_log;
-    QElapsedTimer m_clock; // shared origin with the measuring thread
     size_t m_nextToConnect = 0;
     int m_settled = 0;
     QTimer *m_ticker = nullptr;

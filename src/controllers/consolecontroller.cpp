@@ -1,6 +1,7 @@
 #include "consolecontroller.h"
 
 #include "models/couriermodel.h"
+#include "models/dispatchmirror.h"
 #include "models/eventfeedmodel.h"
 #include "models/packagefiltermodel.h"
 #include "models/packagemodel.h"
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 namespace depot {
 
@@ -36,24 +38,34 @@ Principal consoleDispatcher()
                      {}};
 }
 
+// The hashing workers answer on the hub's thread; the controller acts on its own. The hub's
+// thread ends before the controller goes, so the pointer is still good when the answer comes.
+template <typename Work>
+void backOnConsole(const QPointer<ConsoleController> &controller, Work work)
+{
+    if (controller)
+        QMetaObject::invokeMethod(controller.data(), std::move(work), Qt::AutoConnection);
+}
+
 } // namespace
 
 ConsoleController::ConsoleController(DispatchService &dispatch, AuthService &auth, QObject *parent)
     : QObject(parent)
     , m_dispatch(dispatch)
     , m_auth(auth)
-    , m_packages(new PackageModel(dispatch, this))
+    , m_world(new DispatchMirror(dispatch, this))
+    , m_packages(new PackageModel(*m_world, this))
     , m_packageFilter(new PackageFilterModel(this))
-    , m_couriers(new CourierModel(dispatch, this))
-    , m_events(new EventFeedModel(dispatch, this))
+    , m_couriers(new CourierModel(*m_world, this))
+    , m_events(new EventFeedModel(*m_world, this))
 {
     m_packageFilter->setSourceModel(m_packages);
-    connect(&m_dispatch, &DispatchService::packageChanged, this,
+    connect(m_world, &DispatchMirror::packageChanged, this,
             [this](const Package &, const std::vector<PackageEvent> &events, const QString &) {
                 countEvents(int(events.size()));
             });
-    connect(&m_dispatch, &DispatchService::courierOnlineChanged, this, [this] { countEvents(1); });
-    connect(&m_dispatch, &DispatchService::courierMoved, this, [this] { countEvents(1); });
+    connect(m_world, &DispatchMirror::courierOnlineChanged, this, [this] { countEvents(1); });
+    connect(m_world, &DispatchMirror::courierMoved, this, [this] { countEvents(1); });
     // Once a second: the rate decays when nothing happens, and clients are counted.
     m_timer.setInterval(1000);
     connect(&m_timer, &QTimer::timeout, this, &ConsoleController::tick);
@@ -61,6 +73,20 @@ ConsoleController::ConsoleController(DispatchService &dispatch, AuthService &aut
 }
 
 ConsoleController::~ConsoleController() = default;
+
+template <typename Command>
+auto ConsoleController::onService(Command command) -> decltype(command())
+{
+    if (!m_world->isRemote())
+        return command();
+    std::optional<decltype(command())> result;
+    QMetaObject::invokeMethod(
+        &m_dispatch, [&command, &result] { result.emplace(command()); },
+        Qt::BlockingQueuedConnection);
+    // The command's signals were queued before it returned: take them, so the models show it.
+    m_world->catchUp();
+    return std::move(*result);
+}
 
 void ConsoleController::setHub(Hub *hub)
 {
@@ -118,7 +144,7 @@ void ConsoleController::refreshNetwork()
 
 int ConsoleController::eventsPerMinute() const
 {
-    const qint64 second = m_dispatch.clock().nowMs() / 1000;
+    const qint64 second = m_world->clock().nowMs() / 1000;
     int total = 0;
     for (size_t i = 0; i < m_eventCounts.size(); ++i) {
         if (second - m_eventSeconds[i] < 60)
@@ -129,7 +155,7 @@ int ConsoleController::eventsPerMinute() const
 
 void ConsoleController::countEvents(int events)
 {
-    const qint64 second = m_dispatch.clock().nowMs() / 1000;
+    const qint64 second = m_world->clock().nowMs() / 1000;
     const size_t slot = size_t(second % 60);
     if (m_eventSeconds[slot] != second) {
         m_eventSeconds[slot] = second;
@@ -146,10 +172,24 @@ void ConsoleController::tick()
         m_lastEventsPerMinute = perMinute;
         Q_EMIT eventsPerMinuteChanged();
     }
-    const int clients = m_hub ? int(m_hub->realtime().clientCount()) : 0;
-    if (clients != m_connectedClients) {
+    auto show = [this](int clients) {
+        if (clients == m_connectedClients)
+            return;
         m_connectedClients = clients;
         Q_EMIT connectedClientsChanged();
+    };
+    if (!m_hub) {
+        show(0);
+    } else if (!m_world->isRemote()) {
+        show(int(m_hub->realtime().clientCount()));
+    } else {
+        // Counted on the hub's thread; the console does not wait for it. The hub stops before
+        // this controller goes (see HubThread).
+        QMetaObject::invokeMethod(m_hub.data(), [self = QPointer(this), hub = m_hub.data(), show] {
+            const int clients = int(hub->realtime().clientCount());
+            if (self)
+                QMetaObject::invokeMethod(self.data(), [show, clients] { show(clients); });
+        });
     }
 }
 
@@ -182,7 +222,7 @@ QString ConsoleController::refusalText(const Error &error, PackageAction action,
                                        const QString &packageId, const QString &courierId) const
 {
     // A refused action leaves the package as it was, so its status explains the refusal.
-    const Package *package = m_dispatch.findPackage(packageId);
+    const Package *package = m_world->findPackage(packageId);
     switch (error.code) {
     case ErrorCode::NotFound:
         return package ? tr("That courier no longer exists.")
@@ -250,7 +290,7 @@ QString ConsoleController::creationRefusalText(const Error &error, const QString
         return tr("The destination is not a valid coordinate.");
     case ErrorCode::Conflict: {
         // The service checks the login before the device id.
-        const auto couriers = m_dispatch.couriers();
+        const auto couriers = m_world->couriers();
         const bool loginTakenByCourier =
             std::any_of(couriers.begin(), couriers.end(), [&username](const Courier &c) {
                 return c.username.compare(username, Qt::CaseInsensitive) == 0;
@@ -291,7 +331,7 @@ QString ConsoleController::createPackage(const QString &recipientName, const QSt
     NewPackage fields{recipientName, address, latitude, longitude, notes};
     if (const auto refusal = FieldRules::newPackage(fields))
         return refused(fieldRefusalText(*refusal));
-    const auto created = m_dispatch.createPackage(fields);
+    const auto created = onService([&] { return m_dispatch.createPackage(fields); });
     if (!created)
         return refused(creationRefusalText(created.error(), QString(), QString()));
     return created->id;
@@ -299,19 +339,20 @@ QString ConsoleController::createPackage(const QString &recipientName, const QSt
 
 bool ConsoleController::assign(const QString &packageId, const QString &courierId)
 {
-    const auto r = m_dispatch.assign(consoleDispatcher(), packageId, courierId);
+    const auto r =
+        onService([&] { return m_dispatch.assign(consoleDispatcher(), packageId, courierId); });
     return r ? true : reportRefusal(r.error(), PackageAction::Assign, packageId, courierId);
 }
 
 bool ConsoleController::start(const QString &packageId)
 {
-    const auto r = m_dispatch.start(consoleDispatcher(), packageId);
+    const auto r = onService([&] { return m_dispatch.start(consoleDispatcher(), packageId); });
     return r ? true : reportRefusal(r.error(), PackageAction::Start, packageId);
 }
 
 bool ConsoleController::complete(const QString &packageId)
 {
-    const auto r = m_dispatch.complete(consoleDispatcher(), packageId);
+    const auto r = onService([&] { return m_dispatch.complete(consoleDispatcher(), packageId); });
     return r ? true : reportRefusal(r.error(), PackageAction::Complete, packageId);
 }
 
@@ -320,7 +361,7 @@ bool ConsoleController::fail(const QString &packageId, const QString &reason)
     QString why = reason;
     if (const auto refusal = FieldRules::reason(why, true))
         return reportMessage(fieldRefusalText(*refusal));
-    const auto r = m_dispatch.fail(consoleDispatcher(), packageId, why);
+    const auto r = onService([&] { return m_dispatch.fail(consoleDispatcher(), packageId, why); });
     return r ? true : reportRefusal(r.error(), PackageAction::Fail, packageId);
 }
 
@@ -329,7 +370,8 @@ bool ConsoleController::cancel(const QString &packageId, const QString &reason)
     QString why = reason;
     if (const auto refusal = FieldRules::reason(why, false))
         return reportMessage(fieldRefusalText(*refusal));
-    const auto r = m_dispatch.cancel(consoleDispatcher(), packageId, why);
+    const auto r =
+        onService([&] { return m_dispatch.cancel(consoleDispatcher(), packageId, why); });
     return r ? true : reportRefusal(r.error(), PackageAction::Cancel, packageId);
 }
 
@@ -340,17 +382,18 @@ bool ConsoleController::createCourier(const QString &name, const QString &userna
     NewCourier fields{name, username, QString(), phone, deviceId};
     if (const auto refusal = FieldRules::newCourier(fields, password))
         return reportMessage(fieldRefusalText(*refusal));
-    // Hashed on the workers REST hashes on; created back on this thread.
+    // Hashed on the workers REST hashes on; created back on this thread, through the service's.
     m_auth.hashInBackground(password, [self = QPointer(this), fields](const QString &hash) mutable {
-        if (!self)
-            return;
-        fields.passwordHash = hash;
-        const auto created = self->m_dispatch.createCourier(fields);
-        if (created)
-            Q_EMIT self->courierCreated(created->id, created->username);
-        else
-            self->reportMessage(
-                self->creationRefusalText(created.error(), fields.username, fields.deviceId));
+        backOnConsole(self, [self, fields, hash]() mutable {
+            fields.passwordHash = hash;
+            const auto created =
+                self->onService([&] { return self->m_dispatch.createCourier(fields); });
+            if (created)
+                Q_EMIT self->courierCreated(created->id, created->username);
+            else
+                self->reportMessage(
+                    self->creationRefusalText(created.error(), fields.username, fields.deviceId));
+        });
     });
     return true;
 }
@@ -359,7 +402,7 @@ bool ConsoleController::setCourierActive(const QString &courierId, bool active)
 {
     CourierPatch patch;
     patch.active = active;
-    const auto r = m_dispatch.updateCourier(courierId, patch);
+    const auto r = onService([&] { return m_dispatch.updateCourier(courierId, patch); });
     if (r)
         return true;
     if (r.error().code == ErrorCode::NotFound)
@@ -369,38 +412,39 @@ bool ConsoleController::setCourierActive(const QString &courierId, bool active)
 
 bool ConsoleController::changeCourierPassword(const QString &courierId, const QString &password)
 {
-    if (!m_dispatch.findCourier(courierId))
+    if (!m_world->findCourier(courierId))
         return reportMessage(tr("That courier no longer exists."));
     if (const auto refusal = FieldRules::password(password))
         return reportMessage(fieldRefusalText(*refusal));
     m_auth.hashInBackground(password, [self = QPointer(this), courierId](const QString &hash) {
-        if (!self)
-            return;
-        CourierPatch patch;
-        patch.passwordHash = hash;
-        const auto r = self->m_dispatch.updateCourier(courierId, patch);
-        if (r)
-            Q_EMIT self->courierPasswordChanged(courierId);
-        else if (r.error().code == ErrorCode::NotFound)
-            self->reportMessage(tr("That courier no longer exists."));
-        else
-            self->reportMessage(tr("The change could not be saved."));
+        backOnConsole(self, [self, courierId, hash] {
+            CourierPatch patch;
+            patch.passwordHash = hash;
+            const auto r =
+                self->onService([&] { return self->m_dispatch.updateCourier(courierId, patch); });
+            if (r)
+                Q_EMIT self->courierPasswordChanged(courierId);
+            else if (r.error().code == ErrorCode::NotFound)
+                self->reportMessage(tr("That courier no longer exists."));
+            else
+                self->reportMessage(tr("The change could not be saved."));
+        });
     });
     return true;
 }
 
 QString ConsoleController::suggestCourier(const QString &packageId) const
 {
-    const Package *p = m_dispatch.findPackage(packageId);
+    const Package *p = m_world->findPackage(packageId);
     if (!p)
         return {};
     const QGeoCoordinate destination(p->latitude, p->longitude);
     QString best;
     double bestMetres = std::numeric_limits<double>::infinity();
-    for (const Courier &c : m_dispatch.couriers()) {
+    for (const Courier &c : m_world->couriers()) {
         if (!c.online || !c.lastLocation)
             continue;
-        const auto carried = m_dispatch.carriedBy(c.id);
+        const auto carried = m_world->carriedBy(c.id);
         if (!carried.empty() && carried.front()->status == PackageStatus::InProgress)
             continue;
         const double metres = destination.distanceTo(
@@ -415,7 +459,7 @@ QString ConsoleController::suggestCourier(const QString &packageId) const
 
 QString ConsoleController::courierName(const QString &courierId) const
 {
-    const Courier *c = m_dispatch.findCourier(courierId);
+    const Courier *c = m_world->findCourier(courierId);
     return c ? c->name : QString();
 }
 

@@ -17,6 +17,7 @@ namespace depot {
 
 class AuthService;
 class CourierModel;
+class DispatchMirror;
 class DispatchService;
 class EventFeedModel;
 class Hub;
@@ -30,6 +31,8 @@ enum class PackageStatus;
 /// Backs the console window: its models, the dispatcher's actions on the dispatch service and
 /// the facts of the status bar. Actions go through the same service commands as REST, as a
 /// dispatcher; a refused one emits errorOccurred with the reason in the console's language.
+/// The service may run on a thread of its own (HubThread): the models follow a copy of it on
+/// this thread, and the actions run on the service's thread while this one waits for them.
 class ConsoleController : public QObject
 {
     Q_OBJECT
@@ -136,10 +139,14 @@ private:
     void countEvents(int events);
     void tick();
     QString scheme() const;
+    /// Runs a command of the dispatch service on the service's thread and waits for it; when it
+    /// returns, the models show the command's outcome.
+    template <typename Command> auto onService(Command command) -> decltype(command());
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
     QPointer<Hub> m_hub;
+    DispatchMirror *m_world = nullptr; // what the models show, on this thread
     PackageModel *m_packages = nullptr;
     PackageFilterModel *m_packageFilter = nullptr;
     CourierModel *m_couriers = nullptr;

@@ -1,19 +1,26 @@
 #include "couriermodel.h"
 
 #include "dispatch/dispatchservice.h"
+#include "dispatchmirror.h"
 
 namespace depot {
 
 CourierModel::CourierModel(DispatchService &dispatch, QObject *parent)
+    : CourierModel(*new DispatchMirror(dispatch), parent)
+{
+    m_dispatch.setParent(this);
+}
+
+CourierModel::CourierModel(DispatchMirror &dispatch, QObject *parent)
     : QAbstractListModel(parent)
     , m_dispatch(dispatch)
 {
-    connect(&m_dispatch, &DispatchService::courierChanged, this, &CourierModel::onCourierChanged);
-    connect(&m_dispatch, &DispatchService::courierOnlineChanged, this,
+    connect(&m_dispatch, &DispatchMirror::courierChanged, this, &CourierModel::onCourierChanged);
+    connect(&m_dispatch, &DispatchMirror::courierOnlineChanged, this,
             &CourierModel::onOnlineChanged);
-    connect(&m_dispatch, &DispatchService::courierMoved, this, &CourierModel::onMoved);
+    connect(&m_dispatch, &DispatchMirror::courierMoved, this, &CourierModel::onMoved);
     connect(
-        &m_dispatch, &DispatchService::packageChanged, this,
+        &m_dispatch, &DispatchMirror::packageChanged, this,
         [this](const Package &package, const std::vector<PackageEvent> &,
                const QString &previousCourierId) { onPackageChanged(package, previousCourierId); });
     reload();

@@ -9,6 +9,7 @@
 
 namespace depot {
 
+class DispatchMirror;
 class DispatchService;
 struct Courier;
 struct Location;
@@ -48,7 +49,10 @@ public:
     };
     Q_ENUM(Role)
 
+    /// With a copy of the service of its own.
     explicit CourierModel(DispatchService &dispatch, QObject *parent = nullptr);
+    /// On a copy shared with the console's other models.
+    explicit CourierModel(DispatchMirror &dispatch, QObject *parent = nullptr);
     ~CourierModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -86,7 +90,7 @@ private:
     bool refreshLoad(Row &row) const;
     void countOnline();
 
-    DispatchService &m_dispatch;
+    DispatchMirror &m_dispatch;
     std::vector<Row> m_rows;
     QHash<QString, int> m_rowById;
     int m_onlineCount = 0;

@@ -1,15 +1,22 @@
 #include "eventfeedmodel.h"
 
 #include "dispatch/dispatchservice.h"
+#include "dispatchmirror.h"
 
 namespace depot {
 
 EventFeedModel::EventFeedModel(DispatchService &dispatch, QObject *parent)
+    : EventFeedModel(*new DispatchMirror(dispatch), parent)
+{
+    m_dispatch.setParent(this);
+}
+
+EventFeedModel::EventFeedModel(DispatchMirror &dispatch, QObject *parent)
     : QAbstractListModel(parent)
     , m_dispatch(dispatch)
 {
-    connect(&m_dispatch, &DispatchService::packageChanged, this, &EventFeedModel::onPackageChanged);
-    connect(&m_dispatch, &DispatchService::courierOnlineChanged, this,
+    connect(&m_dispatch, &DispatchMirror::packageChanged, this, &EventFeedModel::onPackageChanged);
+    connect(&m_dispatch, &DispatchMirror::courierOnlineChanged, this,
             &EventFeedModel::onOnlineChanged);
 }
 

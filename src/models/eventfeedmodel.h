@@ -9,6 +9,7 @@
 
 namespace depot {
 
+class DispatchMirror;
 class DispatchService;
 struct Courier;
 struct Package;
@@ -36,7 +37,10 @@ public:
     };
     Q_ENUM(Role)
 
+    /// With a copy of the service of its own.
     explicit EventFeedModel(DispatchService &dispatch, QObject *parent = nullptr);
+    /// On a copy shared with the console's other models.
+    explicit EventFeedModel(DispatchMirror &dispatch, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
@@ -71,7 +75,7 @@ private:
     void prepend(Entry entry);
     QString courierName(const QString &id) const;
 
-    DispatchService &m_dispatch;
+    DispatchMirror &m_dispatch;
     std::deque<Entry> m_entries; // newest first
     int m_capacity = 500;
 };

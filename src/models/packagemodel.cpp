@@ -1,27 +1,25 @@
 #include "packagemodel.h"
 
 #include "dispatch/dispatchservice.h"
+#include "dispatchmirror.h"
 
 namespace depot {
 
-namespace {
-
-Principal consoleReader()
+PackageModel::PackageModel(DispatchService &dispatch, QObject *parent)
+    : PackageModel(*new DispatchMirror(dispatch), parent)
 {
-    return Principal{Role::Dispatcher, QString(), QString(), QString(), QString(), {}};
+    m_dispatch.setParent(this);
 }
 
-} // namespace
-
-PackageModel::PackageModel(DispatchService &dispatch, QObject *parent)
+PackageModel::PackageModel(DispatchMirror &dispatch, QObject *parent)
     : QAbstractListModel(parent)
     , m_dispatch(dispatch)
 {
-    connect(&m_dispatch, &DispatchService::packageChanged, this,
+    connect(&m_dispatch, &DispatchMirror::packageChanged, this,
             [this](const Package &package, const std::vector<PackageEvent> &, const QString &) {
                 onPackageChanged(package);
             });
-    connect(&m_dispatch, &DispatchService::courierChanged, this, &PackageModel::onCourierChanged);
+    connect(&m_dispatch, &DispatchMirror::courierChanged, this, &PackageModel::onCourierChanged);
     reload();
 }
 
@@ -32,7 +30,7 @@ void PackageModel::reload()
     beginResetModel();
     m_rows.clear();
     m_rowById.clear();
-    for (Package &p : m_dispatch.packages(consoleReader(), PackageFilter{})) {
+    for (Package &p : m_dispatch.packages()) {
         const Courier *c = m_dispatch.findCourier(p.deliveryPersonId);
         m_rowById.insert(p.id, int(m_rows.size()));
         m_rows.push_back(Row{std::move(p), c ? c->name : QString()});

@@ -10,6 +10,7 @@
 
 namespace depot {
 
+class DispatchMirror;
 class DispatchService;
 
 /// Every package the dispatch service knows, one row each, kept live from its signals.
@@ -41,7 +42,10 @@ public:
     };
     Q_ENUM(Role)
 
+    /// With a copy of the service of its own.
     explicit PackageModel(DispatchService &dispatch, QObject *parent = nullptr);
+    /// On a copy shared with the console's other models.
+    explicit PackageModel(DispatchMirror &dispatch, QObject *parent = nullptr);
     ~PackageModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -68,7 +72,7 @@ private:
         QString courierName;
     };
 
-    DispatchService &m_dispatch;
+    DispatchMirror &m_dispatch;
     std::vector<Row> m_rows;
     QHash<QString, int> m_rowById;
 };
