@@ -358,5 +358,3 @@ void HttpServer::onNewWebSocket()
 }
 
 } // namespace depot
-
-#include "httpserver.moc"
