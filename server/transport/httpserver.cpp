@@ -351,5 +351,3 @@ void HttpServer::onNewWebSocket()
 }
 
 } // namespace depot
-
-#include "httpserver.moc"
