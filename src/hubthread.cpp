@@ -1,6 +1,6 @@
 #include "hubthread.h"
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "hub.h"
 
 namespace depot {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dispatch/clock.h"
+#include "core/clock.h"
 #include "hubconfig.h"
 
 #include <QObject>

@@ -745,6 +745,18 @@
         <source>The login %1 is taken.</source>
         <translation>Der Benutzername %1 ist schon vergeben.</translation>
     </message>
+    <message>
+        <source>The phone number is too long.</source>
+        <translation>Die Telefonnummer ist zu lang.</translation>
+    </message>
+    <message>
+        <source>The device id is too long.</source>
+        <translation>Die Geräte-ID ist zu lang.</translation>
+    </message>
+    <message>
+        <source>The notes are too long.</source>
+        <translation>Die Notizen sind zu lang.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>

@@ -745,6 +745,18 @@
         <source>The login %1 is taken.</source>
         <translation>El usuario %1 ya está en uso.</translation>
     </message>
+    <message>
+        <source>The phone number is too long.</source>
+        <translation>El número de teléfono es demasiado largo.</translation>
+    </message>
+    <message>
+        <source>The device id is too long.</source>
+        <translation>El identificador del dispositivo es demasiado largo.</translation>
+    </message>
+    <message>
+        <source>The notes are too long.</source>
+        <translation>Las notas son demasiado largas.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>

@@ -745,6 +745,18 @@
         <source>The login %1 is taken.</source>
         <translation>L&apos;identifiant %1 est déjà pris.</translation>
     </message>
+    <message>
+        <source>The phone number is too long.</source>
+        <translation>Le numéro de téléphone est trop long.</translation>
+    </message>
+    <message>
+        <source>The device id is too long.</source>
+        <translation>L’identifiant de l’appareil est trop long.</translation>
+    </message>
+    <message>
+        <source>The notes are too long.</source>
+        <translation>Les notes sont trop longues.</translation>
+    </message>
 </context>
 <context>
     <name>depot::EventFeedModel</name>

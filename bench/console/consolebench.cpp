@@ -274,7 +274,7 @@ int main(int argc, char *argv[])
     }
 
     // The console: the same controller and window as depot.
-    ConsoleController controller(hub.dispatch());
+    ConsoleController controller(hub.dispatch(), hub.auth());
     controller.setHub(&hub);
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));

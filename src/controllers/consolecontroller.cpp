@@ -279,6 +279,12 @@ QString ConsoleController::fieldRefusalText(const FieldRefusal &refusal) const
         return tr("The name or the address is too long.");
     if (is(FieldRules::kReason))
         return empty ? tr("Say why the delivery failed.") : tr("The reason is too long.");
+    if (is(FieldRules::kPhone))
+        return tr("The phone number is too long.");
+    if (is(FieldRules::kDeviceId))
+        return tr("The device id is too long.");
+    if (is(FieldRules::kNotes))
+        return tr("The notes are too long.");
     return refusal.error().message; // a rule the console cannot word itself, as REST gives it
 }
 

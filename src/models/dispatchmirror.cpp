@@ -108,7 +108,7 @@ void DispatchMirror::follow()
         m_courierOrder.push_back(c.id);
         m_couriers.insert(c.id, c);
     }
-    const Principal reader{Role::Dispatcher, QString(), QString(), QString(), QString()};
+    const Principal reader{Role::Dispatcher, QString(), QString(), QString(), QString(), {}};
     for (Package &p : m_service.packages(reader, PackageFilter{})) {
         m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
         m_packageOrder.push_back(p.id);

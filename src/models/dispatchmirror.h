@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dispatch/types.h"
+#include "core/types.h"
 
 #include <QHash>
 #include <QMutex>

@@ -126,14 +126,12 @@ void tst_ConsoleRules::courierFieldsAreRefusedAlike_data()
     QTest::newRow("password over 256")
         << u"Eve"_s << u"eve"_s << QString(257, u'p') << QString() << QString()
         << u"password is longer than 256 characters"_s << password;
-    // Rules the console has no sentence of its own for: REST's words.
     QTest::newRow("phone over 40")
         << u"Eve"_s << u"eve"_s << u"pw"_s << QString(41, u'1') << QString()
-        << u"phone is longer than 40 characters"_s << u"phone is longer than 40 characters"_s;
+        << u"phone is longer than 40 characters"_s << u"The phone number is too long."_s;
     QTest::newRow("deviceId over 128")
         << u"Eve"_s << u"eve"_s << u"pw"_s << QString() << QString(129, u'd')
-        << u"deviceId is longer than 128 characters"_s
-        << u"deviceId is longer than 128 characters"_s;
+        << u"deviceId is longer than 128 characters"_s << u"The device id is too long."_s;
 }
 
 void tst_ConsoleRules::courierFieldsAreRefusedAlike()
@@ -185,7 +183,7 @@ void tst_ConsoleRules::packageFieldsAreRefusedAlike_data()
         << u"address is longer than 500 characters"_s << u"The name or the address is too long."_s;
     QTest::newRow("notes over 2000")
         << u"Grace"_s << u"1 Navy Yard"_s << QString(2001, u'n')
-        << u"notes is longer than 2000 characters"_s << u"notes is longer than 2000 characters"_s;
+        << u"notes is longer than 2000 characters"_s << u"The notes are too long."_s;
 }
 
 void tst_ConsoleRules::packageFieldsAreRefusedAlike()
@@ -195,8 +193,8 @@ void tst_ConsoleRules::packageFieldsAreRefusedAlike()
     QFETCH(QString, notes);
     QFETCH(QString, restMessage);
     QFETCH(QString, consoleMessage);
-    const Principal dispatcher{Role::Dispatcher, newId(), QString(), u"dispatcher"_s,
-                               u"Dispatcher"_s};
+    const Principal dispatcher{Role::Dispatcher, newId(),         QString(),
+                               u"dispatcher"_s,  u"Dispatcher"_s, {}};
     const size_t packages = m_hub->dispatch().packages(dispatcher, {}).size();
 
     const Reply rest =

@@ -85,7 +85,7 @@ void tst_HubThread::answersCouriersWhileTheConsoleIsBlocked()
 {
     const auto [courier, token] = newCourier(u"ada"_s);
     QVERIFY(!token.isEmpty());
-    ConsoleController controller(m_hub->hub()->dispatch());
+    ConsoleController controller(m_hub->hub()->dispatch(), m_hub->hub()->auth());
     controller.setHub(m_hub->hub());
 
     // The courier's phone on a thread of its own, so that it does not need this one either.
@@ -152,7 +152,7 @@ void tst_HubThread::modelsFollowInOrder()
     const QString courierId = courier.id;
     const QStringList sent = m_hub->run([this, courierId] {
         DispatchService &dispatch = m_hub->hub()->dispatch();
-        const Principal dispatcher{Role::Dispatcher, newId(), QString(), u"d"_s, u"D"_s};
+        const Principal dispatcher{Role::Dispatcher, newId(), QString(), u"d"_s, u"D"_s, {}};
         QStringList out;
         QString packageId;
         for (int i = 0; i < 300; ++i) {
@@ -190,7 +190,7 @@ void tst_HubThread::actionsShowInTheModelsWhenTheyReturn()
 {
     const auto [courier, token] = newCourier(u"cy"_s);
     Q_UNUSED(token);
-    ConsoleController controller(m_hub->hub()->dispatch());
+    ConsoleController controller(m_hub->hub()->dispatch(), m_hub->hub()->auth());
     QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
     const QString id = controller.createPackage(u"Grace"_s, u"1 Navy Yard"_s, 52.5, 13.4);
     QVERIFY(!id.isEmpty());
