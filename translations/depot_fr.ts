@@ -751,7 +751,7 @@
     </message>
     <message>
         <source>The device id is too long.</source>
-        <translation>L’identifiant de l’appareil est trop long.</translation>
+        <translation>L&apos;identifiant de l&apos;appareil est trop long.</translation>
     </message>
     <message>
         <source>The notes are too long.</source>
