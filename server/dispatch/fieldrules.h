@@ -1,7 +1,7 @@
 #pragma once
 
-#include "dispatchservice.h"
 #include "core/result.h"
+#include "dispatchservice.h"
 
 #include <QLatin1StringView>
 #include <QString>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/clock.h"
 #include "api/authservice.h"
+#include "core/clock.h"
 #include "dispatch/dispatchservice.h"
 #include "store/sqlitestore.h"
 
