@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/carriedpackages.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -135,7 +136,7 @@ private:
     QHash<QString, qsizetype> m_packagePosition; // package id -> index in m_packageOrder
     // Courier id -> ids of the packages they carry (ASSIGNED or IN_PROGRESS) in creation order:
     // every fix asks for them, so they are not searched for among all packages of the day.
-    QHash<QString, std::vector<QString>> m_carried;
+    CarriedPackages m_carried;
     QHash<QString, QString> m_packageByCode;
     QHash<QString, QString> m_packageByToken;
 };

@@ -155,40 +155,13 @@ const Package *DispatchMirror::findPackage(const QString &id) const
 
 std::vector<const Package *> DispatchMirror::carriedBy(const QString &courierId) const
 {
-    std::vector<const Package *> inProgress, assigned;
-    const auto carried = m_carried.constFind(courierId);
-    if (carried == m_carried.cend())
-        return inProgress;
-    for (const QString &id : *carried) {
-        const Package &p = *m_packages.constFind(id);
-        (p.status == PackageStatus::InProgress ? inProgress : assigned).push_back(&p);
-    }
-    inProgress.insert(inProgress.end(), assigned.begin(), assigned.end());
-    return inProgress;
+    return m_carried.of(courierId, [this](const QString &id) { return findPackage(id); });
 }
 
 void DispatchMirror::indexCarried(const Package *before, const Package &after)
 {
-    auto isCarried = [](const Package &p) {
-        return !p.deliveryPersonId.isEmpty() &&
-               (p.status == PackageStatus::InProgress || p.status == PackageStatus::Assigned);
-    };
-    if (before && isCarried(*before)) {
-        auto it = m_carried.find(before->deliveryPersonId);
-        if (it != m_carried.end()) {
-            std::erase(*it, before->id);
-            if (it->empty())
-                m_carried.erase(it);
-        }
-    }
-    if (!isCarried(after))
-        return;
-    std::vector<QString> &ids = m_carried[after.deliveryPersonId];
-    const qsizetype position = m_packagePosition.value(after.id);
-    const auto at = std::find_if(ids.begin(), ids.end(), [&](const QString &id) {
-        return m_packagePosition.value(id) > position;
-    });
-    ids.insert(at, after.id);
+    m_carried.update(before, after,
+                     [this](const QString &id) { return m_packagePosition.value(id); });
 }
 
 void DispatchMirror::onPackageChanged(const Package &package,

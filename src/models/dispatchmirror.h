@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/carriedpackages.h"
 #include "core/types.h"
 
 #include <QHash>
@@ -110,7 +111,7 @@ private:
     QHash<QString, Package> m_packages;
     std::vector<QString> m_packageOrder;
     QHash<QString, qsizetype> m_packagePosition;
-    QHash<QString, std::vector<QString>> m_carried; // courier id -> carried package ids
+    CarriedPackages m_carried;
 };
 
 } // namespace depot
