@@ -21,6 +21,8 @@ packages=(
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$with_tests" = 1 ]; then
     packages+=(python3 python3-socketio python3-requests python3-websocket xvfb xauth chromium)
+    # HAProxy in front of several hubs (tests/e2e/haproxy.test.mjs, docs/cluster.md)
+    packages+=(haproxy)
 fi
 
 missing=()

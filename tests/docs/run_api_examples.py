@@ -11,21 +11,21 @@ Endpoints table gives for that method and path. The last line reads "N passed, M
 import argparse
 import json
 import os
-import queue
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 PASSWORD = "s3cret"  # the dispatcher's password in the doc's login example
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from hubprocess import HubProcess  # noqa: E402
 
 
 def code_blocks(markdown):
@@ -54,44 +54,12 @@ def endpoint_statuses(markdown):
     return rows
 
 
-class Hub:
+class Hub(HubProcess):
     """A depot-hub on a free port with a throwaway data dir."""
 
     def __init__(self, executable):
-        self.data_dir = tempfile.mkdtemp(prefix="depot-api-examples-")
-        self.proc = subprocess.Popen(
-            [executable, "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-             "--admin-password", PASSWORD, "--osmand-port", "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        ports = queue.Queue()
-
-        def read_stdout():
-            for line in self.proc.stdout:
-                m = re.match(r"^listening on http://(\S+):(\d+)\s*$", line)
-                if m:
-                    ports.put(int(m.group(2)))
-            ports.put(None)
-
-        threading.Thread(target=read_stdout, daemon=True).start()
-        try:
-            port = ports.get(timeout=15)
-        except queue.Empty:
-            port = None
-        if port is None:
-            self.stop()
-            raise RuntimeError("depot-hub did not print its port")
-        self.url = "http://127.0.0.1:%d" % port
+        super().__init__(executable, PASSWORD, "depot-api-examples-")
         self.serial = 0
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def call(self, method, path, body=None, token=None):
         data = None if body is None else json.dumps(body).encode()

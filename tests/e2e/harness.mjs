@@ -50,7 +50,15 @@ export function withTimeout(promise, ms, what) {
 
 /** A running hub with REST helpers. Create with `Hub.start()`, end with `stop()`. */
 export class Hub {
-    static async start({ args = [], timeoutMs = 15000 } = {}) {
+    /**
+     * With `cluster` (default: $DEPOT_E2E_CLUSTER) above 0, a ClusterHub (cluster.mjs): the same
+     * helpers, with HAProxy's URL in front of that many hubs.
+     */
+    static async start({ args = [], timeoutMs = 15000, cluster = Number(process.env.DEPOT_E2E_CLUSTER ?? 0) } = {}) {
+        if (cluster > 0) {
+            const { ClusterHub } = await import('./cluster.mjs');
+            return ClusterHub.startCluster({ n: cluster, args, timeoutMs });
+        }
         const hub = new Hub();
         await hub.#spawn(args, timeoutMs);
         try {
@@ -64,6 +72,8 @@ export class Hub {
     }
 
     sockets = new Set();
+    /** Options every client() gets (before its own). */
+    clientDefaults = {};
     stdout = [];
     stderr = [];
     exitCode = undefined;
@@ -148,6 +158,15 @@ export class Hub {
         await whileDown();
         this.exitCode = undefined;
         await this.#spawn(this.#args, timeoutMs, this.port);
+    }
+
+    /** Sends `signal` to the hub process (no clean shutdown for SIGKILL) and awaits its exit. */
+    async kill(signal = 'SIGKILL') {
+        if (this.#child && this.exitCode === undefined) {
+            this.#child.kill(signal);
+            await withTimeout(this.#exited, 5000, `depot-hub to exit on ${signal}`);
+        }
+        return this.exitCode;
     }
 
     async #terminate() {
@@ -253,7 +272,7 @@ export class Hub {
      * `forceNew` keeps every test client on its own connection.
      */
     client({ token, auth, nsp = '/', ...opts } = {}) {
-        const options = { forceNew: true, ...opts };
+        const options = { forceNew: true, ...this.clientDefaults, ...opts };
         if (auth !== null)
             options.auth = auth ?? { token };
         const socket = io(this.url + nsp, options);

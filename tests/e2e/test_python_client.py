@@ -9,11 +9,7 @@ import json
 import os
 import queue
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -22,6 +18,9 @@ import urllib.error
 import urllib.request
 
 import socketio
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from hubprocess import HubProcess  # noqa: E402
 
 PASSWORD = "e2e-admin-password"
 WAIT = 8.0
@@ -40,54 +39,14 @@ def documented_python_example():
     raise AssertionError("docs/realtime.md has no python-socketio example")
 
 
-class Hub:
-    """A depot-hub on a free port with a throwaway data dir."""
+class Hub(HubProcess):
+    """A depot-hub on a free port with a throwaway data dir, and its dispatcher's token."""
 
     def __init__(self, executable):
-        self.data_dir = tempfile.mkdtemp(prefix="depot-e2e-py-")
-        self.proc = subprocess.Popen(
-            [executable, "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-             "--admin-password", PASSWORD, "--osmand-port", "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.stderr = []
-        threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True).start()
-        ports = queue.Queue()
-
-        def read_stdout():
-            for line in self.proc.stdout:
-                m = re.match(r"^listening on http://(\S+):(\d+)\s*$", line)
-                if m:
-                    ports.put(int(m.group(2)))
-            ports.put(None)
-
-        threading.Thread(target=read_stdout, daemon=True).start()
-        try:
-            port = ports.get(timeout=15)
-        except queue.Empty:
-            port = None
-        if port is None:
-            self.stop()
-            raise RuntimeError("depot-hub did not print its port: " + " | ".join(self.stderr[-5:]))
-        self.url = "http://127.0.0.1:%d" % port
+        super().__init__(executable, PASSWORD, "depot-e2e-py-")
         self.token = self.call("POST", "/api/auth/login",
                                {"username": "dispatcher", "password": PASSWORD}, token=None)["token"]
         self._serial = 0
-
-    @staticmethod
-    def _drain(stream, sink):
-        for line in stream:
-            sink.append(line.rstrip("\n"))
-            del sink[:-200]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def request(self, method, path, body=None, token=""):
         token = self.token if token == "" else token
