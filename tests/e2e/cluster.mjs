@@ -156,6 +156,8 @@ function tempDir(prefix) {
  * `port` and `osmandPort`, each backend gets one `server` line per hub (made from the file's
  * first one: name hubN, cookie hubN, the hub's ports), the stats socket is `statsSocket`.
  * Without an OsmAnd port (or when no hub has one) the OsmAnd frontend and backend are left out.
+ * Run by another user than root, HAProxy cannot change to the `user` and `group` of the file,
+ * so these lines are left out then.
  * `sticky: false` gives the same configuration without its cookie, balanced round-robin: the
  * setup socket.io's long-polling does not survive.
  */
@@ -171,6 +173,8 @@ export function renderHAProxyConfig(text, { port, osmandPort, statsSocket, hubs,
         }
         const osmandSection = /^(frontend|backend) depot_osmand/.test(section);
         if (osmandSection && !withOsmand)
+            continue;
+        if (/^\s*(user|group) /.test(line) && process.getuid?.() !== 0)
             continue;
         if (/^\s*stats socket /.test(line)) {
             out.push(line.replace(/stats socket \S+/, `stats socket ${statsSocket}`));
