@@ -294,6 +294,7 @@ export async function startRedis({ timeoutMs = 10000 } = {}) {
     ]);
     const redis = {
         process: proc,
+        dir,
         port,
         url: `redis://127.0.0.1:${port}`,
         async stop() {
@@ -328,7 +329,8 @@ function runAsPostgres(command, args, opts = {}) {
  * to run as root), the postmaster in the foreground as a child of this process (so it ends with
  * the test), listening on 127.0.0.1 on a free port with its socket in that folder, and a database
  * `depot` owned by user `depot`. Resolves with `{ url: 'postgres://depot:PW@127.0.0.1:PORT/depot',
- * stop }`. `fsync=off`: a test never survives a power cut, and it saves the shared disk's time.
+ * stop }`. `fsync=off` and initdb's `--no-sync`: a test never survives a power cut, and they
+ * save the shared disk's time (a start takes 3 s instead of 7 s here).
  */
 export async function startPostgres({ timeoutMs = 30000, database = 'depot' } = {}) {
     const { dir, remove } = tempDir('depot-postgres-');
@@ -345,7 +347,7 @@ export async function startPostgres({ timeoutMs = 30000, database = 'depot' } = 
     writeFileSync(pwfile, `${password}\n`);
     chownSync(pwfile, uid, gid);
     runAsPostgres(`${PG_BIN}/initdb`, ['-D', data, '-U', user, `--pwfile=${pwfile}`, '-E', 'UTF8',
-                                      '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256']);
+                                      '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync']);
     const port = await freePort();
     // The postmaster is this process's child, not pg_ctl's daemon, so that it ends with the test:
     // setpriv runs it as postgres (as runuser would, but without a process in between that
@@ -359,6 +361,7 @@ export async function startPostgres({ timeoutMs = 30000, database = 'depot' } = 
          setpriv: ['--reuid=postgres', '--regid=postgres', '--init-groups'] });
     const pg = {
         process: proc,
+        dir,
         port,
         user,
         password,
