@@ -22,6 +22,13 @@ export function haproxyConfigPath() {
     return path.join(sourceDir(), 'docs/cluster/haproxy.cfg');
 }
 
+/** HAProxy's executable: $DEPOT_HAPROXY (set by ctest), else `haproxy` on PATH or in /usr/sbin. */
+export function haproxyExecutable() {
+    if (process.env.DEPOT_HAPROXY)
+        return process.env.DEPOT_HAPROXY;
+    return existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+}
+
 // Everything started here, for the exit handler: a failing or interrupted test leaves no server.
 const cleanups = new Set();
 process.on('exit', () => {
@@ -232,7 +239,7 @@ export async function startHAProxy({ hubs, sticky = true, osmand = true, timeout
     writeFileSync(config, renderHAProxyConfig(readFileSync(haproxyConfigPath(), 'utf8'),
                                               { port, osmandPort, statsSocket, hubs, sticky }));
     // SIGUSR1 is HAProxy's soft stop: it ends once its connections are closed.
-    const proc = new ServerProcess('haproxy', 'haproxy', ['-f', config, '-db'], { stopSignal: 'SIGTERM' });
+    const proc = new ServerProcess('haproxy', haproxyExecutable(), ['-f', config, '-db'], { stopSignal: 'SIGTERM' });
     const proxy = {
         process: proc,
         config,

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PASSWORD, Recorder, WAIT_MS, assertShape, connectError, connected, emitWithAck, upgraded, withTimeout }
     from './harness.mjs';
-import { haproxyConfigPath, sourceDir, startCluster, startHAProxy } from './cluster.mjs';
+import { haproxyConfigPath, haproxyExecutable, sourceDir, startCluster, startHAProxy } from './cluster.mjs';
 import { Fetch, io } from 'socket.io-client';
 
 const COOKIE = 'DEPOT_HUB';
@@ -97,7 +97,7 @@ it('runs the configuration docs/cluster.md shows', () => {
     const block = /```haproxy\n([\s\S]*?)```/.exec(doc);
     assert.ok(block, 'docs/cluster.md has a ```haproxy block');
     assert.equal(block[1], file, 'the block in docs/cluster.md is docs/cluster/haproxy.cfg');
-    const check = spawnSync('haproxy', ['-c', '-f', haproxyConfigPath()], { encoding: 'utf8' });
+    const check = spawnSync(haproxyExecutable(), ['-c', '-f', haproxyConfigPath()], { encoding: 'utf8' });
     assert.equal(check.status, 0, `haproxy -c: ${check.stdout}${check.stderr}`);
 });
 
