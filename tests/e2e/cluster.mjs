@@ -193,7 +193,7 @@ export function renderHAProxyConfig(text, { port, osmandPort, statsSocket, hubs,
             serversWritten = true;
             hubs.forEach((hub, i) => {
                 const target = osmandSection ? hub.osmandPort : hub.port;
-                let server = line.replace(/server \S+ \S+/, `server hub${i + 1} 127.0.0.1:${target}`)
+                const server = line.replace(/server \S+ \S+/, `server hub${i + 1} 127.0.0.1:${target}`)
                     .replace(/ cookie \S+/, sticky ? ` cookie hub${i + 1}` : '')
                     .replace(/ port \d+/, ` port ${hub.port}`);
                 out.push(server);
@@ -238,7 +238,7 @@ export async function startHAProxy({ hubs, sticky = true, osmand = true, timeout
     const config = path.join(dir, 'haproxy.cfg');
     writeFileSync(config, renderHAProxyConfig(readFileSync(haproxyConfigPath(), 'utf8'),
                                               { port, osmandPort, statsSocket, hubs, sticky }));
-    // SIGUSR1 is HAProxy's soft stop: it ends once its connections are closed.
+    // SIGTERM stops HAProxy at once (SIGUSR1 would wait for every connection to end).
     const proc = new ServerProcess('haproxy', haproxyExecutable(), ['-f', config, '-db'], { stopSignal: 'SIGTERM' });
     const proxy = {
         process: proc,
