@@ -247,11 +247,24 @@ describe('health checks', () => {
             stale = await loggedIn();
         assert.equal(stale.hub, 'hub1', 'a login lands on hub1');
         const [hub1, hub2] = cluster.hubs;
+        const connectedClient = stale.client({ reconnectionDelay: 100, reconnectionDelayMax: 500, reconnection: true });
+        await connected(connectedClient);
+        await upgraded(connectedClient);
+        // Its reconnection reaches hub2, which refuses hub1's token: the hub's own answer, so
+        // the connection got through. (On a shared store it would connect.)
+        const refusedThere = withTimeout(new Promise((resolve) => {
+            connectedClient.on('connect_error', (err) => {
+                if (err.message === 'unauthorized')
+                    resolve();
+            });
+        }), 15000, 'the reconnection to be refused by hub2');
 
         const down = cluster.proxy.waitForServer('hub1', 'DOWN');
         await hub1.kill('SIGKILL');
         await down;
         assert.deepStrictEqual(await cluster.proxy.serverStatus(), { hub1: 'DOWN', hub2: 'UP' });
+        await refusedThere;
+        connectedClient.close();
 
         // Its cookie now names a dead hub: HAProxy sends it to hub2 and gives it hub2's cookie.
         const again = await stale.request('GET', '/api/me');
