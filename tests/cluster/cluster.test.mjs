@@ -4,7 +4,8 @@
 // clients, logs the outage once, and the hubs share events again once Redis is back.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { QUIET_MS, Recorder, WAIT_MS, connected, sleep, withTimeout } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { QUIET_MS, Recorder, WAIT_MS, connected, hubExecutable, sleep, withTimeout } from './harness.mjs';
 import { RedisServer } from './redis.mjs';
 import { hubsOnRedis, logged, readersOn, redisClient, until } from './cluster.mjs';
 
@@ -127,4 +128,23 @@ describe('hubs on one Redis', () => {
         assert.equal(a.stderr.filter((l) => /redis .*unreachable/.test(l)).length, downBefore + 1,
                      `the outage is logged once:\n${a.log()}`);
     });
+});
+
+describe('--redis and DEPOT_REDIS', () => {
+    const run = (args, env = {}) => spawnSync(hubExecutable(), ['--port', '0', '--osmand-port', '0', ...args],
+                                              { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10000 });
+    for (const [name, args, env] of [
+        ['a URL of another scheme', ['--redis', 'http://:hunter2@127.0.0.1:6379'], {}],
+        ['a database that is not a number', ['--redis', 'redis://:hunter2@127.0.0.1/x'], {}],
+        ['a bad DEPOT_REDIS', [], { DEPOT_REDIS: 'redis://:hunter2@127.0.0.1:99999' }],
+    ]) {
+        it(`refuses ${name} with one line and exit code 2, without the password`, () => {
+            const result = run(args, env);
+            assert.equal(result.status, 2, result.stderr);
+            const lines = result.stderr.trim().split('\n');
+            assert.equal(lines.length, 1, result.stderr);
+            assert.match(lines[0], /redis/);
+            assert.doesNotMatch(result.stderr + result.stdout, /hunter2/);
+        });
+    }
 });
