@@ -111,6 +111,9 @@ RedisStreamsCluster::RedisStreamsCluster(RedisUrl url, Options options, QObject 
             qCInfo(lcCluster).noquote()
                 << "sharing events with other hubs through redis at" << m_url.displayName();
         m_down = false;
+        // Redis may have restarted empty: the sessions of connected sockets are kept again.
+        for (RedisStreamsAdapter *adapter : std::as_const(m_adapters))
+            adapter->refreshLiveSessions();
         Q_EMIT connectedChanged(true);
     };
     connect(this, &RedisStreamsCluster::positioned, this, up);
@@ -285,6 +288,8 @@ RedisStreamsAdapter::RedisStreamsAdapter(RedisStreamsCluster &cluster, Namespace
     , m_nsp(nsp)
 {
     m_cluster.m_adapters.insert(nsp.name(), this);
+    m_refreshTimer.callOnTimeout([this] { refreshLiveSessions(); });
+    m_refreshTimer.start(m_cluster.options().liveSessionRefreshMs);
 }
 
 RedisStreamsAdapter::~RedisStreamsAdapter()
@@ -385,18 +390,40 @@ void RedisStreamsAdapter::flush()
         m_overflowLogged = false;
 }
 
-void RedisStreamsAdapter::persistSession(const SessionState &state)
+void RedisStreamsAdapter::keep(const SessionState &state, qint64 ttlMs)
 {
     SessionState kept = state;
     // socket.io keeps the socket's own room with the others.
     if (!kept.rooms.contains(kept.sid))
         kept.rooms.prepend(kept.sid);
-    const bool sent = m_cluster.m_commands.command(
+    m_cluster.m_commands.command(
         {"SET", (m_cluster.options().sessionKeyPrefix + state.pid).toUtf8(),
-         streamentry::encodeSession(kept), "PX",
-         QByteArray::number(m_nsp.options().maxDisconnectionMs)});
-    if (!sent)
+         streamentry::encodeSession(kept), "PX", QByteArray::number(ttlMs)});
+}
+
+void RedisStreamsAdapter::persistSession(const SessionState &state)
+{
+    if (!m_cluster.isConnected())
         qCDebug(lcCluster) << "redis is unreachable: a dropped session is not kept";
+    keep(state, m_nsp.options().maxDisconnectionMs);
+}
+
+void RedisStreamsAdapter::sessionOpened(const SessionState &state)
+{
+    keep(state, m_nsp.options().maxDisconnectionMs + m_cluster.options().liveSessionRefreshMs);
+}
+
+void RedisStreamsAdapter::sessionEnded(const QString &pid)
+{
+    m_cluster.m_commands.command({"DEL", (m_cluster.options().sessionKeyPrefix + pid).toUtf8()});
+}
+
+void RedisStreamsAdapter::refreshLiveSessions()
+{
+    if (!m_cluster.isConnected())
+        return;
+    for (const SessionState &state : m_nsp.liveSessions())
+        sessionOpened(state);
 }
 
 void RedisStreamsAdapter::restoreSession(const QString &pid, const QString &offset, Restored done)

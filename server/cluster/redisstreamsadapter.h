@@ -39,6 +39,9 @@ public:
         int reconnectMaxMs = 5'000;       // up to here
         int maxPendingPublishes = 10'000; // more unanswered commands: Redis is dropped, retried
         int stallMs = 3'000; // a broadcast waiting longer for Redis: Redis is dropped, retried
+        /// Connected sockets' sessions are written again this often, kept this much longer than
+        /// the recovery window: a client of a hub that dies recovers on another.
+        int liveSessionRefreshMs = 30'000;
     };
 
     RedisStreamsCluster(RedisUrl url, Options options, QObject *parent = nullptr);
@@ -107,6 +110,10 @@ public:
     void persistSession(const SessionState &state) override;
     void restoreSession(const QString &pid, const QString &offset, Restored done) override;
     void returnSession(const RestoredSession &session) override;
+    void sessionOpened(const SessionState &state) override;
+    void sessionEnded(const QString &pid) override;
+    /// Writes every connected socket's session again (on a timer, and when Redis is back).
+    void refreshLiveSessions();
 
     /// An entry another hub (or Node peer) added for this namespace.
     void onEntry(const QString &id, int type, QByteArrayView data);
@@ -130,6 +137,7 @@ private:
     // Own broadcasts go out in the order they were published, whatever the replies do.
     void flush();
     void scan(std::shared_ptr<struct RestoreState> state);
+    void keep(const SessionState &state, qint64 ttlMs);
 
     RedisStreamsCluster &m_cluster;
     Namespace &m_nsp;
@@ -137,6 +145,7 @@ private:
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
     bool m_overflowLogged = false;
     bool m_flushing = false;
+    QTimer m_refreshTimer;
 };
 
 } // namespace depot

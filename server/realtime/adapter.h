@@ -66,6 +66,11 @@ public:
     virtual void restoreSession(const QString &pid, const QString &offset, Restored done) = 0;
     /// Puts back a session restoreSession took, unused (another principal came with its pid).
     virtual void returnSession(const RestoredSession &session) = 0;
+    /// A socket connected and joined its rooms. An adapter shared by several processes may keep
+    /// its session already, so that it can be recovered elsewhere even if this process dies.
+    virtual void sessionOpened(const SessionState &) {}
+    /// A socket left on purpose: its session is not to be recovered.
+    virtual void sessionEnded(const QString &) {}
 };
 
 /// This process alone: recent events and dropped sessions in memory.

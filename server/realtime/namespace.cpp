@@ -139,6 +139,9 @@ void Namespace::finishConnect(SocketIoClient *client, QJsonObject auth, const QS
     const QString newPid = socket->pid();
     socket->setRecovered(recovered);
 
+    // The same session still connected here (its drop not noticed yet): the new one takes over.
+    if (Socket *previous = m_sockets.value(id))
+        previous->disconnect(true);
     m_sockets.insert(id, socket);
     socket->join(id);
     if (recovered) {
@@ -154,7 +157,30 @@ void Namespace::finishConnect(SocketIoClient *client, QJsonObject auth, const QS
     qCDebug(lcRealtime) << "socket" << id << "connected to" << m_name
                         << (recovered ? "(recovered)" : "");
     client->connectDone(m_name, socket);
+    const QPointer<Socket> alive(socket);
     Q_EMIT connected(socket);
+    if (alive && alive->connected() && m_adapter && m_options.recovery)
+        m_adapter->sessionOpened(sessionOf(*alive));
+}
+
+SessionState Namespace::sessionOf(const Socket &socket) const
+{
+    QStringList rooms = socket.rooms();
+    rooms.removeAll(socket.id());
+    return SessionState{socket.id(), socket.pid(), rooms, socket.m_principalKey};
+}
+
+QList<SessionState> Namespace::liveSessions() const
+{
+    QList<SessionState> sessions;
+    if (!m_options.recovery)
+        return sessions;
+    sessions.reserve(m_sockets.size());
+    for (const Socket *socket : std::as_const(m_sockets)) {
+        if (!socket->pid().isEmpty())
+            sessions.append(sessionOf(*socket));
+    }
+    return sessions;
 }
 
 void Namespace::socketClosed(Socket *socket, const QString &reason)
@@ -167,11 +193,14 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
     const bool leftOnPurpose = reason == QLatin1String("client namespace disconnect") ||
                                reason == QLatin1String("server namespace disconnect") ||
                                reason == QLatin1String("server shutting down");
-    if (m_options.recovery && m_adapter && !leftOnPurpose && !socket->pid().isEmpty()) {
+    if (m_options.recovery && m_adapter && !socket->pid().isEmpty()) {
         QStringList kept = rooms;
         kept.removeAll(socket->id());
-        m_adapter->persistSession(
-            SessionState{socket->id(), socket->pid(), kept, socket->m_principalKey});
+        if (leftOnPurpose)
+            m_adapter->sessionEnded(socket->pid());
+        else
+            m_adapter->persistSession(
+                SessionState{socket->id(), socket->pid(), kept, socket->m_principalKey});
     }
     Q_EMIT disconnected(socket, reason);
 }

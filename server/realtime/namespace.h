@@ -101,6 +101,9 @@ public:
     /// Disconnects this process's sockets in the audience; close also ends their connections.
     void disconnectSockets(const Audience &audience, bool close);
 
+    /// The session of every connected socket, as it would be kept if its connection dropped.
+    QList<SessionState> liveSessions() const;
+
     qsizetype socketCount() const { return m_sockets.size(); }
     qsizetype roomSize(const QString &room) const;
     QList<Socket *> socketsIn(const QString &room) const;
@@ -122,6 +125,7 @@ private:
     void addToRoom(Socket *socket, const QString &room);
     void removeFromRoom(Socket *socket, const QString &room);
     void socketClosed(Socket *socket, const QString &reason);
+    SessionState sessionOf(const Socket &socket) const;
     // Every recipient of an audience once, whatever number of its rooms name it.
     std::vector<Socket *> recipientsOf(const Audience &audience) const;
 

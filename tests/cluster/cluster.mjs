@@ -1,5 +1,5 @@
 // Helpers for hubs on one Redis: hubs that share their accounts, waits on Redis and on logs.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,7 +15,7 @@ process.on('exit', () => {
  * `count` hubs on one Redis whose data dirs start as copies of one, so that they know the same
  * accounts (the `dispatcher` account has one id everywhere), as hubs on one database would.
  */
-export async function hubsOnRedis(redisUrl, count = 2) {
+export async function hubsOnRedis(redisUrl, count = 2, extraArgs = []) {
     const seedDir = mkdtempSync(path.join(tmpdir(), 'depot-cluster-'));
     dirs.push(seedDir);
     const seed = await Hub.start({ args: ['--data-dir', seedDir] });
@@ -25,7 +25,9 @@ export async function hubsOnRedis(redisUrl, count = 2) {
         const dir = mkdtempSync(path.join(tmpdir(), 'depot-cluster-'));
         dirs.push(dir);
         cpSync(seedDir, dir, { recursive: true });
-        hubs.push(await Hub.start({ args: ['--data-dir', dir, '--redis', redisUrl] }));
+        const hub = await Hub.start({ args: ['--data-dir', dir, '--redis', redisUrl, ...extraArgs] });
+        hub.dataDir = dir;
+        hubs.push(hub);
     }
     return hubs;
 }
@@ -59,4 +61,20 @@ export async function readersOn(client, n) {
 /** Until a line of the hub's log matches. */
 export function logged(hub, pattern, ms = WAIT_MS) {
     return until(() => hub.stderr.some((l) => pattern.test(l)), `${pattern} in the hub's log`, ms);
+}
+
+/** The pid of the depot-hub process that runs on this data dir (Linux: from /proc). */
+export function hubPid(hub) {
+    for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+            if (argv[0].endsWith('depot-hub') && argv.includes(hub.dataDir))
+                return Number(entry);
+        } catch {
+            // gone meanwhile
+        }
+    }
+    throw new Error(`no depot-hub runs on ${hub.dataDir}`);
 }

@@ -70,7 +70,9 @@ describe('hubs on one Redis', () => {
         assert.equal(socket.recovered, true, 'socket.recovered on hub B');
         assert.equal(socket.id, sid, 'the same session id');
         assert.deepEqual(await created(rec, 3), missed, 'the missed events, in order');
-        assert.equal(await client.exists(`sio:session:${socket._pid}`), 0, 'the session was taken');
+        const kept = await client.get(`sio:session:${socket._pid}`);
+        assert.ok(kept, 'kept again as the session of a connected socket');
+        assert.ok(await client.pttl(`sio:session:${socket._pid}`) > 120000, 'for longer than the window');
 
         // Back in its rooms on B: live events from both hubs.
         const live = [(await a.createPackage({ recipientName: 'Live from A' })).id,
@@ -119,7 +121,7 @@ describe('hubs on one Redis', () => {
         assert.deepEqual(onB.pending(), [], 'nothing from hub A reached B');
 
         await redis.restart();
-        await Promise.all([logged(a, /redis .* is back/, 15000), logged(b, /redis .* is back/, 15000)]);
+        await Promise.all([logged(a, /redis .* is back: events flow/, 15000), logged(b, /redis .* is back: events flow/, 15000)]);
         await readersOn(client, 2);
         const fromA = (await a.createPackage({ recipientName: 'Redis is back (A)' })).id;
         const fromB = (await b.createPackage({ recipientName: 'Redis is back (B)' })).id;

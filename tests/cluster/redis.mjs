@@ -74,6 +74,15 @@ export class RedisServer {
         await withTimeout(this.#exited, 5000, 'redis-server to die');
     }
 
+    /** SIGSTOP: connections stay open, nothing is answered, as a hung server. */
+    pause() {
+        this.#child.kill('SIGSTOP');
+    }
+
+    resume() {
+        this.#child.kill('SIGCONT');
+    }
+
     /** Starts again on the same port, empty. */
     async restart() {
         await this.#spawn();
@@ -81,6 +90,7 @@ export class RedisServer {
 
     async stop() {
         if (live.has(this.#child)) {
+            this.#child.kill('SIGCONT');
             this.#child.kill('SIGTERM');
             await withTimeout(this.#exited, 5000, 'redis-server to stop').catch(() => this.#child.kill('SIGKILL'));
         }
