@@ -3,8 +3,8 @@
 // that stops answering (the hubs drop it after a few seconds and serve their own clients).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Recorder, WAIT_MS, connected, withTimeout } from './harness.mjs';
-import { RedisServer } from './redis.mjs';
+import { Hub, Recorder, WAIT_MS, connected, withTimeout } from './harness.mjs';
+import { RedisServer, freePort } from './redis.mjs';
 import { hubPid, hubsOnRedis, logged, readersOn, redisClient, until } from './cluster.mjs';
 
 let redis, client, a, b;
@@ -66,5 +66,19 @@ describe('faults', () => {
         const after = await b.createPackage({ recipientName: 'Redis answers again' });
         assert.deepEqual(await created(onB, 1), [after.id]);
         assert.match(onB.events.at(-1).offset ?? '', /^\d+-\d+$/, `an offset again:\n${b.log(40)}`);
+    });
+
+    it('starts and serves its own clients when Redis is not there at all', async () => {
+        const nowhere = `redis://127.0.0.1:${await freePort()}`;
+        const alone = await Hub.start({ args: ['--redis', nowhere] });
+        try {
+            await logged(alone, /redis .*unreachable/);
+            const rec = new Recorder(await alone.connect({ token: alone.token }), 'dispatcher');
+            const pkg = await alone.createPackage({ recipientName: 'No Redis' });
+            assert.deepEqual(await created(rec, 1), [pkg.id]);
+            assert.equal(alone.stderr.filter((l) => /redis .*unreachable/.test(l)).length, 1, 'logged once');
+        } finally {
+            assert.equal(await alone.stop(), 0, alone.log());
+        }
     });
 });
