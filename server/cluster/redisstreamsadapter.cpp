@@ -149,25 +149,38 @@ void RedisStreamsCluster::position()
     if (!m_commands.isConnected() || !m_reader.isConnected() || m_positioned)
         return;
     // The stream's newest entry: this hub's broadcasts from now on come after it.
-    m_reader.command({"XREVRANGE", m_options.streamName.toUtf8(), "+", "-", "COUNT", "1"},
-                     [this](const redisReply *reply) {
-                         if (!reply || reply->type != REDIS_REPLY_ARRAY)
-                             return; // the connection ended, or it is not a stream
-                         const auto newest =
-                             reply->elements == 1 ? entryOf(reply->element[0]) : std::nullopt;
-                         m_ownFloor = newest ? newest->id : QStringLiteral("0-0");
-                         // A hub that read before catches up from there, as the adapter does.
-                         if (m_readFrom == QLatin1String("$"))
-                             m_readFrom = m_ownFloor;
-                         m_positioned = true;
-                         poll();
-                         Q_EMIT positioned();
-                     });
+    m_reader.command(
+        {"XREVRANGE", m_options.streamName.toUtf8(), "+", "-", "COUNT", "1"},
+        [this](const redisReply *reply) {
+            if (!reply)
+                return; // the connection ended; it is placed again once back
+            if (reply->type != REDIS_REPLY_ARRAY) {
+                qCWarning(lcCluster).noquote()
+                    << "cannot read the stream" << m_options.streamName << ":"
+                    << (reply->type == REDIS_REPLY_ERROR ? replyText(reply) : QStringLiteral("?"));
+                return;
+            }
+            const auto newest = reply->elements == 1 ? entryOf(reply->element[0]) : std::nullopt;
+            m_ownFloor = newest ? newest->id : QStringLiteral("0-0");
+            // A hub that read before catches up from there, as the adapter does.
+            if (m_readFrom == QLatin1String("$"))
+                m_readFrom = m_ownFloor;
+            m_positioned = true;
+            poll();
+            Q_EMIT positioned();
+        });
 }
 
 void RedisStreamsCluster::checkStalls()
 {
     const qint64 now = m_clock.elapsed();
+    // XREAD BLOCK answers within blockMs even when nothing happens: a silent reader is gone.
+    if (isConnected() && m_pollSentAtMs >= 0 &&
+        now - m_pollSentAtMs > m_options.blockMs + m_options.stallMs) {
+        connectionLost(
+            QStringLiteral("no answer within %1 ms").arg(m_options.blockMs + m_options.stallMs));
+        return;
+    }
     for (RedisStreamsAdapter *adapter : std::as_const(m_adapters)) {
         // A broadcast is never held for long: a Redis that stopped answering is dropped.
         if (adapter->oldestWaitMs(now) > m_options.stallMs && isConnected()) {
@@ -207,11 +220,13 @@ void RedisStreamsCluster::scheduleReconnect()
 
 void RedisStreamsCluster::poll()
 {
+    m_pollSentAtMs = m_clock.elapsed();
     const bool sent =
         m_reader.command({"XREAD", "BLOCK", QByteArray::number(m_options.blockMs), "COUNT",
                           QByteArray::number(m_options.readCount), "STREAMS",
                           m_options.streamName.toUtf8(), m_readFrom.toUtf8()},
                          [this](const redisReply *reply) {
+                             m_pollSentAtMs = -1;
                              if (!reply)
                                  return; // the connection ended; it polls again once back
                              if (reply->type == REDIS_REPLY_ERROR) {
@@ -226,7 +241,8 @@ void RedisStreamsCluster::poll()
                              onEntries(reply);
                              poll();
                          });
-    Q_UNUSED(sent);
+    if (!sent)
+        m_pollSentAtMs = -1;
 }
 
 void RedisStreamsCluster::onEntries(const redisReply *reply)

@@ -90,7 +90,8 @@ private:
     QString m_ownFloor; // own entries up to here were sent to sockets before Redis went away
     QTimer m_stallTimer;
     QElapsedTimer m_clock;
-    QString m_lastDelivered; // the newest entry id sent to this hub's sockets
+    qint64 m_pollSentAtMs = -1; // when the XREAD waiting for its answer was sent
+    QString m_lastDelivered;    // the newest entry id sent to this hub's sockets
     QHash<QString, RedisStreamsAdapter *> m_adapters; // by namespace
 
 public:
