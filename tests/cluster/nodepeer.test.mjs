@@ -119,4 +119,23 @@ describe('a Node socket.io server with the Redis Streams adapter as a peer', () 
         assert.deepEqual((await rec.take(1)).map(summary), ['announcement live from Node']);
         socket.close();
     });
+
+    it('carries Node\'s binary events, and its socketsJoin and disconnectSockets', async () => {
+        const socket = await hub.connect({ token: hub.token });
+        const rec = new Recorder(socket, 'dispatcher on Depot');
+        peer.io.to('dispatchers').emit('blob', Buffer.from([1, 2, 3]), { n: 1 });
+        const [blob] = await rec.take(1);
+        assert.equal(blob.event, 'blob');
+        assert.deepEqual([...new Uint8Array(blob.data)], [1, 2, 3], 'the attachment arrives');
+        assert.match(blob.offset, /^\d+-\d+$/, 'with its offset');
+
+        peer.io.in(socket.id).socketsJoin('night-shift');
+        peer.io.to('night-shift').emit('announcement', { text: 'to the night shift' });
+        assert.deepEqual((await rec.take(1)).map(summary), ['announcement to the night shift'],
+                         'a Depot socket joined a room at Node\'s word');
+
+        const gone = withTimeout(new Promise((resolve) => socket.once('disconnect', resolve)), WAIT_MS, 'disconnect');
+        peer.io.in('night-shift').disconnectSockets();
+        assert.equal(await gone, 'io server disconnect');
+    });
 });
