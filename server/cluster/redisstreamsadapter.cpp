@@ -1,5 +1,6 @@
 #include "redisstreamsadapter.h"
 
+#include "clusterlog.h"
 #include "protocol/engineio.h"
 #include "realtime/namespace.h"
 
