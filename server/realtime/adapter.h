@@ -6,6 +6,7 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
+#include <QVariant>
 
 #include <deque>
 #include <functional>
@@ -33,6 +34,7 @@ struct SessionState
     QString pid;
     QStringList rooms; // without the socket's own room
     QString principalKey;
+    QVariant data = QVariant(); // Socket::data(); kept by the in-memory adapter only
 };
 
 /// A session taken back for a client that returned, with the events it missed.

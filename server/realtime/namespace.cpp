@@ -135,6 +135,8 @@ void Namespace::finishConnect(SocketIoClient *client, QJsonObject auth, const QS
         socket->m_pid = randomId(15);
     }
     const bool recovered = restored.has_value();
+    if (recovered && !socket->data().isValid())
+        socket->setData(restored->state.data);
     const QString id = socket->id();
     const QString newPid = socket->pid();
     socket->setRecovered(recovered);
@@ -167,7 +169,7 @@ SessionState Namespace::sessionOf(const Socket &socket) const
 {
     QStringList rooms = socket.rooms();
     rooms.removeAll(socket.id());
-    return SessionState{socket.id(), socket.pid(), rooms, socket.m_principalKey};
+    return SessionState{socket.id(), socket.pid(), rooms, socket.m_principalKey, socket.data()};
 }
 
 QList<SessionState> Namespace::liveSessions() const
@@ -199,8 +201,8 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
         if (leftOnPurpose)
             m_adapter->sessionEnded(socket->pid());
         else
-            m_adapter->persistSession(
-                SessionState{socket->id(), socket->pid(), kept, socket->m_principalKey});
+            m_adapter->persistSession(SessionState{socket->id(), socket->pid(), kept,
+                                                   socket->m_principalKey, socket->data()});
     }
     Q_EMIT disconnected(socket, reason);
 }
