@@ -40,6 +40,13 @@ describe('hubs on one Redis', () => {
         const offsets = onB.events.map((e) => e.offset);
         assert.ok(offsets.every((o) => /^\d+-\d+$/.test(o)), `offsets are stream entry ids: ${offsets}`);
         assert.deepEqual(onA.events.map((e) => e.offset), offsets, 'one offset per event on every hub');
+
+        // Both hubs at once: every dispatcher sees the same sequence, whatever the interleaving.
+        const burst = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+            (i % 2 ? b : a).createPackage({ recipientName: `Burst ${i}` }).then((p) => p.id)));
+        const seenOnA = await created(onA, 30);
+        assert.deepEqual(await created(onB, 30), seenOnA, 'the same order on both hubs');
+        assert.deepEqual(new Set(seenOnA), new Set(burst), 'every event of the burst');
         const entries = await client.xlen('socket.io');
         assert.ok(entries >= 20, `the events are entries of the stream socket.io (${entries})`);
     });
