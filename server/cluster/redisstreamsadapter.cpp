@@ -208,6 +208,7 @@ void RedisStreamsCluster::connectionLost(const QString &error)
     m_reader.close();
     for (RedisStreamsAdapter *adapter : std::as_const(m_adapters))
         adapter->drain();
+    runReadHooks(true); // restores waiting for the reader go on without it
     scheduleReconnect();
 }
 
@@ -261,24 +262,37 @@ void RedisStreamsCluster::onEntries(const redisReply *reply)
         if (!entry)
             continue;
         m_readFrom = entry->id;
-        RedisStreamsAdapter *adapter = m_adapters.value(QString::fromUtf8(entry->nsp));
-        if (!adapter)
-            continue;
-        if (entry->uid == QByteArrayView(m_uid.toLatin1())) {
-            // Its own: those from before an outage already went out when Redis went away.
-            if (entry->type == "3" && entryIdLess(m_ownFloor, entry->id))
-                adapter->onOwnEntry(entry->id);
-            continue;
+        if (RedisStreamsAdapter *adapter = m_adapters.value(QString::fromUtf8(entry->nsp))) {
+            if (entry->uid == QByteArrayView(m_uid.toLatin1())) {
+                // Its own: those from before an outage already went out when Redis went away.
+                if (entry->type == "3" && entryIdLess(m_ownFloor, entry->id))
+                    adapter->onOwnEntry(entry->id);
+            } else {
+                adapter->onEntry(entry->id, entry->type.toInt(), entry->data);
+            }
         }
-        adapter->onEntry(entry->id, entry->type.toInt(), entry->data);
-        noteDelivered(entry->id);
+        runReadHooks(false);
     }
 }
 
-void RedisStreamsCluster::noteDelivered(const QString &id)
+void RedisStreamsCluster::whenReadUpTo(const QString &id, std::function<void()> run)
 {
-    if (m_lastDelivered.isEmpty() || entryIdLess(m_lastDelivered, id))
-        m_lastDelivered = id;
+    if (!isConnected() || !entryIdLess(m_readFrom, id))
+        return run();
+    m_readHooks.push_back(ReadHook{id, std::move(run)});
+}
+
+void RedisStreamsCluster::runReadHooks(bool all)
+{
+    std::vector<ReadHook> due;
+    std::erase_if(m_readHooks, [&](ReadHook &hook) {
+        if (!all && entryIdLess(m_readFrom, hook.at))
+            return false;
+        due.push_back(std::move(hook));
+        return true;
+    });
+    for (ReadHook &hook : due)
+        hook.run();
 }
 
 bool RedisStreamsCluster::entryIdLess(QStringView a, QStringView b)
@@ -399,8 +413,6 @@ void RedisStreamsAdapter::flush()
         const std::shared_ptr<Waiting> next = std::move(m_waiting.front());
         m_waiting.pop_front();
         next->deliver(m_nsp.options().recovery ? next->offset : std::nullopt);
-        if (next->offset)
-            m_cluster.noteDelivered(*next->offset);
     }
     m_flushing = false;
     if (m_waiting.empty() && m_cluster.isConnected())
@@ -524,15 +536,23 @@ void RedisStreamsAdapter::scan(std::shared_ptr<RestoreState> state)
                     socketio::encode(streamentry::withOffset(broadcast->packet, entry->id))));
             }
             ++state->pages;
-            // Until the replay reaches what this hub already sent live, so nothing falls between.
-            const QString &live = m_cluster.m_lastDelivered;
-            const bool behind =
-                !live.isEmpty() && RedisStreamsCluster::entryIdLess(state->cursor, live);
-            if ((reply->elements == size_t(kPage) || behind) && state->pages < kMaxPages)
+            // Entries this hub's reader already sent to the rooms (the socket was not in them yet)
+            // are replayed too: scan on until the replay reaches the reader.
+            const bool readerAhead =
+                m_cluster.isConnected() &&
+                RedisStreamsCluster::entryIdLess(state->cursor, m_cluster.m_readFrom);
+            if ((reply->elements == size_t(kPage) || readerAhead) && state->pages < kMaxPages)
                 return scan(state);
-            RestoredSession restored{state->session, std::move(state->missed),
-                                     state->blob + ' ' + QByteArray::number(state->ttlMs)};
-            std::exchange(state->done, {})(std::move(restored));
+            auto finish = [alive = m_alive, state] {
+                if (!*alive || !state->done)
+                    return;
+                RestoredSession restored{state->session, std::move(state->missed),
+                                         state->blob + ' ' + QByteArray::number(state->ttlMs)};
+                std::exchange(state->done, {})(std::move(restored));
+            };
+            // And the socket joins its rooms right when the reader passes the replay's last
+            // entry: what comes after goes to it live, nothing twice.
+            m_cluster.whenReadUpTo(state->cursor, std::move(finish));
         });
     if (!sent && state->done)
         std::exchange(state->done, {})(std::nullopt);

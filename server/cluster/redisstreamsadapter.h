@@ -11,7 +11,9 @@
 #include <QTimer>
 
 #include <deque>
+#include <functional>
 #include <memory>
+#include <vector>
 
 namespace depot {
 
@@ -74,7 +76,10 @@ private:
     void poll();
     void checkStalls();
     void onEntries(const struct redisReply *reply);
-    void noteDelivered(const QString &id);
+    /// Runs run once the reader has gone through every entry up to id: now if it has, at once
+    /// if Redis goes away.
+    void whenReadUpTo(const QString &id, std::function<void()> run);
+    void runReadHooks(bool all);
 
     RedisUrl m_url;
     Options m_options;
@@ -91,7 +96,12 @@ private:
     QTimer m_stallTimer;
     QElapsedTimer m_clock;
     qint64 m_pollSentAtMs = -1; // when the XREAD waiting for its answer was sent
-    QString m_lastDelivered;    // the newest entry id sent to this hub's sockets
+    struct ReadHook
+    {
+        QString at;
+        std::function<void()> run;
+    };
+    std::vector<ReadHook> m_readHooks;
     QHash<QString, RedisStreamsAdapter *> m_adapters; // by namespace
 
 public:
