@@ -11,6 +11,7 @@ packages=(
     build-essential cmake pkg-config openssl
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-positioning-dev qt6-declarative-dev
     qt6-l10n-tools qt6-tools-dev libqt6sql6-sqlite libsqlite3-dev libqrencode-dev libssl-dev libargon2-dev
+    libhiredis-dev libmsgpack-cxx-dev
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-window qml6-module-qtquick-shapes qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript qml6-module-qtpositioning qml6-module-qttest

@@ -5,6 +5,7 @@
 #include "api/osmandapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
+#include "cluster/redisstreamsadapter.h"
 #include "core/clock.h"
 #include "core/privatefiles.h"
 #include "dispatch/dispatchservice.h"
@@ -48,6 +49,7 @@ Hub::~Hub()
     delete m_tileFetcher;
     delete m_socketApi;
     delete m_realtime;
+    delete m_cluster; // after the namespaces whose adapters use it
     delete m_engine;
     m_locations.reset();
 }
@@ -209,6 +211,12 @@ void Hub::buildRealtime(const ConnectionCaps &caps)
         m_realtime->of(QStringLiteral("/")), *m_dispatch, *m_auth, *m_locations,
         SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
         this);
+    if (m_config.redis) {
+        m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
+        Namespace &nsp = *m_realtime->find(QStringLiteral("/"));
+        nsp.setAdapter(m_cluster->adapterFor(nsp));
+        m_cluster->start();
+    }
 }
 
 void Hub::buildOsmAnd()

@@ -14,6 +14,7 @@ class AuthService;
 class ConnectionGate;
 struct ConnectionCaps;
 class EngineIoServer;
+class RedisStreamsCluster;
 class SocketApi;
 class SocketIoServer;
 class Clock;
@@ -113,6 +114,7 @@ private:
     EngineIoServer *m_engine = nullptr;
     SocketIoServer *m_realtime = nullptr;
     SocketApi *m_socketApi = nullptr;
+    RedisStreamsCluster *m_cluster = nullptr; // with --redis: broadcasts shared between hubs
     std::unique_ptr<OsmAndApi> m_osmand;
     std::unique_ptr<FunctionEndpoint> m_osmandEndpoint;
     std::unique_ptr<WebPages> m_webPages;

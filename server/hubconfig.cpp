@@ -224,6 +224,12 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "may send a minute before it is refused for the rest of the "
                                 "minute [20]. Env: DEPOT_GUESS_LIMIT.")),
          QStringLiteral("n")},
+        {QStringLiteral("redis"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Share events and dropped sessions with the other hubs on this "
+                                "Redis, redis://[:password@]host[:port][/db], in the format of "
+                                "socket.io's Redis Streams adapter [none]. Env: DEPOT_REDIS.")),
+         QStringLiteral("url")},
     });
 }
 
@@ -310,6 +316,15 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
                 text(QT_TRANSLATE_NOOP("depot::HubOptions", "not *, null or an origin such as "
                                                             "https://depot.example")));
         c.corsOrigin = origin->toUtf8();
+    }
+    if (const auto value = lookup(parser, env, QStringLiteral("redis"))) {
+        c.redis = RedisUrl::parse(*value);
+        // The URL may hold a password: it is not repeated.
+        if (!c.redis)
+            return invalid(QStringLiteral("redis"),
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                  "not a URL of the form "
+                                                  "redis://[:password@]host[:port][/db]")));
     }
     if (auto e = readTls(parser, env, translator, c))
         return *e;

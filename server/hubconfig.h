@@ -1,10 +1,13 @@
 #pragma once
 
+#include "cluster/redisurl.h"
 #include "core/result.h"
 #include "transport/connectionlimits.h"
 
 #include <QHostAddress>
 #include <QString>
+
+#include <optional>
 
 class QCommandLineParser;
 class QProcessEnvironment;
@@ -40,6 +43,8 @@ struct HubConfig
     int maxConnections = -1;
     int maxConnectionsPerAddress = -1;
     int maxUnauthenticatedPerAddress = -1;
+    // Other hubs to share broadcasts and dropped sessions with; none: this hub alone.
+    std::optional<RedisUrl> redis;
     // Output bound and timeouts of every connection; no flags, tests shorten them.
     ConnectionLimits connectionLimits;
 

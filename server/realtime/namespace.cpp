@@ -8,6 +8,7 @@
 #include "socketioserver.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcRealtime, "depot.realtime")
@@ -32,10 +33,15 @@ Namespace::Namespace(QString name, Options options, QObject *parent)
     : QObject(parent)
     , m_name(std::move(name))
     , m_options(options)
-    // Offsets carry a per-process prefix, so an offset from an earlier run never matches.
-    , m_offsetPrefix(randomId(6) + QLatin1Char('-'))
 {
-    m_clock.start();
+    if (m_options.recovery)
+        m_adapter = std::make_unique<InMemoryAdapter>(
+            InMemoryAdapter::Options{m_options.maxDisconnectionMs, m_options.maxRecoveryPackets});
+}
+
+void Namespace::setAdapter(std::unique_ptr<Adapter> adapter)
+{
+    m_adapter = std::move(adapter);
 }
 
 Namespace::~Namespace() = default;
@@ -73,43 +79,35 @@ void Namespace::removeFromRoom(Socket *socket, const QString &room)
         m_rooms.erase(it);
 }
 
-Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &handshake)
+void Namespace::connectClient(SocketIoClient *client, const QJsonObject &handshake)
 {
     QJsonObject auth = handshake;
     const QString pid = auth.take(QStringLiteral("pid")).toString();
     const QString offset = auth.take(QStringLiteral("offset")).toString();
 
-    // A client that comes back in time with its pid and offset may get its old session back.
-    std::optional<Saved> restored;
-    if (m_options.recovery && !pid.isEmpty() && !offset.isEmpty()) {
-        prune();
-        const auto it = m_saved.constFind(pid);
-        if (it != m_saved.cend() && it->atMs >= m_clock.elapsed() - m_options.maxDisconnectionMs)
-            restored = *it;
-    }
+    // A client that comes back in time with its pid and offset may get its old session back,
+    // with the packets it missed (sent after CONNECT).
+    if (!m_options.recovery || !m_adapter || pid.isEmpty() || offset.isEmpty())
+        return finishConnect(client, std::move(auth), pid, std::nullopt);
+    m_adapter->restoreSession(pid, offset,
+                              [this, client = QPointer<SocketIoClient>(client),
+                               auth = std::move(auth),
+                               pid](std::optional<RestoredSession> restored) mutable {
+                                  if (!client || client->m_closed) {
+                                      // The client left while its session was looked up: it may
+                                      // come back for it.
+                                      if (restored && m_adapter)
+                                          m_adapter->returnSession(*restored);
+                                      return;
+                                  }
+                                  finishConnect(client, std::move(auth), pid, std::move(restored));
+                              });
+}
 
-    // Missed packets are collected now and sent after CONNECT. Recovery needs every packet
-    // after the client's offset still in the buffer; otherwise it is a fresh session, so that
-    // the client never believes it recovered while events were lost.
-    QList<QByteArray> missed;
-    if (restored) {
-        bool ok = offset.startsWith(m_offsetPrefix);
-        const quint64 last =
-            ok ? QStringView(offset).mid(m_offsetPrefix.size()).toULongLong(&ok, 36) : 0;
-        const bool complete =
-            ok && last <= m_seq &&
-            (m_recorded.empty() ? last == m_seq : m_recorded.front().seq <= last + 1);
-        if (complete) {
-            for (const Recorded &r : m_recorded) {
-                if (r.seq > last && reaches(restored->rooms, r.rooms, r.except))
-                    missed.append(r.message);
-            }
-        } else {
-            restored.reset();
-        }
-    }
-
-    auto *socket = new Socket(restored ? restored->id : randomId(15),
+void Namespace::finishConnect(SocketIoClient *client, QJsonObject auth, const QString &pid,
+                              std::optional<RestoredSession> restored)
+{
+    auto *socket = new Socket(restored ? restored->state.sid : randomId(15),
                               m_options.recovery ? (restored ? pid : randomId(15)) : QString(),
                               *this, client, this);
     if (m_options.keepAuth)
@@ -118,43 +116,73 @@ Socket *Namespace::connectClient(SocketIoClient *client, const QJsonObject &hand
     const ConnectDecision decision =
         m_authenticator ? m_authenticator(auth, *socket) : ConnectDecision::accept();
     if (!decision.accepted) {
+        if (restored && m_adapter)
+            m_adapter->returnSession(*restored);
         client->sendText(socketio::encodeConnectError(m_name, decision.message, decision.data));
         delete socket;
-        return nullptr;
+        return client->connectDone(m_name, nullptr);
     }
     socket->m_principalKey = decision.principalKey;
-    // Someone else's pid starts a fresh session; the saved one stays for its owner.
-    if (restored && restored->principalKey != decision.principalKey) {
+    // Someone else's pid starts a fresh session; the saved one stays for its owner. A session
+    // kept by a peer that records no principal is recovered on its pid alone, as socket.io does.
+    if (restored && !restored->state.principalKey.isEmpty() &&
+        restored->state.principalKey != decision.principalKey) {
         qCInfo(lcRealtime) << "a reconnect with another principal's pid starts a new session";
+        if (m_adapter)
+            m_adapter->returnSession(*restored);
         restored.reset();
-        missed.clear();
         socket->m_id = randomId(15);
         socket->m_pid = randomId(15);
     }
     const bool recovered = restored.has_value();
-    if (recovered) {
-        m_saved.remove(pid);
-        if (!socket->data().isValid())
-            socket->setData(restored->data);
-    }
+    if (recovered && !socket->data().isValid())
+        socket->setData(restored->state.data);
     const QString id = socket->id();
     const QString newPid = socket->pid();
     socket->setRecovered(recovered);
 
+    // The same session still connected here (its drop not noticed yet): the new one takes over.
+    if (Socket *previous = m_sockets.value(id))
+        previous->disconnect(true);
     m_sockets.insert(id, socket);
     socket->join(id);
     if (recovered) {
-        for (const QString &room : std::as_const(restored->rooms))
+        for (const QString &room : std::as_const(restored->state.rooms))
             socket->join(room);
     }
     client->sendText(socketio::encodeConnect(
         m_name, id, m_options.recovery ? std::optional<QString>(newPid) : std::nullopt));
-    for (const QByteArray &message : std::as_const(missed))
-        client->sendMessage(message);
+    if (recovered) {
+        for (const QByteArray &message : std::as_const(restored->missed))
+            client->sendMessage(message);
+    }
     qCDebug(lcRealtime) << "socket" << id << "connected to" << m_name
                         << (recovered ? "(recovered)" : "");
+    client->connectDone(m_name, socket);
+    const QPointer<Socket> alive(socket);
     Q_EMIT connected(socket);
-    return socket;
+    if (alive && alive->connected() && m_adapter && m_options.recovery)
+        m_adapter->sessionOpened(sessionOf(*alive));
+}
+
+SessionState Namespace::sessionOf(const Socket &socket) const
+{
+    QStringList rooms = socket.rooms();
+    rooms.removeAll(socket.id());
+    return SessionState{socket.id(), socket.pid(), rooms, socket.m_principalKey, socket.data()};
+}
+
+QList<SessionState> Namespace::liveSessions() const
+{
+    QList<SessionState> sessions;
+    if (!m_options.recovery)
+        return sessions;
+    sessions.reserve(m_sockets.size());
+    for (const Socket *socket : std::as_const(m_sockets)) {
+        if (!socket->pid().isEmpty())
+            sessions.append(sessionOf(*socket));
+    }
+    return sessions;
 }
 
 void Namespace::socketClosed(Socket *socket, const QString &reason)
@@ -167,12 +195,14 @@ void Namespace::socketClosed(Socket *socket, const QString &reason)
     const bool leftOnPurpose = reason == QLatin1String("client namespace disconnect") ||
                                reason == QLatin1String("server namespace disconnect") ||
                                reason == QLatin1String("server shutting down");
-    if (m_options.recovery && !leftOnPurpose && !socket->pid().isEmpty()) {
+    if (m_options.recovery && m_adapter && !socket->pid().isEmpty()) {
         QStringList kept = rooms;
         kept.removeAll(socket->id());
-        m_saved.insert(socket->pid(), Saved{socket->id(), kept, socket->data(), m_clock.elapsed(),
-                                            socket->m_principalKey});
-        prune();
+        if (leftOnPurpose)
+            m_adapter->sessionEnded(socket->pid());
+        else
+            m_adapter->persistSession(SessionState{socket->id(), socket->pid(), kept,
+                                                   socket->m_principalKey, socket->data()});
     }
     Q_EMIT disconnected(socket, reason);
 }
@@ -193,27 +223,6 @@ const Namespace::RawEventHandler *Namespace::rawEventHandler(QByteArrayView even
     return nullptr;
 }
 
-QString Namespace::nextOffsetText(quint64 seq) const
-{
-    return m_offsetPrefix + QString::number(seq, 36);
-}
-
-bool Namespace::reaches(const QStringList &rooms, const QStringList &to,
-                        const QStringList &except) const
-{
-    for (const QString &room : except) {
-        if (rooms.contains(room))
-            return false;
-    }
-    if (to.isEmpty())
-        return true;
-    for (const QString &room : to) {
-        if (rooms.contains(room))
-            return true;
-    }
-    return false;
-}
-
 int Namespace::emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload)
 {
     return emitEventJson(audience, event,
@@ -222,26 +231,61 @@ int Namespace::emitEvent(const Audience &audience, const QString &event, const Q
 
 int Namespace::emitEventJson(const Audience &audience, const QString &event, const QByteArray &json)
 {
-    std::optional<QString> offset;
-    quint64 seq = 0;
-    if (m_options.recovery) {
-        seq = ++m_seq;
-        offset = nextOffsetText(seq);
-    }
-    const QByteArray message =
-        engineio::encodeMessage(socketio::encodeEventJson(event, json, m_name, offset));
+    auto encode = [this, event, json](const std::optional<QString> &offset) {
+        return engineio::encodeMessage(socketio::encodeEventJson(
+            event, json, m_name, m_options.recovery ? offset : std::nullopt));
+    };
+    if (!m_adapter)
+        return deliver(audience, encode(std::nullopt));
+    auto count = std::make_shared<int>(-1); // known when delivered now
+    // The audience is copied: a cluster adapter may deliver after this returns.
+    m_adapter->broadcast(audience, event, json,
+                         [this, audience, encode, count](const std::optional<QString> &offset) {
+                             const QByteArray message = encode(offset);
+                             *count = deliver(audience, message);
+                             return message;
+                         });
+    return *count >= 0 ? *count : int(recipientsOf(audience).size());
+}
 
+int Namespace::deliver(const Audience &audience, const QByteArray &engineIoMessage)
+{
     // A copy: a recipient whose connection fails while it is written to leaves its rooms.
     const std::vector<Socket *> recipients = recipientsOf(audience);
     for (Socket *s : recipients)
-        s->sendEncoded(message);
-
-    if (m_options.recovery) {
-        m_recorded.push_back(
-            Recorded{seq, m_clock.elapsed(), audience.rooms, audience.except, message});
-        prune();
-    }
+        s->sendEncoded(engineIoMessage);
     return int(recipients.size());
+}
+
+int Namespace::deliverPacket(const Audience &audience, const socketio::Packet &packet)
+{
+    const std::vector<Socket *> recipients = recipientsOf(audience);
+    for (Socket *s : recipients)
+        s->sendPacket(packet);
+    return int(recipients.size());
+}
+
+void Namespace::joinRooms(const Audience &audience, const QStringList &rooms, bool join)
+{
+    for (Socket *s : recipientsOf(audience)) {
+        for (const QString &room : rooms) {
+            if (join)
+                s->join(room);
+            else
+                s->leave(room);
+        }
+    }
+}
+
+void Namespace::disconnectSockets(const Audience &audience, bool close)
+{
+    QList<QPointer<Socket>> sockets;
+    for (Socket *s : recipientsOf(audience))
+        sockets.append(s);
+    for (const QPointer<Socket> &s : std::as_const(sockets)) {
+        if (s)
+            s->disconnect(close);
+    }
 }
 
 std::vector<Socket *> Namespace::recipientsOf(const Audience &audience) const
@@ -275,25 +319,6 @@ std::vector<Socket *> Namespace::recipientsOf(const Audience &audience) const
         });
     }
     return recipients;
-}
-
-void Namespace::prune()
-{
-    const qint64 now = m_clock.elapsed();
-    const qint64 horizon = now - m_options.maxDisconnectionMs;
-    while (!m_recorded.empty() && (m_recorded.front().atMs < horizon ||
-                                   qsizetype(m_recorded.size()) > m_options.maxRecoveryPackets))
-        m_recorded.pop_front();
-    // Expired sessions are swept at most once a second, not on every packet.
-    if (now - m_lastSweepMs < 1000)
-        return;
-    m_lastSweepMs = now;
-    for (auto it = m_saved.begin(); it != m_saved.end();) {
-        if (it->atMs < horizon)
-            it = m_saved.erase(it);
-        else
-            ++it;
-    }
 }
 
 } // namespace depot

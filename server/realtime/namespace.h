@@ -1,16 +1,16 @@
 #pragma once
 
+#include "adapter.h"
 #include "protocol/socketio.h"
 
-#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
 #include <QStringList>
 
-#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -38,14 +38,6 @@ struct ConnectDecision
     {
         return {false, std::move(message), std::move(data), {}};
     }
-};
-
-/// Who a broadcast goes to: every socket in any of `rooms` (all sockets when empty), minus every
-/// socket in any of `except`.
-struct Audience
-{
-    QStringList rooms;
-    QStringList except;
 };
 
 /// A Socket.IO namespace: its sockets, rooms, broadcasts and connection state recovery.
@@ -88,11 +80,29 @@ public:
         std::function<bool(Socket &socket, QByteArrayView args, const EncodedAck &ack)>;
     void setRawEventHandler(const QByteArray &event, RawEventHandler handler);
 
+    /// Where broadcasts and dropped sessions go; without one, recovery keeps them in memory.
+    void setAdapter(std::unique_ptr<Adapter> adapter);
+    Adapter *adapter() const { return m_adapter.get(); }
+
     /// Emits one event to an audience; encoded once, the same bytes go to every recipient.
-    /// Returns how many sockets it was sent to.
+    /// Returns how many of this process's sockets it goes to (it may be sent a moment later,
+    /// once a cluster adapter gave it its offset).
     int emitEvent(const Audience &audience, const QString &event, const QJsonValue &payload);
     /// As emitEvent, with the payload already serialized as compact JSON.
     int emitEventJson(const Audience &audience, const QString &event, const QByteArray &json);
+
+    /// Sends an Engine.IO message to this process's sockets in the audience: a broadcast that
+    /// another hub published. Returns how many sockets it went to.
+    int deliver(const Audience &audience, const QByteArray &engineIoMessage);
+    /// Sends a packet that may carry binary attachments to this process's sockets in the audience.
+    int deliverPacket(const Audience &audience, const socketio::Packet &packet);
+    /// Makes this process's sockets in the audience join (or leave) rooms.
+    void joinRooms(const Audience &audience, const QStringList &rooms, bool join);
+    /// Disconnects this process's sockets in the audience; close also ends their connections.
+    void disconnectSockets(const Audience &audience, bool close);
+
+    /// The session of every connected socket, as it would be kept if its connection dropped.
+    QList<SessionState> liveSessions() const;
 
     qsizetype socketCount() const { return m_sockets.size(); }
     qsizetype roomSize(const QString &room) const;
@@ -107,33 +117,15 @@ private:
     friend class SocketIoClient;
     friend class Socket;
 
-    /// A packet kept for clients that may come back.
-    struct Recorded
-    {
-        quint64 seq;
-        qint64 atMs;
-        QStringList rooms;
-        QStringList except;
-        QByteArray message; // the Engine.IO message, offset included
-    };
-    /// The state of a socket whose connection dropped, kept until it comes back or expires.
-    struct Saved
-    {
-        QString id;
-        QStringList rooms;
-        QVariant data;
-        qint64 atMs;
-        QString principalKey;
-    };
-
-    /// Handles a CONNECT from a client; returns the new socket or nullptr when refused.
-    Socket *connectClient(SocketIoClient *client, const QJsonObject &handshake);
+    /// Handles a CONNECT from a client: calls SocketIoClient::connectDone with the new socket, or
+    /// nullptr when refused, now or once the adapter restored the client's session.
+    void connectClient(SocketIoClient *client, const QJsonObject &handshake);
+    void finishConnect(SocketIoClient *client, QJsonObject auth, const QString &pid,
+                       std::optional<RestoredSession> restored);
     void addToRoom(Socket *socket, const QString &room);
     void removeFromRoom(Socket *socket, const QString &room);
     void socketClosed(Socket *socket, const QString &reason);
-    QString nextOffsetText(quint64 seq) const;
-    void prune();
-    bool reaches(const QStringList &rooms, const QStringList &to, const QStringList &except) const;
+    SessionState sessionOf(const Socket &socket) const;
     // Every recipient of an audience once, whatever number of its rooms name it.
     std::vector<Socket *> recipientsOf(const Audience &audience) const;
 
@@ -147,13 +139,7 @@ private:
     // Most rooms hold one socket (its own id, a package's tracker), so members are a vector:
     // a set costs over half a KiB even for one member.
     QHash<QString, std::vector<Socket *>> m_rooms;
-    // Recovery: recent packets and dropped sessions by pid.
-    std::deque<Recorded> m_recorded;
-    QHash<QString, Saved> m_saved;
-    quint64 m_seq = 0;
-    QString m_offsetPrefix;
-    QElapsedTimer m_clock;
-    qint64 m_lastSweepMs = 0;
+    std::unique_ptr<Adapter> m_adapter; // set when recovery is on or hubs share broadcasts
 };
 
 } // namespace depot

@@ -129,18 +129,16 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
 {
     using socketio::Type;
     if (packet.type == Type::Connect) {
-        if (socketIn(packet.nsp))
+        if (socketIn(packet.nsp) || m_connecting.contains(packet.nsp))
             return; // already connected there; the reference server ignores it too
         Namespace *nsp = m_server.find(packet.nsp);
-        if (!nsp || m_sockets.size() >= m_server.options().maxNamespacesPerClient) {
+        if (!nsp ||
+            m_sockets.size() + m_connecting.size() >= m_server.options().maxNamespacesPerClient) {
             sendText(socketio::encodeInvalidNamespace(packet.nsp));
             return;
         }
-        if (Socket *socket = nsp->connectClient(this, packet.data.toObject())) {
-            m_sockets.append({packet.nsp, socket});
-            m_connectTimer.stop();
-            m_session->markAuthenticated();
-        }
+        m_connecting.append(packet.nsp);
+        nsp->connectClient(this, packet.data.toObject());
         return;
     }
     Socket *socket = socketIn(packet.nsp);
@@ -151,6 +149,16 @@ void SocketIoClient::onPacket(const socketio::Packet &packet)
         return;
     }
     socket->onPacket(packet);
+}
+
+void SocketIoClient::connectDone(const QString &nsp, Socket *socket)
+{
+    m_connecting.removeOne(nsp);
+    if (!socket)
+        return;
+    m_sockets.append({nsp, socket});
+    m_connectTimer.stop();
+    m_session->markAuthenticated();
 }
 
 void SocketIoClient::sessionClosed(const QString &reason)

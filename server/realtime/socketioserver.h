@@ -45,6 +45,9 @@ private:
     void sessionMessage(const QByteArray &data, bool binary) override;
     void onPacket(const socketio::Packet &packet);
     void sessionClosed(const QString &reason) override;
+    friend class Namespace;
+    // A CONNECT to nsp ended: socket is the new socket, or nullptr when it was refused.
+    void connectDone(const QString &nsp, Socket *socket);
 
     EngineIoSession *m_session;
     SocketIoServer &m_server;
@@ -56,6 +59,7 @@ private:
     // By namespace. Nearly every client joins one, so it is held inline: a hash would cost
     // about 1.5 KiB per connection.
     QVarLengthArray<std::pair<QString, Socket *>, 1> m_sockets;
+    QStringList m_connecting; // namespaces whose CONNECT waits for a restored session
     QBasicTimer m_connectTimer;
     bool m_closed = false;
 };
