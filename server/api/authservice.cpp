@@ -177,6 +177,16 @@ Result<QString> AuthService::ensureAdminAccount(const QString &password)
 int AuthService::retryAfter(const QString &address, const QString &account, qint64 nowMs)
 {
     const qint64 window = m_options.failureWindowMs;
+    if (m_options.sharedStore) {
+        // Refused until enough of the failures have left the window, as below.
+        auto waitFor = [&](bool byAddress, const QString &key, int limit) {
+            const auto times = m_store.loginFailures(byAddress, key, nowMs - window, limit);
+            return qsizetype(times.size()) < limit ? qint64(0) : times.back() + window - nowMs;
+        };
+        const qint64 ms = std::max(waitFor(true, address, m_options.maxFailuresPerAddress),
+                                   waitFor(false, account, m_options.maxFailuresPerAccount));
+        return ms <= 0 ? 0 : int(std::max<qint64>(1, (ms + 999) / 1000));
+    }
     auto waitFor = [&](QHash<QString, std::deque<Failure>> &map, const QString &key, int limit) {
         auto it = map.find(key);
         if (it == map.end())
@@ -198,8 +208,23 @@ int AuthService::retryAfter(const QString &address, const QString &account, qint
     return ms <= 0 ? 0 : int(std::max<qint64>(1, (ms + 999) / 1000));
 }
 
+int AuthService::failuresFrom(const QString &address, qint64 nowMs)
+{
+    if (m_options.sharedStore)
+        return int(m_store
+                       .loginFailures(true, address, nowMs - m_options.failureWindowMs,
+                                      m_options.maxFailuresPerAddress)
+                       .size());
+    const auto pending = m_failuresByAddress.constFind(address);
+    return pending == m_failuresByAddress.cend() ? 0 : int(pending->size());
+}
+
 void AuthService::recordFailure(const QString &address, const QString &account, qint64 nowMs)
 {
+    if (m_options.sharedStore) {
+        m_store.recordLoginFailure(address, account, nowMs);
+        return;
+    }
     pruneFailures(nowMs);
     auto add = [nowMs](std::deque<Failure> &times, const QString &other, int limit) {
         times.push_back(Failure{nowMs, other});
@@ -212,6 +237,11 @@ void AuthService::recordFailure(const QString &address, const QString &account, 
 
 void AuthService::clearFailures(const QString &address, const QString &account)
 {
+    if (m_options.sharedStore) {
+        // Failures that left the window go too, so the table stays small.
+        m_store.clearLoginFailures(address, account, m_clock.nowMs() - m_options.failureWindowMs);
+        return;
+    }
     // A success vouches for its own account from its own address, and for nothing else.
     auto drop = [](QHash<QString, std::deque<Failure>> &map, const QString &key,
                    const QString &other) {
@@ -271,8 +301,7 @@ void AuthService::loginInBackground(const QString &username, const QString &pass
         done(refused);
         return;
     }
-    const auto pending = m_failuresByAddress.constFind(address);
-    const int failures = pending == m_failuresByAddress.cend() ? 0 : int(pending->size());
+    const int failures = failuresFrom(address, nowMs);
     if (failures + m_checking.value(address) >= m_options.maxFailuresPerAddress) {
         m_waiting[address].push_back([this, username, password, from, done = std::move(done)] {
             loginInBackground(username, password, from, done);
@@ -384,6 +413,21 @@ std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew)
         return std::nullopt;
     const qint64 nowMs = m_clock.nowMs();
     auto it = m_tokenCache.find(hash);
+    if (it != m_tokenCache.end() && m_options.sharedStore) {
+        // Another hub may have ended it. While the database is unreachable the cache answers.
+        const auto stored = m_store.tokenByHash(hash);
+        if (stored) {
+            if (stored->lastUsedAt.isValid())
+                it->storedUsedMs =
+                    std::max(it->storedUsedMs, stored->lastUsedAt.toMSecsSinceEpoch());
+            it->lastUsedMs = std::max(it->lastUsedMs, it->storedUsedMs);
+        } else if (m_store.available()) {
+            const QString userId = it->principal.userId;
+            m_tokenCache.erase(it);
+            Q_EMIT tokenEnded(hash, userId);
+            return std::nullopt;
+        }
+    }
     if (it == m_tokenCache.end()) {
         const auto stored = m_store.tokenByHash(hash);
         if (!stored)

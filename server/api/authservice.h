@@ -34,6 +34,9 @@ struct AuthOptions
     int maxFailuresPerAddress = 5;
     int maxFailuresPerAccount = 20;
     qint64 failureWindowMs = 60'000;
+    /// Other hubs share the store: a cached token is checked against it on every use (so a
+    /// token ended on another hub is refused here), and failed logins are counted in it.
+    bool sharedStore = false;
 };
 
 /// Accounts, passwords and tokens. Passwords are Argon2id hashes (older PBKDF2-SHA256 ones are
@@ -121,6 +124,8 @@ private:
     void recordFailure(const QString &address, const QString &account, qint64 nowMs);
     void clearFailures(const QString &address, const QString &account);
     void pruneFailures(qint64 nowMs);
+    /// Failed logins from `address` still in the window.
+    int failuresFrom(const QString &address, qint64 nowMs);
     qint64 renewStepMs() const;
     /// Runs `work` on a worker, then `answer` with its result on this object's thread.
     template <class Work, class Answer> void inBackground(Work work, Answer answer);
