@@ -133,8 +133,10 @@ void PostgresStore::configure(QSqlDatabase &db, const DatabaseUrl &url, int conn
     db.setPassword(url.password);
     db.setDatabaseName(url.databaseName);
     // A server that went away is noticed within seconds, not at the kernel's TCP timeout.
+    // Notices (an IF NOT EXISTS that found the table) stay out of the hub's output.
     db.setConnectOptions(QStringLiteral("connect_timeout=%1;keepalives=1;keepalives_idle=5;"
-                                        "keepalives_interval=2;keepalives_count=3")
+                                        "keepalives_interval=2;keepalives_count=3;"
+                                        "options=-cclient_min_messages=warning")
                              .arg(connectTimeoutSeconds));
 }
 
@@ -159,7 +161,7 @@ bool PostgresStore::open(QString *error)
     if (!m_db.open()) {
         if (error)
             *error = QStringLiteral("cannot connect to %1: %2")
-                         .arg(m_url.redacted(), m_db.lastError().text().trimmed());
+                         .arg(m_url.redacted(), m_db.lastError().text().simplified());
         return false;
     }
     m_available = true;
@@ -179,8 +181,9 @@ void PostgresStore::failed(const QSqlError &error)
     if (!m_available || !isConnectionError(error))
         return;
     m_available = false;
-    qCWarning(lcStore).noquote() << "lost the connection to" << m_url.redacted()
-                                 << "; writes are refused until it is back";
+    qCWarning(lcStore).noquote()
+        << QStringLiteral("lost the connection to %1; writes are refused until it is back")
+               .arg(m_url.redacted());
     m_backoffMs = m_options.reconnectInitialMs;
     m_reconnectTimer.start(int(m_backoffMs));
 }

@@ -48,7 +48,8 @@ public:
     /// initdb and start; false (with `error`) when it did not come up.
     bool start(QString *error)
     {
-        m_dir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/depot-pg-XXXXXX"));
+        m_dir =
+            std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/depot-pg-XXXXXX"));
         const passwd *postgres = getpwnam("postgres");
         if (!m_dir->isValid() || !postgres ||
             chown(QFile::encodeName(m_dir->path()).constData(), postgres->pw_uid,
@@ -60,7 +61,8 @@ public:
         if (!run(binDir() + QStringLiteral("/initdb"),
                  {QStringLiteral("-D"), dataDir(), QStringLiteral("-U"), QStringLiteral("postgres"),
                   QStringLiteral("-A"), QStringLiteral("trust"), QStringLiteral("-E"),
-                  QStringLiteral("UTF8"), QStringLiteral("--locale=C"), QStringLiteral("--no-sync")},
+                  QStringLiteral("UTF8"), QStringLiteral("--locale=C"),
+                  QStringLiteral("--no-sync")},
                  &out)) {
             *error = QStringLiteral("initdb failed: ") + out;
             return false;
@@ -81,13 +83,14 @@ public:
     {
         // Unsynced writes survive the death of the server's processes (they are in the kernel's
         // cache); only a crash of the machine would lose them, which no test makes.
-        return pgCtl({QStringLiteral("start"), QStringLiteral("-w"), QStringLiteral("-l"),
-                      m_dir->path() + QStringLiteral("/log"), QStringLiteral("-o"),
-                      QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1 -c fsync=%3 "
-                                     "-c max_connections=200")
-                          .arg(m_port)
-                          .arg(m_dir->path(), m_fsync ? QStringLiteral("on") : QStringLiteral("off"))},
-                     output);
+        return pgCtl(
+            {QStringLiteral("start"), QStringLiteral("-w"), QStringLiteral("-l"),
+             m_dir->path() + QStringLiteral("/log"), QStringLiteral("-o"),
+             QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1 -c fsync=%3 "
+                            "-c max_connections=200")
+                 .arg(m_port)
+                 .arg(m_dir->path(), m_fsync ? QStringLiteral("on") : QStringLiteral("off"))},
+            output);
     }
 
     /// Stops at once, as a crash would (pg_ctl stop -m immediate).
@@ -115,7 +118,9 @@ public:
 
     QString url(const QString &database) const
     {
-        return QStringLiteral("postgres://postgres:unused@127.0.0.1:%1/%2").arg(m_port).arg(database);
+        return QStringLiteral("postgres://postgres:unused@127.0.0.1:%1/%2")
+            .arg(m_port)
+            .arg(database);
     }
 
     DatabaseUrl databaseUrl(const QString &database) const

@@ -305,11 +305,11 @@ void tst_StoreConformance::fixesAndTrails()
     OPEN_STORE(store);
     const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
     QVERIFY(store->insertCourier(ada, courierOf(ada)));
-    QVERIFY(store->appendFixes({StoredFix{ada.id, fixAt(1, 1), kT0, true},
-                                StoredFix{ada.id, fixAt(2, 2), kT0, true}}));
+    QVERIFY(store->appendFixes(
+        {StoredFix{ada.id, fixAt(1, 1), kT0, true}, StoredFix{ada.id, fixAt(2, 2), kT0, true}}));
     // A late fix is kept but joins no trail and moves nobody.
-    QVERIFY(store->appendFixes({StoredFix{ada.id, fixAt(0.5, 0), kT0, false},
-                                StoredFix{ada.id, fixAt(3, 3), kT0, true}}));
+    QVERIFY(store->appendFixes(
+        {StoredFix{ada.id, fixAt(0.5, 0), kT0, false}, StoredFix{ada.id, fixAt(3, 3), kT0, true}}));
     const auto trail = store->loadTrail(ada.id, 10);
     QCOMPARE(trail.size(), size_t(3));
     QCOMPARE(trail[0].latitude, 1.0);
