@@ -49,6 +49,8 @@ public:
     }
 
     bool write(const std::vector<const StoredFix *> &fixes);
+    /// Whether the last batch failed for want of the server.
+    bool lost() const { return m_lost; }
 
 private:
     bool exec(QSqlQuery &q)
@@ -56,24 +58,30 @@ private:
         if (q.exec())
             return true;
         qCWarning(lcStore) << "fix writer: query failed:" << q.lastError().text();
-        if (PostgresStore::isConnectionError(q.lastError()))
+        if (PostgresStore::isConnectionError(q.lastError())) {
+            m_lost = true;
             m_db.close(); // opened again for the next batch
+        }
         return false;
     }
 
     QString m_name;
     QSqlDatabase m_db;
+    bool m_lost = false;
 };
 
 bool Connection::write(const std::vector<const StoredFix *> &fixes)
 {
     if (fixes.empty())
         return true;
+    m_lost = false;
     if (!m_db.isOpen() && !m_db.open()) {
-        qCWarning(lcStore) << "fix writer cannot connect:" << m_db.lastError().text().trimmed();
+        qCWarning(lcStore) << "fix writer cannot connect:" << m_db.lastError().text().simplified();
+        m_lost = true;
         return false;
     }
     if (!m_db.transaction()) {
+        m_lost = PostgresStore::isConnectionError(m_db.lastError());
         m_db.close();
         return false;
     }
@@ -141,6 +149,8 @@ bool Connection::write(const std::vector<const StoredFix *> &fixes)
     if (ok && m_db.commit())
         return true;
     qCWarning(lcStore) << "fix writer: batch not written:" << m_db.lastError().text();
+    if (ok && PostgresStore::isConnectionError(m_db.lastError()))
+        m_lost = true; // the COMMIT itself found no server
     if (m_db.isOpen())
         m_db.rollback();
     return false;
@@ -148,9 +158,11 @@ bool Connection::write(const std::vector<const StoredFix *> &fixes)
 
 } // namespace
 
-PostgresFixWriter::PostgresFixWriter(DatabaseUrl url, int connectTimeoutSeconds)
+PostgresFixWriter::PostgresFixWriter(DatabaseUrl url, int connectTimeoutSeconds,
+                                     std::function<void()> connectionLost)
     : m_url(std::move(url))
     , m_connectTimeoutSeconds(connectTimeoutSeconds)
+    , m_connectionLost(std::move(connectionLost))
     , m_thread([this] { run(); })
 {}
 
@@ -195,6 +207,8 @@ void PostgresFixWriter::run()
                 fixes.push_back(&f);
         }
         const bool ok = connection.write(fixes);
+        if (!ok && connection.lost() && m_connectionLost)
+            m_connectionLost();
         for (Job &job : jobs) {
             if (job.committed)
                 job.committed();

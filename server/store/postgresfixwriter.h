@@ -21,7 +21,10 @@ namespace depot {
 class PostgresFixWriter
 {
 public:
-    PostgresFixWriter(DatabaseUrl url, int connectTimeoutSeconds);
+    /// `connectionLost` runs on the writer's thread when a batch failed for want of the
+    /// server, before the batch's futures become ready.
+    PostgresFixWriter(DatabaseUrl url, int connectTimeoutSeconds,
+                      std::function<void()> connectionLost);
     /// Writes every batch already handed over, then stops.
     ~PostgresFixWriter();
 
@@ -43,6 +46,7 @@ private:
 
     const DatabaseUrl m_url;
     const int m_connectTimeoutSeconds;
+    const std::function<void()> m_connectionLost;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Job> m_jobs;

@@ -188,6 +188,13 @@ void PostgresStore::failed(const QSqlError &error)
     m_reconnectTimer.start(int(m_backoffMs));
 }
 
+void PostgresStore::checkConnection()
+{
+    QSqlQuery q(m_db);
+    if (m_available)
+        execText(q, QStringLiteral("SELECT 1")); // a failure marks the store unavailable
+}
+
 void PostgresStore::reconnect()
 {
     m_db.close();
@@ -205,7 +212,12 @@ std::shared_future<bool> PostgresStore::appendFixesInBackground(std::vector<Stor
                                                                 std::function<void()> committed)
 {
     if (!m_fixWriter)
-        m_fixWriter = std::make_unique<PostgresFixWriter>(m_url, m_options.connectTimeoutSeconds);
+        m_fixWriter =
+            std::make_unique<PostgresFixWriter>(m_url, m_options.connectTimeoutSeconds, [this] {
+                // Posted before the batch is answered, so the hub sees the loss when it answers.
+                QMetaObject::invokeMethod(
+                    &m_reconnectTimer, [this] { checkConnection(); }, Qt::QueuedConnection);
+            });
     return m_fixWriter->append(std::move(fixes), std::move(committed));
 }
 

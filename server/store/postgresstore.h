@@ -54,6 +54,8 @@ protected:
 
 private:
     void reconnect();
+    /// The fix writer lost the server: whether this connection did too.
+    void checkConnection();
 
     DatabaseUrl m_url;
     Options m_options;

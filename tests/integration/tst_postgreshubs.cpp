@@ -143,6 +143,7 @@ private Q_SLOTS:
     void concurrentAssignsGetOne200AndOne409();
     void staleHubAnswersFromTheStoredRow();
     void tokensHoldOnEveryHub();
+    void openSocketOnTheOtherHubClosesAtItsNextCheck();
     void loginLimitsCountAcrossHubs();
     void databaseDownAnswers503AndReconnects();
     void hubRefusesToStartWithoutItsDatabase();
@@ -152,7 +153,7 @@ private Q_SLOTS:
 
 private:
     /// Starts hub `index` (0 or 1) on the test's database, in a data dir of its own.
-    void startHub(int index);
+    void startHub(int index, qint64 tokenTtlSeconds = 30 * 24 * 3600);
     quint16 port(int hub) const { return m_hubs[hub]->port(); }
     Reply call(int hub, const QByteArray &method, const QString &path, const QByteArray &body = {},
                const QString &token = {}, const QHostAddress &from = {});
@@ -168,6 +169,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dirs[2];
     std::unique_ptr<depot::Hub> m_hubs[2];
     QString m_dispatcher; // a token made on hub 0
+    bool m_postgresStopped = false;
 };
 
 void tst_PostgresHubs::initTestCase()
@@ -194,19 +196,22 @@ void tst_PostgresHubs::init()
 
 void tst_PostgresHubs::cleanup()
 {
+    if (m_postgresStopped) // a case that failed halfway leaves the next ones a server
+        m_postgresStopped = !m_postgres->startAgain();
     for (auto &hub : m_hubs)
         hub.reset();
     for (auto &dir : m_dirs)
         dir.reset();
 }
 
-void tst_PostgresHubs::startHub(int index)
+void tst_PostgresHubs::startHub(int index, qint64 tokenTtlSeconds)
 {
     m_dirs[index] = std::make_unique<QTemporaryDir>();
     depot::HubConfig config =
         depot::test::loopbackHubConfig(m_dirs[index]->path(), QString::fromLatin1(kAdminPassword));
     config.database = m_postgres->databaseUrl(m_database);
     config.storeReconnectMaxMs = 200;
+    config.tokenTtlSeconds = tokenTtlSeconds;
     m_hubs[index] = std::make_unique<depot::Hub>(config);
     const auto error = m_hubs[index]->start();
     QVERIFY2(!error, error ? qPrintable(error->message) : "");
@@ -372,6 +377,28 @@ void tst_PostgresHubs::tokensHoldOnEveryHub()
     QCOMPARE(call(0, "GET", QStringLiteral("/api/me"), {}, m_dispatcher).status, 200);
 }
 
+void tst_PostgresHubs::openSocketOnTheOtherHubClosesAtItsNextCheck()
+{
+    // Hub 1 checks its sockets' tokens every tenth of a 10 s TTL.
+    m_hubs[1].reset();
+    startHub(1, 10);
+    const QString ada = newCourier(0, QStringLiteral("ada"));
+    const QString token = str(
+        login(1, QStringLiteral("ada"), QString::fromLatin1(kCourierPassword)).object(), "token");
+    HubClient client;
+    QSignalSpy connected(&client, &HubClient::connected);
+    QSignalSpy disconnected(&client, &HubClient::disconnected);
+    client.connectToHub(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port(1))),
+                        {{QStringLiteral("token"), token}});
+    QVERIFY(connected.wait(5000));
+    QCOMPARE(call(0, "PATCH", QStringLiteral("/api/couriers/%1").arg(ada),
+                  json({{QStringLiteral("active"), false}}), m_dispatcher)
+                 .status,
+             200);
+    QVERIFY(disconnected.wait(3000));
+    QCOMPARE(disconnected[0][0].toString(), QStringLiteral("io server disconnect"));
+}
+
 void tst_PostgresHubs::loginLimitsCountAcrossHubs()
 {
     // Five failures from one address are its limit: made on both hubs, they add up.
@@ -407,8 +434,20 @@ void tst_PostgresHubs::databaseDownAnswers503AndReconnects()
             .size();
     };
     const qsizetype before = listed();
+    const QString courierToken = str(
+        login(0, QStringLiteral("ada"), QString::fromLatin1(kCourierPassword)).object(), "token");
+    const QString fixPath = QStringLiteral("/api/couriers/%1/location").arg(ada);
+    const auto fix = [](double latitude) {
+        return json({{QStringLiteral("latitude"), latitude}, {QStringLiteral("longitude"), 9.99}});
+    };
+    QCOMPARE(call(0, "POST", fixPath, fix(53.5001), courierToken).status, 202);
 
     QVERIFY(m_postgres->stop());
+    m_postgresStopped = true;
+    // A fix is a write like any other.
+    const Reply fixRefused = call(0, "POST", fixPath, fix(53.5002), courierToken);
+    QCOMPARE(fixRefused.status, 503);
+    QCOMPARE(fixRefused.errorCode(), QStringLiteral("store_unavailable"));
     const Reply refused = call(0, "POST", QStringLiteral("/api/packages"),
                                json(packageBody(QStringLiteral("During"))), m_dispatcher);
     QCOMPARE(refused.status, 503);
@@ -435,9 +474,13 @@ void tst_PostgresHubs::databaseDownAnswers503AndReconnects()
 
     // Back: the hub reconnects by itself, and the next write goes through.
     QVERIFY(m_postgres->startAgain());
+    m_postgresStopped = false;
     QTRY_VERIFY_WITH_TIMEOUT(m_hubs[0]->store().available(), 10000);
     answered << newPackage(0, QStringLiteral("After"));
     QVERIFY(!answered.last().isEmpty());
+    QCOMPARE(call(0, "POST", fixPath, fix(53.5003), courierToken).status, 202);
+    QCOMPARE(sql(QStringLiteral("SELECT string_agg(latitude::text, ' ' ORDER BY id) FROM fixes")),
+             QStringLiteral("53.5001 53.5003"));
     QCOMPARE(call(0, "POST", QStringLiteral("/api/packages/%1/assign").arg(answered[0]),
                   json({{QStringLiteral("deliveryPersonId"), ada}}), m_dispatcher)
                  .status,
