@@ -208,6 +208,10 @@ void Hub::buildRest()
         GuessLimiter::Options{m_config.trackingMissLimit, m_config.trackingMissWindowMs}, *m_clock);
     m_deviceLimiter = std::make_unique<GuessLimiter>(
         GuessLimiter::Options{m_config.deviceMissLimit, m_config.deviceMissWindowMs}, *m_clock);
+    if (m_store->shared()) {
+        m_trackingLimiter->shareThrough(m_store.get(), QStringLiteral("tracking"));
+        m_deviceLimiter->shareThrough(m_store.get(), QStringLiteral("device"));
+    }
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());

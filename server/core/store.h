@@ -136,6 +136,22 @@ public:
         (void)byAddress, (void)key, (void)sinceMs, (void)limit;
         return {};
     }
+    /// The window of failed guesses (unknown tracking codes: kind "tracking"; unknown device
+    /// ids: "device") of one address key: when it started and how many it holds.
+    virtual std::optional<std::pair<qint64, int>> guessWindow(const QString &kind,
+                                                              const QString &key)
+    {
+        (void)kind, (void)key;
+        return std::nullopt;
+    }
+    /// Counts one failed guess at `atMs`, in a new window when the key's started `windowMs` or
+    /// more before; windows that started before `staleBeforeMs` are dropped.
+    virtual bool recordGuessMiss(const QString &kind, const QString &key, qint64 atMs,
+                                 qint64 windowMs, qint64 staleBeforeMs)
+    {
+        (void)kind, (void)key, (void)atMs, (void)windowMs, (void)staleBeforeMs;
+        return false;
+    }
     /// Forgets the failures of `account` from `address`, and all failures before `beforeMs`.
     virtual bool clearLoginFailures(const QString &address, const QString &account, qint64 beforeMs)
     {

@@ -87,7 +87,8 @@ const char *const kMigrations[] = {
     ALTER TABLE packages RENAME COLUMN tracking_token TO tracking_token_hash;
     UPDATE packages SET tracking_token_hash = 'pending:' || id;
     )sql",
-    // Package versions compared and set by every change; failed logins counted by every hub.
+    // Package versions compared and set by every change; failed logins and guesses counted by
+    // every hub.
     R"sql(
     ALTER TABLE packages ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
     CREATE TABLE login_failures (
@@ -96,6 +97,13 @@ const char *const kMigrations[] = {
         at_ms BIGINT NOT NULL);
     CREATE INDEX login_failures_by_address ON login_failures(address, at_ms);
     CREATE INDEX login_failures_by_account ON login_failures(account, at_ms);
+    CREATE TABLE guess_windows (
+        kind TEXT NOT NULL,
+        address TEXT NOT NULL,
+        start_ms BIGINT NOT NULL,
+        misses INTEGER NOT NULL,
+        PRIMARY KEY (kind, address));
+    CREATE INDEX guess_windows_by_start ON guess_windows(start_ms);
     )sql",
 };
 

@@ -106,7 +106,8 @@ const char *const kMigrations[] = {
     UPDATE packages SET tracking_token_hash = 'pending:' || id;
     )sql",
     // Packages carry a version that every change compares and sets, so that hubs sharing a
-    // database serialise a package's transitions; failed logins are kept for hubs that share it.
+    // database serialise a package's transitions; failed logins and guesses are kept for hubs
+    // that share it.
     R"sql(
     ALTER TABLE packages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE login_failures (
@@ -115,6 +116,13 @@ const char *const kMigrations[] = {
         at_ms INTEGER NOT NULL);
     CREATE INDEX login_failures_by_address ON login_failures(address, at_ms);
     CREATE INDEX login_failures_by_account ON login_failures(account, at_ms);
+    CREATE TABLE guess_windows (
+        kind TEXT NOT NULL,
+        address TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        misses INTEGER NOT NULL,
+        PRIMARY KEY (kind, address));
+    CREATE INDEX guess_windows_by_start ON guess_windows(start_ms);
     )sql",
 };
 

@@ -691,4 +691,44 @@ bool SqlStore::clearLoginFailures(const QString &address, const QString &account
     });
 }
 
+std::optional<std::pair<qint64, int>> SqlStore::guessWindow(const QString &kind, const QString &key)
+{
+    if (!ready())
+        return std::nullopt;
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral(
+        "SELECT start_ms, misses FROM guess_windows WHERE kind = ? AND address = ?"));
+    q.addBindValue(kind);
+    q.addBindValue(key);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    return std::pair<qint64, int>(q.value(0).toLongLong(), q.value(1).toInt());
+}
+
+bool SqlStore::recordGuessMiss(const QString &kind, const QString &key, qint64 atMs,
+                               qint64 windowMs, qint64 staleBeforeMs)
+{
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        // One statement, so that misses counted by several hubs at once all count.
+        q.prepare(QStringLiteral(
+            "INSERT INTO guess_windows (kind, address, start_ms, misses) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (kind, address) DO UPDATE SET "
+            "misses = CASE WHEN excluded.start_ms - guess_windows.start_ms >= ? THEN 1 "
+            "ELSE guess_windows.misses + 1 END, "
+            "start_ms = CASE WHEN excluded.start_ms - guess_windows.start_ms >= ? "
+            "THEN excluded.start_ms ELSE guess_windows.start_ms END"));
+        q.addBindValue(kind);
+        q.addBindValue(key);
+        q.addBindValue(atMs);
+        q.addBindValue(windowMs);
+        q.addBindValue(windowMs);
+        if (!exec(q))
+            return false;
+        q.prepare(QStringLiteral("DELETE FROM guess_windows WHERE start_ms < ?"));
+        q.addBindValue(staleBeforeMs);
+        return exec(q);
+    });
+}
+
 } // namespace depot

@@ -58,6 +58,11 @@ public:
     bool clearLoginFailures(const QString &address, const QString &account,
                             qint64 beforeMs) override;
 
+    std::optional<std::pair<qint64, int>> guessWindow(const QString &kind,
+                                                      const QString &key) override;
+    bool recordGuessMiss(const QString &kind, const QString &key, qint64 atMs, qint64 windowMs,
+                         qint64 staleBeforeMs) override;
+
 protected:
     enum class Dialect { Sqlite, Postgres };
 

@@ -145,6 +145,7 @@ private Q_SLOTS:
     void tokensHoldOnEveryHub();
     void openSocketOnTheOtherHubClosesAtItsNextCheck();
     void loginLimitsCountAcrossHubs();
+    void guessLimitsCountAcrossHubs();
     void databaseDownAnswers503AndReconnects();
     void hubRefusesToStartWithoutItsDatabase();
     void badDatabaseUrls_data();
@@ -418,6 +419,29 @@ void tst_PostgresHubs::loginLimitsCountAcrossHubs()
                    QHostAddress(QStringLiteral("127.0.0.8")))
                  .status,
              200);
+}
+
+void tst_PostgresHubs::guessLimitsCountAcrossHubs()
+{
+    // --guess-limit unknown tracking codes from one address, made on both hubs, add up.
+    const QHostAddress from(QStringLiteral("127.0.0.9"));
+    const int limit = m_hubs[0]->config().trackingMissLimit;
+    for (int i = 0; i < limit; ++i)
+        QCOMPARE(call(i % 2, "GET",
+                      QStringLiteral("/api/track/ZZZZ%1").arg(i, 6, 10, QLatin1Char('0')), {}, {},
+                      from)
+                     .status,
+                 404);
+    for (int hub : {0, 1}) {
+        const Reply refused =
+            call(hub, "GET", QStringLiteral("/api/track/YYYY000000"), {}, {}, from);
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(refused.errorCode(), QStringLiteral("rate_limited"));
+    }
+    QCOMPARE(call(1, "GET", QStringLiteral("/api/track/YYYY000000"), {}, {},
+                  QHostAddress(QStringLiteral("127.0.0.10")))
+                 .status,
+             404);
 }
 
 void tst_PostgresHubs::databaseDownAnswers503AndReconnects()

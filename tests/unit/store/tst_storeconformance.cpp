@@ -96,6 +96,8 @@ private Q_SLOTS:
     void settings();
     void loginFailures_data() { stores(); }
     void loginFailures();
+    void guessWindows_data() { stores(); }
+    void guessWindows();
 
 private:
     void stores();
@@ -365,6 +367,26 @@ void tst_StoreConformance::loginFailures()
     QVERIFY(store->clearLoginFailures(a, ada, 1500));
     QCOMPARE(store->loginFailures(true, a, 0, 10), (std::vector<qint64>{4000}));
     QCOMPARE(store->loginFailures(false, ada, 0, 10), (std::vector<qint64>{5000}));
+}
+
+void tst_StoreConformance::guessWindows()
+{
+    OPEN_STORE(store);
+    const QString tracking = QStringLiteral("tracking");
+    const QString a = QStringLiteral("10.0.0.1");
+    QVERIFY(!store->guessWindow(tracking, a));
+    for (qint64 t : {1000, 2000, 3000})
+        QVERIFY(store->recordGuessMiss(tracking, a, t, 60'000, 0));
+    QCOMPARE(store->guessWindow(tracking, a), (std::optional<std::pair<qint64, int>>({1000, 3})));
+    // Kinds count apart.
+    QVERIFY(!store->guessWindow(QStringLiteral("device"), a));
+    // A miss a window later starts a new window.
+    QVERIFY(store->recordGuessMiss(tracking, a, 61'000, 60'000, 0));
+    QCOMPARE(store->guessWindow(tracking, a), (std::optional<std::pair<qint64, int>>({61'000, 1})));
+    // Windows started before the stale mark go.
+    QVERIFY(store->recordGuessMiss(tracking, QStringLiteral("10.0.0.2"), 200'000, 60'000, 150'000));
+    QVERIFY(!store->guessWindow(tracking, a));
+    QCOMPARE(store->guessWindow(tracking, QStringLiteral("10.0.0.2"))->second, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_StoreConformance)
