@@ -17,6 +17,8 @@ namespace depot {
 namespace {
 
 constexpr int kTokenCacheLimit = 10'000;
+// How long a socket's token is trusted without asking a store other hubs share.
+constexpr qint64 kSharedRecheckMs = 1000;
 constexpr int kFailureKeysLimit = 10'000;
 constexpr quint32 kSaltBytes = 16;
 constexpr quint32 kHashBytes = 32;
@@ -394,27 +396,32 @@ std::optional<Principal> AuthService::authenticate(const QString &token)
         tracker.packageId = p->id;
         return tracker;
     }
-    return lookUp(tokenHash(token), true);
+    return lookUp(tokenHash(token), true, true);
 }
 
 bool AuthService::useToken(const QByteArray &hash)
 {
-    return lookUp(hash, true).has_value();
+    return lookUp(hash, true, false).has_value();
 }
 
 bool AuthService::tokenAlive(const QByteArray &hash)
 {
-    return lookUp(hash, false).has_value();
+    return lookUp(hash, false, false).has_value();
 }
 
-std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew)
+std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew, bool recheck)
 {
     if (hash.isEmpty())
         return std::nullopt;
     const qint64 nowMs = m_clock.nowMs();
     auto it = m_tokenCache.find(hash);
-    if (it != m_tokenCache.end() && m_options.sharedStore) {
-        // Another hub may have ended it. While the database is unreachable the cache answers.
+    // Another hub may have ended the token, or used it since: a request or a connection asks
+    // the store every time, a socket's events at most once a second (and before expiring it).
+    if (it != m_tokenCache.end() && m_options.sharedStore &&
+        (recheck || nowMs - it->checkedMs >= kSharedRecheckMs ||
+         nowMs - it->lastUsedMs >= m_options.tokenTtlMs)) {
+        it->checkedMs = nowMs;
+        // While the database is unreachable the cache answers.
         const auto stored = m_store.tokenByHash(hash);
         if (stored) {
             if (stored->lastUsedAt.isValid())
@@ -445,6 +452,7 @@ std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew)
         entry.principal.tokenHash = hash;
         entry.lastUsedMs = entry.storedUsedMs =
             stored->lastUsedAt.isValid() ? stored->lastUsedAt.toMSecsSinceEpoch() : nowMs;
+        entry.checkedMs = nowMs;
         if (m_tokenCache.size() >= kTokenCacheLimit)
             m_tokenCache.clear();
         it = m_tokenCache.insert(hash, entry);

@@ -34,8 +34,9 @@ struct AuthOptions
     int maxFailuresPerAddress = 5;
     int maxFailuresPerAccount = 20;
     qint64 failureWindowMs = 60'000;
-    /// Other hubs share the store: a cached token is checked against it on every use (so a
-    /// token ended on another hub is refused here), and failed logins are counted in it.
+    /// Other hubs share the store: a cached token is checked against it on every request and
+    /// connection, and at most a second apart for a socket's events (so a token ended on
+    /// another hub is refused here), and failed logins are counted in it.
     bool sharedStore = false;
 };
 
@@ -108,6 +109,7 @@ private:
         Principal principal;
         qint64 lastUsedMs = 0;   // exact, in memory
         qint64 storedUsedMs = 0; // as written to the store, at most renewStep behind
+        qint64 checkedMs = 0;    // last read from a shared store
     };
     /// A failed login: when, and from where or for whom (the other key of the pair).
     struct Failure
@@ -116,7 +118,8 @@ private:
         QString other;
     };
 
-    std::optional<Principal> lookUp(const QByteArray &hash, bool renew);
+    /// `recheck`: with a shared store, ask it whatever the cache says.
+    std::optional<Principal> lookUp(const QByteArray &hash, bool renew, bool recheck);
     void expire(const QByteArray &hash, const QString &userId);
     void endAccess(const QString &userId);
     /// 0 when neither the address nor the account is over its limit, else seconds to wait.
