@@ -88,6 +88,12 @@ QString accountKey(const QString &username)
 
 const QString kWrongPassword = QStringLiteral("wrong username or password");
 
+Error storeUnavailable()
+{
+    return makeError(ErrorCode::StoreUnavailable,
+                     QStringLiteral("the database cannot be reached; try again shortly"));
+}
+
 } // namespace
 
 AuthService::AuthService(Store &store, const DispatchService &dispatch, const Clock &clock,
@@ -310,8 +316,12 @@ void AuthService::loginInBackground(const QString &username, const QString &pass
         });
         return;
     }
-    ++m_checking[address];
     const auto user = m_store.userByUsername(username);
+    if (!user && !m_store.available()) {
+        done(storeUnavailable());
+        return;
+    }
+    ++m_checking[address];
     const QString encoded = user ? user->passwordHash : QString();
     struct Check
     {
@@ -370,7 +380,9 @@ Result<QString> AuthService::issueToken(const QString &userId)
     const QString token = QString::fromLatin1(
         randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     if (!m_store.insertToken(tokenHash(token), userId, m_clock.now()))
-        return makeError(ErrorCode::Internal, QStringLiteral("could not store the session"));
+        return m_store.available()
+                   ? makeError(ErrorCode::Internal, QStringLiteral("could not store the session"))
+                   : storeUnavailable();
     return token;
 }
 

@@ -490,6 +490,11 @@ void tst_PostgresHubs::databaseDownAnswers503AndReconnects()
     QCOMPARE(notAssigned.status, 503);
     QCOMPARE(notAssigned.errorCode(), QStringLiteral("store_unavailable"));
     QCOMPARE(listed(), before);
+    // A login would write a token: refused the same way, not taken for a wrong password.
+    const Reply noLogin =
+        login(0, QStringLiteral("dispatcher"), QString::fromLatin1(kAdminPassword));
+    QCOMPARE(noLogin.status, 503);
+    QCOMPARE(noLogin.errorCode(), QStringLiteral("store_unavailable"));
     QCOMPARE(
         str(call(0, "GET", QStringLiteral("/api/packages/%1").arg(answered[0]), {}, m_dispatcher)
                 .object(),
