@@ -125,6 +125,8 @@ void DispatchService::load()
 
 Result<Courier> DispatchService::createCourier(const NewCourier &fields)
 {
+    if (m_store.shared())
+        adoptStoredCouriers(); // device ids other hubs gave out
     if (m_store.userByUsername(fields.username))
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("the username %1 is taken").arg(fields.username));
@@ -164,11 +166,25 @@ Error DispatchService::writeFailed() const
 void DispatchService::adoptStoredCouriers()
 {
     for (Courier &c : m_store.loadCouriers()) {
-        if (m_couriers.contains(c.id))
+        auto it = m_couriers.find(c.id);
+        if (it == m_couriers.end()) {
+            if (!c.deviceId.isEmpty())
+                m_courierByDevice.insert(c.deviceId, c.id);
+            m_couriers.insert(c.id, std::move(c));
             continue;
-        if (!c.deviceId.isEmpty())
-            m_courierByDevice.insert(c.deviceId, c.id);
-        m_couriers.insert(c.id, std::move(c));
+        }
+        // The stored record; presence and position stay this hub's, which are newer.
+        if (it->deviceId != c.deviceId) {
+            if (m_courierByDevice.value(it->deviceId) == c.id)
+                m_courierByDevice.remove(it->deviceId);
+            if (!c.deviceId.isEmpty())
+                m_courierByDevice.insert(c.deviceId, c.id);
+        }
+        it->name = c.name;
+        it->username = c.username;
+        it->phone = c.phone;
+        it->deviceId = c.deviceId;
+        it->active = c.active;
     }
 }
 
@@ -198,8 +214,8 @@ bool DispatchService::adoptStoredPackage(const QString &id)
 
 Result<Courier> DispatchService::updateCourier(const QString &id, const CourierPatch &patch)
 {
-    if (m_store.shared() && !m_couriers.contains(id))
-        adoptStoredCouriers(); // made on another hub
+    if (m_store.shared())
+        adoptStoredCouriers(); // made on another hub, or device ids it gave out
     auto it = m_couriers.find(id);
     if (it == m_couriers.end())
         return notFound(QStringLiteral("courier"));

@@ -128,8 +128,9 @@ private:
     Result<Package *> visiblePackage(const Principal &caller, const QString &id);
     /// Why a write failed: the store is unreachable (503), or it refused.
     Error writeFailed() const;
-    // Read through to a store other hubs write to: couriers this one does not know yet, and a
-    // package as it is stored now (replacing this one's view of it). False when there is none.
+    // Read through to a store other hubs write to: the couriers as stored (records this hub
+    // did not make or change), and a package as it is stored now (replacing this one's view of
+    // it; false when there is none).
     void adoptStoredCouriers();
     bool adoptStoredPackage(const QString &id);
     QString uniqueTrackingCode() const;

@@ -144,6 +144,7 @@ private Q_SLOTS:
     void staleHubAnswersFromTheStoredRow();
     void tokensHoldOnEveryHub();
     void openSocketOnTheOtherHubClosesAtItsNextCheck();
+    void namesAndDeviceIdsAreUniqueAcrossHubs();
     void loginLimitsCountAcrossHubs();
     void guessLimitsCountAcrossHubs();
     void databaseDownAnswers503AndReconnects();
@@ -376,6 +377,45 @@ void tst_PostgresHubs::tokensHoldOnEveryHub()
     QCOMPARE(call(1, "POST", QStringLiteral("/api/auth/logout"), {}, second).status, 204);
     QCOMPARE(call(0, "GET", QStringLiteral("/api/me"), {}, second).status, 401);
     QCOMPARE(call(0, "GET", QStringLiteral("/api/me"), {}, m_dispatcher).status, 200);
+}
+
+void tst_PostgresHubs::namesAndDeviceIdsAreUniqueAcrossHubs()
+{
+    const auto create = [this](int hub, const QString &username, const QString &deviceId) {
+        return call(hub, "POST", QStringLiteral("/api/couriers"),
+                    json({{QStringLiteral("name"), username},
+                          {QStringLiteral("username"), username},
+                          {QStringLiteral("password"), QString::fromLatin1(kCourierPassword)},
+                          {QStringLiteral("deviceId"), deviceId}}),
+                    m_dispatcher);
+    };
+    const Reply made = create(0, QStringLiteral("ada"), QStringLiteral("phone-1"));
+    QCOMPARE(made.status, 201);
+    const QString ada = str(made.object(), "id");
+    const Reply name = create(1, QStringLiteral("ADA"), QStringLiteral("phone-2"));
+    QCOMPARE(name.status, 409);
+    QCOMPARE(name.errorCode(), QStringLiteral("conflict"));
+    const Reply device = create(1, QStringLiteral("bob"), QStringLiteral("phone-1"));
+    QCOMPARE(device.status, 409);
+    QCOMPARE(device.errorCode(), QStringLiteral("conflict"));
+    QCOMPARE(sql(QStringLiteral("SELECT count(*) FROM couriers")), QStringLiteral("1"));
+
+    // Taken off on hub 0, then given a new phone on hub 1, which had her as active: she stays
+    // off, and hub 1 answers with the stored record.
+    QCOMPARE(call(1, "GET", QStringLiteral("/api/couriers/%1").arg(ada), {}, m_dispatcher).status,
+             200);
+    QCOMPARE(call(0, "PATCH", QStringLiteral("/api/couriers/%1").arg(ada),
+                  json({{QStringLiteral("active"), false}}), m_dispatcher)
+                 .status,
+             200);
+    const Reply phone =
+        call(1, "PATCH", QStringLiteral("/api/couriers/%1").arg(ada),
+             json({{QStringLiteral("phone"), QStringLiteral("+49 40 1")}}), m_dispatcher);
+    QCOMPARE(phone.status, 200);
+    QCOMPARE(phone.object().value(QStringLiteral("active")), QJsonValue(false));
+    QCOMPARE(sql(QStringLiteral("SELECT u.active || ' ' || c.phone FROM couriers c JOIN users u "
+                                "ON u.id = c.id")),
+             QStringLiteral("0 +49 40 1"));
 }
 
 void tst_PostgresHubs::openSocketOnTheOtherHubClosesAtItsNextCheck()
