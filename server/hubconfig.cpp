@@ -313,9 +313,8 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
             return invalid(QStringLiteral("database"),
                            text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                                   "'%1' is neither sqlite:PATH nor "
-                                                  "postgres://user:password@host:port/dbname"))
-                                   .arg(*database) +
-                               QStringLiteral(" (%1)").arg(why));
+                                                  "postgres://user:password@host:port/dbname: %2"))
+                               .arg(DatabaseUrl::withoutPassword(*database), why));
     }
     if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin"))) {
         // It goes into every response head: "*", "null" or one origin, nothing that could

@@ -23,7 +23,9 @@ struct DatabaseUrl
     /// The URL for a log line: the password left out.
     QString redacted() const;
 
-    /// The URL parsed, or nullopt with `why` set.
+    /// `text` with the password of a URL left out, for messages about a URL that may be bad.
+    static QString withoutPassword(const QString &text);
+    /// The URL parsed, or nullopt with `why` (a few words) set.
     static std::optional<DatabaseUrl> parse(const QString &text, QString *why);
 };
 

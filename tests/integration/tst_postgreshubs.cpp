@@ -586,7 +586,7 @@ void tst_PostgresHubs::badDatabaseUrls_data()
     QTest::addColumn<bool>("inEnvironment");
     QTest::newRow("other scheme") << QStringLiteral("mysql://u:p@127.0.0.1/depot") << false;
     QTest::newRow("no user") << QStringLiteral("postgres://127.0.0.1:5432/depot") << false;
-    QTest::newRow("no database") << QStringLiteral("postgres://u:p@127.0.0.1:5432/") << false;
+    QTest::newRow("no database") << QStringLiteral("postgres://u:secret@127.0.0.1:5432/") << false;
     QTest::newRow("port too large") << QStringLiteral("postgres://u:p@127.0.0.1:70000/d") << false;
     QTest::newRow("sqlite without a path") << QStringLiteral("sqlite:") << false;
     QTest::newRow("in DEPOT_DATABASE") << QStringLiteral("postgres://nobody") << true;
@@ -610,6 +610,7 @@ void tst_PostgresHubs::badDatabaseUrls()
         QString::fromUtf8(hub.standardError()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QVERIFY2(lines.size() == 1, qPrintable(lines.join(QLatin1Char('\n'))));
     QVERIFY2(lines[0].startsWith(QLatin1String("depot-hub: --database: ")), qPrintable(lines[0]));
+    QVERIFY2(!lines[0].contains(QLatin1String("secret")), qPrintable(lines[0])); // no password
 }
 
 void tst_PostgresHubs::twoProcessesRaceForEachPackage()
