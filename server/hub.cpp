@@ -13,6 +13,7 @@
 #include "dispatch/trackingtokens.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
+#include "store/postgresstore.h"
 #include "store/sqlitestore.h"
 #include "tiles/mbtilesreader.h"
 #include "tiles/tileendpoint.h"
@@ -145,7 +146,23 @@ std::optional<StartError> Hub::lockDataDir(const QString &dir)
 
 std::optional<StartError> Hub::openStore(const QString &dir)
 {
-    m_store = std::make_unique<SqliteStore>(dir + QStringLiteral("/depot.sqlite"));
+    DatabaseUrl inDataDir;
+    inDataDir.sqlitePath = dir + QStringLiteral("/depot.sqlite");
+    const DatabaseUrl database = m_config.database.value_or(inDataDir);
+    if (database.kind == DatabaseUrl::Kind::Postgres) {
+        PostgresStore::Options options;
+        options.reconnectMaxMs = m_config.storeReconnectMaxMs;
+        options.reconnectInitialMs =
+            std::min<qint64>(options.reconnectInitialMs, m_config.storeReconnectMaxMs);
+        m_store = std::make_unique<PostgresStore>(database, options);
+        QString error;
+        // A hub does not start without its database: the operator learns at once, and a
+        // service manager restarts it (docs/storage.md).
+        if (!m_store->open(&error))
+            return StartError{2, QStringLiteral("cannot open the database: %1").arg(error)};
+        return std::nullopt;
+    }
+    m_store = std::make_unique<SqliteStore>(database.sqlitePath);
     QString error;
     if (!m_store->open(&error))
         return StartError{2, QStringLiteral("cannot open the database in %1: %2").arg(dir, error)};
@@ -154,15 +171,26 @@ std::optional<StartError> Hub::openStore(const QString &dir)
 
 std::optional<StartError> Hub::buildDomain(const QString &dir)
 {
-    const auto trackingSecret = PrivateFiles::loadOrCreateSecret(
-        dir + QStringLiteral("/tracking.key"), TrackingTokens::kSecretSize);
+    auto trackingSecret = PrivateFiles::loadOrCreateSecret(dir + QStringLiteral("/tracking.key"),
+                                                           TrackingTokens::kSecretSize);
     if (!trackingSecret)
         return StartError{2, trackingSecret.error().message};
+    if (m_store->shared()) {
+        // Every hub on the database derives the same tracking tokens: the first one's secret.
+        const auto shared = m_store->claimSetting(QStringLiteral("tracking_secret"),
+                                                  QString::fromLatin1(trackingSecret->toHex()));
+        if (!shared)
+            return StartError{2,
+                              QStringLiteral("cannot read the tracking secret from the database")};
+        trackingSecret = QByteArray::fromHex(shared->toLatin1());
+    }
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
     m_dispatch->setTrackingSecret(*trackingSecret);
     m_dispatch->load();
     AuthService::Options authOptions;
     authOptions.tokenTtlMs = m_config.tokenTtlSeconds * 1000;
+    // Other hubs revoke tokens and count failed logins too: both are read from the database.
+    authOptions.sharedStore = m_store->shared();
     m_auth = std::make_unique<AuthService>(*m_store, *m_dispatch, *m_clock, authOptions);
     m_auth->pruneExpiredTokens();
     const auto admin = m_auth->ensureAdminAccount(m_config.adminPassword);
@@ -182,6 +210,10 @@ void Hub::buildRest()
         GuessLimiter::Options{m_config.trackingMissLimit, m_config.trackingMissWindowMs}, *m_clock);
     m_deviceLimiter = std::make_unique<GuessLimiter>(
         GuessLimiter::Options{m_config.deviceMissLimit, m_config.deviceMissWindowMs}, *m_clock);
+    if (m_store->shared()) {
+        m_trackingLimiter->shareThrough(m_store.get(), QStringLiteral("tracking"));
+        m_deviceLimiter->shareThrough(m_store.get(), QStringLiteral("device"));
+    }
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());

@@ -72,6 +72,7 @@ public:
     TileFetcher *tileFetcher() const { return m_tileFetcher; }
 
     DispatchService &dispatch() { return *m_dispatch; }
+    Store &store() { return *m_store; }
     AuthService &auth() { return *m_auth; }
     HttpServer &http() { return *m_http; }
     /// Open connections on all ports, counted against the caps.

@@ -134,6 +134,13 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "Folder of the database and settings [the platform's app-data "
                                 "folder]. Env: DEPOT_DATA_DIR.")),
          QStringLiteral("dir")},
+        {QStringLiteral("database"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Where the data lives: sqlite:PATH, or "
+                                "postgres://user:password@host:port/dbname for a PostgreSQL "
+                                "database several hubs share [sqlite: the data dir's "
+                                "depot.sqlite]. Env: DEPOT_DATABASE.")),
+         QStringLiteral("url")},
         {QStringLiteral("admin-password"),
          text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                 "Password of the dispatcher account made on first start [random, "
@@ -305,6 +312,16 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
         return invalid(QStringLiteral("data-dir"),
                        text(QT_TRANSLATE_NOOP("depot::HubOptions", "no folder given")));
     c.adminPassword = lookup(parser, env, QStringLiteral("admin-password")).value_or(QString());
+    if (const auto database = lookup(parser, env, QStringLiteral("database"))) {
+        QString why;
+        c.database = DatabaseUrl::parse(*database, &why);
+        if (!c.database)
+            return invalid(QStringLiteral("database"),
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                  "'%1' is neither sqlite:PATH nor "
+                                                  "postgres://user:password@host:port/dbname: %2"))
+                               .arg(DatabaseUrl::withoutPassword(*database), why));
+    }
     if (const auto origin = lookup(parser, env, QStringLiteral("cors-origin"))) {
         // It goes into every response head: "*", "null" or one origin, nothing that could
         // split a header line.

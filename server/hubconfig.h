@@ -2,6 +2,7 @@
 
 #include "cluster/redisurl.h"
 #include "core/result.h"
+#include "store/databaseurl.h"
 #include "transport/connectionlimits.h"
 
 #include <QHostAddress>
@@ -22,6 +23,11 @@ struct HubConfig
     QString hostText = QStringLiteral("0.0.0.0");
     quint16 port = 3000;
     QString dataDir;
+    // Where the data lives; none: depot.sqlite in the data dir.
+    std::optional<DatabaseUrl> database;
+    // A PostgreSQL store that lost its server tries again after waits that double up to this;
+    // no flag, tests shorten it.
+    qint64 storeReconnectMaxMs = 5000;
     QString adminPassword;
     int locationIntervalSeconds = 30;
     double locationDistanceMetres = 50;

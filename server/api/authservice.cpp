@@ -17,6 +17,8 @@ namespace depot {
 namespace {
 
 constexpr int kTokenCacheLimit = 10'000;
+// How long a socket's token is trusted without asking a store other hubs share.
+constexpr qint64 kSharedRecheckMs = 1000;
 constexpr int kFailureKeysLimit = 10'000;
 constexpr quint32 kSaltBytes = 16;
 constexpr quint32 kHashBytes = 32;
@@ -85,6 +87,12 @@ QString accountKey(const QString &username)
 }
 
 const QString kWrongPassword = QStringLiteral("wrong username or password");
+
+Error storeUnavailable()
+{
+    return makeError(ErrorCode::StoreUnavailable,
+                     QStringLiteral("the database cannot be reached; try again shortly"));
+}
 
 } // namespace
 
@@ -177,6 +185,16 @@ Result<QString> AuthService::ensureAdminAccount(const QString &password)
 int AuthService::retryAfter(const QString &address, const QString &account, qint64 nowMs)
 {
     const qint64 window = m_options.failureWindowMs;
+    if (m_options.sharedStore) {
+        // Refused until enough of the failures have left the window, as below.
+        auto waitFor = [&](bool byAddress, const QString &key, int limit) {
+            const auto times = m_store.loginFailures(byAddress, key, nowMs - window, limit);
+            return qsizetype(times.size()) < limit ? qint64(0) : times.back() + window - nowMs;
+        };
+        const qint64 ms = std::max(waitFor(true, address, m_options.maxFailuresPerAddress),
+                                   waitFor(false, account, m_options.maxFailuresPerAccount));
+        return ms <= 0 ? 0 : int(std::max<qint64>(1, (ms + 999) / 1000));
+    }
     auto waitFor = [&](QHash<QString, std::deque<Failure>> &map, const QString &key, int limit) {
         auto it = map.find(key);
         if (it == map.end())
@@ -198,8 +216,23 @@ int AuthService::retryAfter(const QString &address, const QString &account, qint
     return ms <= 0 ? 0 : int(std::max<qint64>(1, (ms + 999) / 1000));
 }
 
+int AuthService::failuresFrom(const QString &address, qint64 nowMs)
+{
+    if (m_options.sharedStore)
+        return int(m_store
+                       .loginFailures(true, address, nowMs - m_options.failureWindowMs,
+                                      m_options.maxFailuresPerAddress)
+                       .size());
+    const auto pending = m_failuresByAddress.constFind(address);
+    return pending == m_failuresByAddress.cend() ? 0 : int(pending->size());
+}
+
 void AuthService::recordFailure(const QString &address, const QString &account, qint64 nowMs)
 {
+    if (m_options.sharedStore) {
+        m_store.recordLoginFailure(address, account, nowMs);
+        return;
+    }
     pruneFailures(nowMs);
     auto add = [nowMs](std::deque<Failure> &times, const QString &other, int limit) {
         times.push_back(Failure{nowMs, other});
@@ -212,6 +245,11 @@ void AuthService::recordFailure(const QString &address, const QString &account, 
 
 void AuthService::clearFailures(const QString &address, const QString &account)
 {
+    if (m_options.sharedStore) {
+        // Failures that left the window go too, so the table stays small.
+        m_store.clearLoginFailures(address, account, m_clock.nowMs() - m_options.failureWindowMs);
+        return;
+    }
     // A success vouches for its own account from its own address, and for nothing else.
     auto drop = [](QHash<QString, std::deque<Failure>> &map, const QString &key,
                    const QString &other) {
@@ -271,16 +309,19 @@ void AuthService::loginInBackground(const QString &username, const QString &pass
         done(refused);
         return;
     }
-    const auto pending = m_failuresByAddress.constFind(address);
-    const int failures = pending == m_failuresByAddress.cend() ? 0 : int(pending->size());
+    const int failures = failuresFrom(address, nowMs);
     if (failures + m_checking.value(address) >= m_options.maxFailuresPerAddress) {
         m_waiting[address].push_back([this, username, password, from, done = std::move(done)] {
             loginInBackground(username, password, from, done);
         });
         return;
     }
-    ++m_checking[address];
     const auto user = m_store.userByUsername(username);
+    if (!user && !m_store.available()) {
+        done(storeUnavailable());
+        return;
+    }
+    ++m_checking[address];
     const QString encoded = user ? user->passwordHash : QString();
     struct Check
     {
@@ -339,7 +380,9 @@ Result<QString> AuthService::issueToken(const QString &userId)
     const QString token = QString::fromLatin1(
         randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     if (!m_store.insertToken(tokenHash(token), userId, m_clock.now()))
-        return makeError(ErrorCode::Internal, QStringLiteral("could not store the session"));
+        return m_store.available()
+                   ? makeError(ErrorCode::Internal, QStringLiteral("could not store the session"))
+                   : storeUnavailable();
     return token;
 }
 
@@ -365,25 +408,45 @@ std::optional<Principal> AuthService::authenticate(const QString &token)
         tracker.packageId = p->id;
         return tracker;
     }
-    return lookUp(tokenHash(token), true);
+    return lookUp(tokenHash(token), true, true);
 }
 
 bool AuthService::useToken(const QByteArray &hash)
 {
-    return lookUp(hash, true).has_value();
+    return lookUp(hash, true, false).has_value();
 }
 
 bool AuthService::tokenAlive(const QByteArray &hash)
 {
-    return lookUp(hash, false).has_value();
+    return lookUp(hash, false, false).has_value();
 }
 
-std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew)
+std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew, bool recheck)
 {
     if (hash.isEmpty())
         return std::nullopt;
     const qint64 nowMs = m_clock.nowMs();
     auto it = m_tokenCache.find(hash);
+    // Another hub may have ended the token, or used it since: a request or a connection asks
+    // the store every time, a socket's events at most once a second (and before expiring it).
+    if (it != m_tokenCache.end() && m_options.sharedStore &&
+        (recheck || nowMs - it->checkedMs >= kSharedRecheckMs ||
+         nowMs - it->lastUsedMs >= m_options.tokenTtlMs)) {
+        it->checkedMs = nowMs;
+        // While the database is unreachable the cache answers.
+        const auto stored = m_store.tokenByHash(hash);
+        if (stored) {
+            if (stored->lastUsedAt.isValid())
+                it->storedUsedMs =
+                    std::max(it->storedUsedMs, stored->lastUsedAt.toMSecsSinceEpoch());
+            it->lastUsedMs = std::max(it->lastUsedMs, it->storedUsedMs);
+        } else if (m_store.available()) {
+            const QString userId = it->principal.userId;
+            m_tokenCache.erase(it);
+            Q_EMIT tokenEnded(hash, userId);
+            return std::nullopt;
+        }
+    }
     if (it == m_tokenCache.end()) {
         const auto stored = m_store.tokenByHash(hash);
         if (!stored)
@@ -401,6 +464,7 @@ std::optional<Principal> AuthService::lookUp(const QByteArray &hash, bool renew)
         entry.principal.tokenHash = hash;
         entry.lastUsedMs = entry.storedUsedMs =
             stored->lastUsedAt.isValid() ? stored->lastUsedAt.toMSecsSinceEpoch() : nowMs;
+        entry.checkedMs = nowMs;
         if (m_tokenCache.size() >= kTokenCacheLimit)
             m_tokenCache.clear();
         it = m_tokenCache.insert(hash, entry);

@@ -34,6 +34,10 @@ struct AuthOptions
     int maxFailuresPerAddress = 5;
     int maxFailuresPerAccount = 20;
     qint64 failureWindowMs = 60'000;
+    /// Other hubs share the store: a cached token is checked against it on every request and
+    /// connection, and at most a second apart for a socket's events (so a token ended on
+    /// another hub is refused here), and failed logins are counted in it.
+    bool sharedStore = false;
 };
 
 /// Accounts, passwords and tokens. Passwords are Argon2id hashes (older PBKDF2-SHA256 ones are
@@ -105,6 +109,7 @@ private:
         Principal principal;
         qint64 lastUsedMs = 0;   // exact, in memory
         qint64 storedUsedMs = 0; // as written to the store, at most renewStep behind
+        qint64 checkedMs = 0;    // last read from a shared store
     };
     /// A failed login: when, and from where or for whom (the other key of the pair).
     struct Failure
@@ -113,7 +118,8 @@ private:
         QString other;
     };
 
-    std::optional<Principal> lookUp(const QByteArray &hash, bool renew);
+    /// `recheck`: with a shared store, ask it whatever the cache says.
+    std::optional<Principal> lookUp(const QByteArray &hash, bool renew, bool recheck);
     void expire(const QByteArray &hash, const QString &userId);
     void endAccess(const QString &userId);
     /// 0 when neither the address nor the account is over its limit, else seconds to wait.
@@ -121,6 +127,8 @@ private:
     void recordFailure(const QString &address, const QString &account, qint64 nowMs);
     void clearFailures(const QString &address, const QString &account);
     void pruneFailures(qint64 nowMs);
+    /// Failed logins from `address` still in the window.
+    int failuresFrom(const QString &address, qint64 nowMs);
     qint64 renewStepMs() const;
     /// Runs `work` on a worker, then `answer` with its result on this object's thread.
     template <class Work, class Answer> void inBackground(Work work, Answer answer);

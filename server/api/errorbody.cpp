@@ -27,6 +27,8 @@ int httpStatus(ErrorCode code)
         return 429;
     case ErrorCode::Internal:
         return 500;
+    case ErrorCode::StoreUnavailable:
+        return 503;
     }
     return 500;
 }
@@ -54,6 +56,8 @@ QString codeName(ErrorCode code)
         return QStringLiteral("rate_limited");
     case ErrorCode::Internal:
         return QStringLiteral("internal_error");
+    case ErrorCode::StoreUnavailable:
+        return QStringLiteral("store_unavailable");
     }
     return QStringLiteral("internal_error");
 }

@@ -1,6 +1,7 @@
 #include "guesslimiter.h"
 
 #include "core/clock.h"
+#include "core/store.h"
 
 namespace depot {
 
@@ -23,10 +24,21 @@ QString GuessLimiter::keyOf(const QHostAddress &address)
 
 std::optional<int> GuessLimiter::retryAfterSeconds(const QHostAddress &from)
 {
-    const auto it = m_windows.constFind(keyOf(from));
-    if (it == m_windows.cend() || it->misses < m_options.maxMisses)
+    Window window;
+    if (m_store) {
+        const auto stored = m_store->guessWindow(m_kind, keyOf(from));
+        if (!stored)
+            return std::nullopt;
+        window = Window{stored->first, stored->second};
+    } else {
+        const auto it = m_windows.constFind(keyOf(from));
+        if (it == m_windows.cend())
+            return std::nullopt;
+        window = *it;
+    }
+    if (window.misses < m_options.maxMisses)
         return std::nullopt;
-    const qint64 left = it->startMs + m_options.windowMs - m_clock.nowMs();
+    const qint64 left = window.startMs + m_options.windowMs - m_clock.nowMs();
     if (left <= 0)
         return std::nullopt;
     return int((left + 999) / 1000);
@@ -36,6 +48,11 @@ void GuessLimiter::recordMiss(const QHostAddress &from)
 {
     const qint64 now = m_clock.nowMs();
     const QString key = keyOf(from);
+    if (m_store) {
+        // Windows over: dropped, so the table stays bounded.
+        m_store->recordGuessMiss(m_kind, key, now, m_options.windowMs, now - m_options.windowMs);
+        return;
+    }
     auto it = m_windows.find(key);
     if (it == m_windows.end()) {
         // Swept at most once a second: a full table of live windows is not walked per request.

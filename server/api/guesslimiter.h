@@ -10,6 +10,7 @@
 namespace depot {
 
 class Clock;
+class Store;
 
 /// Counts failed guesses (unknown tracking codes, unknown device ids) per address in a fixed
 /// window; an address with too many is refused until its window ends. Successes clear nothing,
@@ -27,6 +28,14 @@ public:
     };
 
     GuessLimiter(Options options, const Clock &clock);
+
+    /// Counts in `store` (windows of kind `kind`) instead of in memory, so that every hub on a
+    /// shared database counts the same guesses.
+    void shareThrough(Store *store, QString kind)
+    {
+        m_store = store;
+        m_kind = std::move(kind);
+    }
 
     /// Seconds until `from` may guess again, or nullopt when it may now.
     std::optional<int> retryAfterSeconds(const QHostAddress &from);
@@ -50,6 +59,8 @@ private:
     const Clock &m_clock;
     QHash<QString, Window> m_windows;
     qint64 m_lastSweepMs = 0;
+    Store *m_store = nullptr;
+    QString m_kind;
 };
 
 } // namespace depot

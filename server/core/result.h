@@ -19,6 +19,8 @@ enum class ErrorCode {
     PayloadTooLarge,
     RateLimited,
     Internal,
+    /// The database cannot be reached now; nothing was changed (503 store_unavailable).
+    StoreUnavailable,
 };
 
 struct Error

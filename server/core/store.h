@@ -66,7 +66,19 @@ public:
     virtual bool updateCourier(const Courier &courier, const QString &newPasswordHash) = 0;
 
     virtual std::vector<Package> loadPackages() = 0;
-    /// Writes the package and appends its events, filling in their sequence numbers.
+    /// One package as it is stored now, or nullopt when there is none (or the store failed).
+    virtual std::optional<Package> loadPackage(const QString &id)
+    {
+        for (Package &p : loadPackages()) {
+            if (p.id == id)
+                return std::move(p);
+        }
+        return std::nullopt;
+    }
+    /// Writes the package and appends its events, filling in their sequence numbers. A change
+    /// to a stored package is a compare-and-set: it is written only while the stored version is
+    /// still `package.version` (the one it was read at), which it then moves one up; else
+    /// nothing is written and the answer is false.
     virtual bool savePackage(const Package &package, std::vector<PackageEvent> &events,
                              bool isNew) = 0;
     virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
@@ -95,6 +107,57 @@ public:
 
     virtual std::optional<QString> setting(const QString &key) = 0;
     virtual bool setSetting(const QString &key, const QString &value) = 0;
+    /// Stores `value` under `key` unless the key has a value already; gives the stored value.
+    virtual std::optional<QString> claimSetting(const QString &key, const QString &value)
+    {
+        if (auto stored = setting(key))
+            return stored;
+        return setSetting(key, value) ? std::optional<QString>(value) : std::nullopt;
+    }
+
+    /// False while the database cannot be reached (a server that went away): writes fail at once
+    /// and the store reconnects by itself. A store in a file is always available.
+    virtual bool available() const { return true; }
+    /// Whether other hubs write to the same database: their changes are then read from it.
+    virtual bool shared() const { return false; }
+
+    // Failed logins, kept in the database when it is shared, so that every hub counts them.
+    /// Records one failed login from `address` for `account` at `atMs`.
+    virtual bool recordLoginFailure(const QString &address, const QString &account, qint64 atMs)
+    {
+        (void)address, (void)account, (void)atMs;
+        return false;
+    }
+    /// The times of the failed logins since `sinceMs`, newest first, at most `limit`: those of
+    /// one address when `byAddress`, else those of one account.
+    virtual std::vector<qint64> loginFailures(bool byAddress, const QString &key, qint64 sinceMs,
+                                              int limit)
+    {
+        (void)byAddress, (void)key, (void)sinceMs, (void)limit;
+        return {};
+    }
+    /// The window of failed guesses (unknown tracking codes: kind "tracking"; unknown device
+    /// ids: "device") of one address key: when it started and how many it holds.
+    virtual std::optional<std::pair<qint64, int>> guessWindow(const QString &kind,
+                                                              const QString &key)
+    {
+        (void)kind, (void)key;
+        return std::nullopt;
+    }
+    /// Counts one failed guess at `atMs`, in a new window when the key's started `windowMs` or
+    /// more before; windows that started before `staleBeforeMs` are dropped.
+    virtual bool recordGuessMiss(const QString &kind, const QString &key, qint64 atMs,
+                                 qint64 windowMs, qint64 staleBeforeMs)
+    {
+        (void)kind, (void)key, (void)atMs, (void)windowMs, (void)staleBeforeMs;
+        return false;
+    }
+    /// Forgets the failures of `account` from `address`, and all failures before `beforeMs`.
+    virtual bool clearLoginFailures(const QString &address, const QString &account, qint64 beforeMs)
+    {
+        (void)address, (void)account, (void)beforeMs;
+        return false;
+    }
 };
 
 } // namespace depot

@@ -87,6 +87,9 @@ struct Package
     QString reason; // empty when none
     QDateTime createdAt;
     QDateTime updatedAt;
+    // Counts the package's stored changes: a change is written only over the version it was
+    // made from, so hubs sharing a database cannot overwrite each other's transitions.
+    qint64 version = 0;
 
     /// The contract's package object; the tracking token only for dispatchers.
     QJsonObject toJson(bool withTrackingToken) const;

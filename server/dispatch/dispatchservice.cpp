@@ -59,6 +59,16 @@ Error storeFailed()
     return makeError(ErrorCode::Internal, QStringLiteral("the change could not be stored"));
 }
 
+Error storeUnavailable()
+{
+    return makeError(ErrorCode::StoreUnavailable,
+                     QStringLiteral("the database cannot be reached; nothing was changed, try "
+                                    "again shortly"));
+}
+
+// A change that keeps losing its compare-and-set to other hubs gives up after this many tries.
+constexpr int kTransitionAttempts = 5;
+
 bool validCoordinates(double lat, double lon)
 {
     return std::isfinite(lat) && std::isfinite(lon) && lat >= -90 && lat <= 90 && lon >= -180 &&
@@ -115,6 +125,8 @@ void DispatchService::load()
 
 Result<Courier> DispatchService::createCourier(const NewCourier &fields)
 {
+    if (m_store.shared())
+        adoptStoredCouriers(); // device ids other hubs gave out
     if (m_store.userByUsername(fields.username))
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("the username %1 is taken").arg(fields.username));
@@ -138,7 +150,7 @@ Result<Courier> DispatchService::createCourier(const NewCourier &fields)
     courier.deviceId = fields.deviceId;
     courier.createdAt = now;
     if (!m_store.insertCourier(user, courier))
-        return storeFailed();
+        return writeFailed();
     if (!courier.deviceId.isEmpty())
         m_courierByDevice.insert(courier.deviceId, courier.id);
     m_couriers.insert(courier.id, courier);
@@ -146,8 +158,64 @@ Result<Courier> DispatchService::createCourier(const NewCourier &fields)
     return courier;
 }
 
+Error DispatchService::writeFailed() const
+{
+    return m_store.available() ? storeFailed() : storeUnavailable();
+}
+
+void DispatchService::adoptStoredCouriers()
+{
+    for (Courier &c : m_store.loadCouriers()) {
+        auto it = m_couriers.find(c.id);
+        if (it == m_couriers.end()) {
+            if (!c.deviceId.isEmpty())
+                m_courierByDevice.insert(c.deviceId, c.id);
+            m_couriers.insert(c.id, std::move(c));
+            continue;
+        }
+        // The stored record; presence and position stay this hub's, which are newer.
+        if (it->deviceId != c.deviceId) {
+            if (m_courierByDevice.value(it->deviceId) == c.id)
+                m_courierByDevice.remove(it->deviceId);
+            if (!c.deviceId.isEmpty())
+                m_courierByDevice.insert(c.deviceId, c.id);
+        }
+        it->name = c.name;
+        it->username = c.username;
+        it->phone = c.phone;
+        it->deviceId = c.deviceId;
+        it->active = c.active;
+    }
+}
+
+bool DispatchService::adoptStoredPackage(const QString &id)
+{
+    std::optional<Package> stored = m_store.loadPackage(id);
+    if (!stored)
+        return false;
+    Package p = std::move(*stored);
+    p.trackingToken = TrackingTokens::derive(m_trackingSecret, p.id);
+    p.trackingTokenHash.clear();
+    auto it = m_packages.find(p.id);
+    if (it != m_packages.end()) {
+        const Package before = *it;
+        *it = p;
+        indexCarried(&before, p);
+        return true;
+    }
+    m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
+    m_packageOrder.push_back(p.id);
+    indexCarried(nullptr, p);
+    m_packageByCode.insert(p.trackingCode, p.id);
+    m_packageByToken.insert(p.trackingToken, p.id);
+    m_packages.insert(p.id, std::move(p));
+    return true;
+}
+
 Result<Courier> DispatchService::updateCourier(const QString &id, const CourierPatch &patch)
 {
+    if (m_store.shared())
+        adoptStoredCouriers(); // made on another hub, or device ids it gave out
     auto it = m_couriers.find(id);
     if (it == m_couriers.end())
         return notFound(QStringLiteral("courier"));
@@ -167,7 +235,7 @@ Result<Courier> DispatchService::updateCourier(const QString &id, const CourierP
     if (patch.active)
         updated.active = *patch.active;
     if (!m_store.updateCourier(updated, patch.passwordHash))
-        return storeFailed();
+        return writeFailed();
     const bool accessEnded = !patch.passwordHash.isEmpty() || (it->active && !updated.active);
     if (it->deviceId != updated.deviceId) {
         m_courierByDevice.remove(it->deviceId);
@@ -265,7 +333,7 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
                                  {QStringLiteral("deliveryPersonId"), QJsonValue::Null},
                                  {QStringLiteral("reason"), QJsonValue::Null}}}};
     if (!m_store.savePackage(p, events, true))
-        return storeFailed();
+        return writeFailed();
     m_packages.insert(p.id, p);
     m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
     m_packageOrder.push_back(p.id);
@@ -389,17 +457,42 @@ Result<Package> DispatchService::transition(const Principal &caller, const QStri
     const bool dispatcherOnly = action == PackageAction::Assign || action == PackageAction::Cancel;
     if (caller.isTracker() || (dispatcherOnly && !caller.isDispatcher()))
         return forbidden();
-    auto it = m_packages.find(packageId);
-    if (it == m_packages.end() || !canSee(caller, *it))
-        return notFound(QStringLiteral("package"));
-    Package before = *it;
+    // A change another hub made first makes this one lose its compare-and-set: the package is
+    // then read again and the change checked against what it is now.
+    for (int attempt = 1;; ++attempt) {
+        auto it = m_packages.find(packageId);
+        if (it == m_packages.end() && m_store.shared() && adoptStoredPackage(packageId))
+            it = m_packages.find(packageId); // made on another hub
+        if (it == m_packages.end() || !canSee(caller, *it))
+            return notFound(QStringLiteral("package"));
+        const Package before = *it;
+        auto result = tryTransition(before, action, courierId, reason);
+        if (result || result.error().code != ErrorCode::Conflict || !m_store.shared())
+            return result;
+        if (!m_store.available())
+            return storeUnavailable();
+        const auto stored = m_store.loadPackage(packageId);
+        if (!stored)
+            return writeFailed();
+        if (stored->version == before.version)
+            return storeFailed(); // refused for another reason than a newer version
+        if (attempt >= kTransitionAttempts)
+            return result;
+        adoptStoredPackage(packageId);
+    }
+}
 
+Result<Package> DispatchService::tryTransition(const Package &before, PackageAction action,
+                                               const QString &courierId, const QString &reason)
+{
     const auto next = nextStatus(before.status, action);
     if (!next)
         return makeError(ErrorCode::InvalidTransition,
                          QStringLiteral("package is %1; it cannot be %2")
                              .arg(statusName(before.status), actionName(action)));
     if (action == PackageAction::Assign) {
+        if (!findCourier(courierId) && m_store.shared())
+            adoptStoredCouriers(); // made on another hub
         if (!findCourier(courierId))
             return notFound(QStringLiteral("courier"));
         if (before.status == PackageStatus::Assigned && before.deliveryPersonId == courierId)
@@ -459,9 +552,14 @@ Result<Package> DispatchService::transition(const Principal &caller, const QStri
                     {QStringLiteral("deliveryPersonId"), courierValue},
                     {QStringLiteral("reason"), reasonValue}});
 
-    if (!m_store.savePackage(after, events, false))
-        return storeFailed();
-    *it = after;
+    if (!m_store.savePackage(after, events, false)) {
+        // On a shared store, most likely another hub changed the package first (see above).
+        if (m_store.shared() && m_store.available())
+            return makeError(ErrorCode::Conflict, QStringLiteral("the package changed meanwhile"));
+        return writeFailed();
+    }
+    ++after.version; // as the store has it now
+    m_packages[after.id] = after;
     indexCarried(&before, after);
     const QString previousCourier =
         before.deliveryPersonId != after.deliveryPersonId ? before.deliveryPersonId : QString();

@@ -121,7 +121,18 @@ private:
     Result<Package> transition(const Principal &caller, const QString &packageId,
                                PackageAction action, const QString &courierId,
                                const QString &reason);
+    /// One try of transition(): checks the change against `before` and stores it over
+    /// `before`'s version; a lost compare-and-set is a Conflict.
+    Result<Package> tryTransition(const Package &before, PackageAction action,
+                                  const QString &courierId, const QString &reason);
     Result<Package *> visiblePackage(const Principal &caller, const QString &id);
+    /// Why a write failed: the store is unreachable (503), or it refused.
+    Error writeFailed() const;
+    // Read through to a store other hubs write to: the couriers as stored (records this hub
+    // did not make or change), and a package as it is stored now (replacing this one's view of
+    // it; false when there is none).
+    void adoptStoredCouriers();
+    bool adoptStoredPackage(const QString &id);
     QString uniqueTrackingCode() const;
     /// Keeps m_carried in step with a package that was `before` (null when new) and is `after`.
     void indexCarried(const Package *before, const Package &after);

@@ -158,8 +158,10 @@ void LocationIngest::collect(bool wait)
     if (!ok) {
         // Nothing was written: forget what the filter learnt from these fixes and say so.
         m_tracks.clear();
+        const ErrorCode code =
+            m_store.available() ? ErrorCode::Internal : ErrorCode::StoreUnavailable;
         for (const Pending &p : batch)
-            p.done(makeError(ErrorCode::Internal, QStringLiteral("the fix could not be stored")));
+            p.done(makeError(code, QStringLiteral("the fix could not be stored")));
         return;
     }
     for (const Pending &p : batch) {

@@ -1,0 +1,393 @@
+// The same cases against SqliteStore and PostgresStore (a PostgreSQL server of the test's own):
+// the schema version, accounts and tokens, usernames without regard to case, packages and their
+// version compare-and-set, fixes and trails, settings, and failed logins. Every case starts on an
+// empty database.
+#include "core/clock.h"
+#include "postgresserver.h"
+#include "store/postgresstore.h"
+#include "store/sqlitestore.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace depot;
+
+namespace {
+
+const QDateTime kT0 = QDateTime::fromMSecsSinceEpoch(1742370325819, Qt::UTC);
+
+User makeUser(const QString &username, Role role)
+{
+    User u;
+    u.id = newId();
+    u.username = username;
+    u.name = username.toUpper();
+    u.role = role;
+    u.passwordHash = QStringLiteral("$argon2id$hash-of-") + username;
+    u.createdAt = kT0;
+    return u;
+}
+
+Courier courierOf(const User &u, const QString &deviceId = {})
+{
+    Courier c;
+    c.id = u.id;
+    c.name = u.name;
+    c.username = u.username;
+    c.phone = QStringLiteral("+44 20 7946 0000");
+    c.deviceId = deviceId;
+    c.createdAt = u.createdAt;
+    return c;
+}
+
+Package makePackage(const QString &code)
+{
+    Package p;
+    p.id = newId();
+    p.trackingCode = code;
+    p.trackingTokenHash = QStringLiteral("hash-") + code;
+    p.recipientName = QStringLiteral("Grace");
+    p.address = QStringLiteral("Flat 2, 10 Long Road");
+    p.latitude = 51.5007;
+    p.longitude = -0.1246;
+    p.notes = QStringLiteral("ring twice");
+    p.createdAt = kT0;
+    p.updatedAt = kT0;
+    return p;
+}
+
+PackageEvent makeEvent(const Package &p, const QString &name)
+{
+    return PackageEvent{0, p.id, name, p.updatedAt,
+                        QJsonObject{{QStringLiteral("packageId"), p.id},
+                                    {QStringLiteral("status"), statusName(p.status)}}};
+}
+
+Location fixAt(double latitude, int second)
+{
+    return Location{latitude, -0.12, 5.0, std::nullopt, 270.0, kT0.addSecs(second)};
+}
+
+} // namespace
+
+class tst_StoreConformance : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void schemaVersion_data() { stores(); }
+    void schemaVersion();
+    void usersAndTokens_data() { stores(); }
+    void usersAndTokens();
+    void usernamesIgnoreCase_data() { stores(); }
+    void usernamesIgnoreCase();
+    void deactivationEndsTokens_data() { stores(); }
+    void deactivationEndsTokens();
+    void packageVersionsAreComparedAndSet_data() { stores(); }
+    void packageVersionsAreComparedAndSet();
+    void fixesAndTrails_data() { stores(); }
+    void fixesAndTrails();
+    void settings_data() { stores(); }
+    void settings();
+    void loginFailures_data() { stores(); }
+    void loginFailures();
+    void guessWindows_data() { stores(); }
+    void guessWindows();
+
+private:
+    void stores();
+    /// A store on an empty database of the row's kind, opened and migrated.
+    std::unique_ptr<Store> openStore();
+
+    std::unique_ptr<test::PostgresServer> m_postgres;
+    QString m_postgresSkipped;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    int m_databases = 0;
+};
+
+void tst_StoreConformance::initTestCase()
+{
+    m_postgresSkipped = test::PostgresServer::unavailableReason();
+    if (m_postgresSkipped.isEmpty()) {
+        m_postgres = std::make_unique<test::PostgresServer>();
+        QString error;
+        QVERIFY2(m_postgres->start(&error), qPrintable(error));
+    }
+    m_dir = std::make_unique<QTemporaryDir>();
+}
+
+void tst_StoreConformance::cleanupTestCase()
+{
+    m_postgres.reset();
+}
+
+void tst_StoreConformance::stores()
+{
+    QTest::addColumn<bool>("postgres");
+    QTest::newRow("sqlite") << false;
+    QTest::newRow("postgres") << true;
+}
+
+std::unique_ptr<Store> tst_StoreConformance::openStore()
+{
+    QFETCH(bool, postgres);
+    const QString name = QStringLiteral("conformance%1").arg(++m_databases);
+    std::unique_ptr<Store> store;
+    if (postgres) {
+        if (!m_postgres)
+            return nullptr;
+        m_postgres->createDatabase(name);
+        store = std::make_unique<PostgresStore>(m_postgres->databaseUrl(name));
+    } else {
+        store = std::make_unique<SqliteStore>(m_dir->filePath(name + QStringLiteral(".sqlite")));
+    }
+    QString error;
+    if (!store->open(&error)) {
+        qWarning("cannot open the store: %s", qPrintable(error));
+        return nullptr;
+    }
+    return store;
+}
+
+#define OPEN_STORE(store)                                                                          \
+    QFETCH(bool, postgres);                                                                        \
+    if (postgres && !m_postgres)                                                                   \
+        QSKIP(qPrintable(m_postgresSkipped));                                                      \
+    auto store = openStore();                                                                      \
+    QVERIFY(store)
+
+void tst_StoreConformance::schemaVersion()
+{
+    OPEN_STORE(store);
+    // Both keep the same versions: a change to one is a new version of both.
+    QCOMPARE(PostgresStore::currentSchemaVersion(), SqliteStore::currentSchemaVersion());
+    QCOMPARE(store->schemaVersion(), SqliteStore::currentSchemaVersion());
+    QCOMPARE(store->shared(), postgres);
+    QVERIFY(store->available());
+}
+
+void tst_StoreConformance::usersAndTokens()
+{
+    OPEN_STORE(store);
+    const User admin = makeUser(QStringLiteral("dispatcher"), Role::Dispatcher);
+    QVERIFY(store->insertUser(admin));
+    const auto byName = store->userByUsername(QStringLiteral("dispatcher"));
+    QVERIFY(byName);
+    QCOMPARE(byName->id, admin.id);
+    QCOMPARE(byName->role, Role::Dispatcher);
+    QCOMPARE(byName->passwordHash, admin.passwordHash);
+    QCOMPARE(byName->createdAt, kT0);
+    QVERIFY(byName->active);
+    QCOMPARE(store->loadUsers().size(), size_t(1));
+
+    // Token hashes are bytes, NULs and high bytes included.
+    const QByteArray hash = QByteArray::fromHex("00ff10e2") + QByteArray(28, '\x80');
+    QVERIFY(store->insertToken(hash, admin.id, kT0));
+    QCOMPARE(store->userIdForToken(hash), std::optional<QString>(admin.id));
+    QCOMPARE(store->tokenByHash(hash)->lastUsedAt, kT0);
+    QVERIFY(store->touchToken(hash, kT0.addSecs(90)));
+    QCOMPARE(store->tokenByHash(hash)->lastUsedAt, kT0.addSecs(90));
+    QVERIFY(!store->tokenByHash(QByteArray(32, '\x01')));
+
+    QVERIFY(store->deleteTokensUsedBefore(kT0.addSecs(60)));
+    QVERIFY(store->tokenByHash(hash)); // used after the cutoff
+    QVERIFY(store->deleteTokensUsedBefore(kT0.addSecs(120)));
+    QVERIFY(!store->tokenByHash(hash));
+
+    // A password hash changes only over the one it was read as.
+    QVERIFY(store->replacePasswordHash(admin.id, admin.passwordHash, QStringLiteral("new")));
+    QVERIFY(!store->replacePasswordHash(admin.id, admin.passwordHash, QStringLiteral("newer")));
+    QCOMPARE(store->userById(admin.id)->passwordHash, QStringLiteral("new"));
+}
+
+void tst_StoreConformance::usernamesIgnoreCase()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("Ada"), Role::Courier);
+    QVERIFY(store->insertCourier(ada, courierOf(ada, QStringLiteral("dev-1"))));
+    QCOMPARE(store->userByUsername(QStringLiteral("ADA"))->id, ada.id);
+    const User olaf = makeUser(QStringLiteral("Ölaf"), Role::Courier);
+    QVERIFY(store->insertUser(olaf));
+    QCOMPARE(store->userByUsername(QStringLiteral("öLAF"))->id, olaf.id);
+    // A name that differs only in case is taken, and so is a device id: the courier and their
+    // login are refused together.
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("query failed")));
+    const User again = makeUser(QStringLiteral("aDA"), Role::Courier);
+    QVERIFY(!store->insertCourier(again, courierOf(again)));
+    QVERIFY(!store->userById(again.id));
+    QCOMPARE(store->loadCouriers().size(), size_t(1));
+    QVERIFY(store->available()); // a refused statement is not a lost server
+}
+
+void tst_StoreConformance::deactivationEndsTokens()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    Courier courier = courierOf(ada, QStringLiteral("dev-1"));
+    QVERIFY(store->insertCourier(ada, courier));
+    const QByteArray hash(32, 'a');
+    QVERIFY(store->insertToken(hash, ada.id, kT0));
+    courier.name = QStringLiteral("Ada L.");
+    QVERIFY(store->updateCourier(courier, QString()));
+    QVERIFY(store->tokenByHash(hash)); // a new name ends nothing
+    courier.active = false;
+    QVERIFY(store->updateCourier(courier, QString()));
+    QVERIFY(!store->tokenByHash(hash));
+    const auto couriers = store->loadCouriers();
+    QCOMPARE(couriers.size(), size_t(1));
+    QCOMPARE(couriers[0].name, QStringLiteral("Ada L."));
+    QCOMPARE(couriers[0].deviceId, QStringLiteral("dev-1"));
+    QVERIFY(!couriers[0].active);
+    QVERIFY(!store->userById(ada.id)->active);
+}
+
+void tst_StoreConformance::packageVersionsAreComparedAndSet()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    QVERIFY(store->insertCourier(ada, courierOf(ada)));
+    Package p = makePackage(QStringLiteral("AAAA000001"));
+    std::vector<PackageEvent> created{makeEvent(p, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(p, created, true));
+    QVERIFY(created[0].seq > 0);
+    QCOMPARE(store->loadPackage(p.id)->version, 0);
+
+    // Two changes made from version 0: the first is written, the second finds version 1.
+    Package assigned = p;
+    assigned.status = PackageStatus::Assigned;
+    assigned.deliveryPersonId = ada.id;
+    assigned.updatedAt = kT0.addSecs(1);
+    std::vector<PackageEvent> first{makeEvent(assigned, QStringLiteral("delivery:assigned")),
+                                    makeEvent(assigned, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(assigned, first, false));
+    QVERIFY(created[0].seq < first[0].seq && first[0].seq < first[1].seq);
+    Package cancelled = p;
+    cancelled.status = PackageStatus::Cancelled;
+    cancelled.reason = QStringLiteral("stale");
+    std::vector<PackageEvent> second{makeEvent(cancelled, QStringLiteral("package:cancelled"))};
+    QVERIFY(!store->savePackage(cancelled, second, false));
+    QVERIFY(store->available());
+
+    const auto stored = store->loadPackage(p.id);
+    QVERIFY(stored);
+    QCOMPARE(stored->version, 1);
+    QCOMPARE(stored->status, PackageStatus::Assigned);
+    QCOMPARE(stored->deliveryPersonId, ada.id);
+    QVERIFY(stored->reason.isEmpty());
+    QCOMPARE(stored->trackingTokenHash, p.trackingTokenHash);
+    QCOMPARE(stored->notes, p.notes);
+    QCOMPARE(stored->latitude, p.latitude);
+    QCOMPARE(stored->updatedAt, kT0.addSecs(1));
+    // The losing change wrote none of its events.
+    const auto events = store->loadEvents(p.id);
+    QCOMPARE(events.size(), size_t(3));
+    QCOMPARE(events[1].event, QStringLiteral("delivery:assigned"));
+    QCOMPARE(events[1].payload.value(QStringLiteral("status")).toString(),
+             QStringLiteral("ASSIGNED"));
+
+    // Made again from version 1, it is written.
+    cancelled.version = 1;
+    QVERIFY(store->savePackage(cancelled, second, false));
+    QCOMPARE(store->loadPackage(p.id)->version, 2);
+    QCOMPARE(store->loadPackages().size(), size_t(1));
+    QCOMPARE(store->loadPackages()[0].status, PackageStatus::Cancelled);
+    QVERIFY(!store->loadPackage(newId()));
+
+    QVERIFY(store->setTrackingTokenHashes({{p.id, QStringLiteral("other")}}));
+    QCOMPARE(store->loadPackage(p.id)->trackingTokenHash, QStringLiteral("other"));
+}
+
+void tst_StoreConformance::fixesAndTrails()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    QVERIFY(store->insertCourier(ada, courierOf(ada)));
+    QVERIFY(store->appendFixes(
+        {StoredFix{ada.id, fixAt(1, 1), kT0, true}, StoredFix{ada.id, fixAt(2, 2), kT0, true}}));
+    // A late fix is kept but joins no trail and moves nobody.
+    QVERIFY(store->appendFixes(
+        {StoredFix{ada.id, fixAt(0.5, 0), kT0, false}, StoredFix{ada.id, fixAt(3, 3), kT0, true}}));
+    const auto trail = store->loadTrail(ada.id, 10);
+    QCOMPARE(trail.size(), size_t(3));
+    QCOMPARE(trail[0].latitude, 1.0);
+    QCOMPARE(trail[2].latitude, 3.0);
+    QCOMPARE(trail[2].timestamp, kT0.addSecs(3));
+    QCOMPARE(trail[2].accuracy, std::optional<double>(5.0));
+    QVERIFY(!trail[2].speed);
+    QCOMPARE(store->loadTrail(ada.id, 2).size(), size_t(2));
+    QCOMPARE(store->loadTrail(ada.id, 2)[0].latitude, 2.0);
+    const auto couriers = store->loadCouriers();
+    QVERIFY(couriers[0].lastLocation);
+    QCOMPARE(couriers[0].lastLocation->latitude, 3.0);
+
+    // Pruning keeps each courier's newest.
+    QVERIFY(store->pruneFixes(kT0.addSecs(-60), 1));
+    QCOMPARE(store->loadTrail(ada.id, 10).size(), size_t(1));
+    QVERIFY(store->pruneFixes(kT0.addSecs(60), 10));
+    QVERIFY(store->loadTrail(ada.id, 10).empty());
+}
+
+void tst_StoreConformance::settings()
+{
+    OPEN_STORE(store);
+    QVERIFY(!store->setting(QStringLiteral("k")));
+    QVERIFY(store->setSetting(QStringLiteral("k"), QStringLiteral("one")));
+    QVERIFY(store->setSetting(QStringLiteral("k"), QStringLiteral("two")));
+    QCOMPARE(store->setting(QStringLiteral("k")), std::optional<QString>(QStringLiteral("two")));
+    // The first claim wins; later ones get its value.
+    QCOMPARE(store->claimSetting(QStringLiteral("secret"), QStringLiteral("first")),
+             std::optional<QString>(QStringLiteral("first")));
+    QCOMPARE(store->claimSetting(QStringLiteral("secret"), QStringLiteral("second")),
+             std::optional<QString>(QStringLiteral("first")));
+}
+
+void tst_StoreConformance::loginFailures()
+{
+    OPEN_STORE(store);
+    const QString a = QStringLiteral("10.0.0.1");
+    const QString b = QStringLiteral("10.0.0.2");
+    const QString ada = QStringLiteral("ada");
+    const QString bob = QStringLiteral("bob");
+    for (qint64 t : {1000, 2000, 3000})
+        QVERIFY(store->recordLoginFailure(a, ada, t));
+    QVERIFY(store->recordLoginFailure(a, bob, 4000));
+    QVERIFY(store->recordLoginFailure(b, ada, 5000));
+    // Newest first, within the window, at most the limit.
+    QCOMPARE(store->loginFailures(true, a, 0, 10), (std::vector<qint64>{4000, 3000, 2000, 1000}));
+    QCOMPARE(store->loginFailures(true, a, 1500, 10), (std::vector<qint64>{4000, 3000, 2000}));
+    QCOMPARE(store->loginFailures(true, a, 0, 2), (std::vector<qint64>{4000, 3000}));
+    QCOMPARE(store->loginFailures(false, ada, 0, 10),
+             (std::vector<qint64>{5000, 3000, 2000, 1000}));
+    // A success forgets that account's failures from that address only, and old ones go.
+    QVERIFY(store->clearLoginFailures(a, ada, 1500));
+    QCOMPARE(store->loginFailures(true, a, 0, 10), (std::vector<qint64>{4000}));
+    QCOMPARE(store->loginFailures(false, ada, 0, 10), (std::vector<qint64>{5000}));
+}
+
+void tst_StoreConformance::guessWindows()
+{
+    OPEN_STORE(store);
+    const QString tracking = QStringLiteral("tracking");
+    const QString a = QStringLiteral("10.0.0.1");
+    QVERIFY(!store->guessWindow(tracking, a));
+    for (qint64 t : {1000, 2000, 3000})
+        QVERIFY(store->recordGuessMiss(tracking, a, t, 60'000, 0));
+    QCOMPARE(store->guessWindow(tracking, a), (std::optional<std::pair<qint64, int>>({1000, 3})));
+    // Kinds count apart.
+    QVERIFY(!store->guessWindow(QStringLiteral("device"), a));
+    // A miss a window later starts a new window.
+    QVERIFY(store->recordGuessMiss(tracking, a, 61'000, 60'000, 0));
+    QCOMPARE(store->guessWindow(tracking, a), (std::optional<std::pair<qint64, int>>({61'000, 1})));
+    // Windows started before the stale mark go.
+    QVERIFY(store->recordGuessMiss(tracking, QStringLiteral("10.0.0.2"), 200'000, 60'000, 150'000));
+    QVERIFY(!store->guessWindow(tracking, a));
+    QCOMPARE(store->guessWindow(tracking, QStringLiteral("10.0.0.2"))->second, 1);
+}
+
+QTEST_GUILESS_MAIN(tst_StoreConformance)
+#include "tst_storeconformance.moc"
