@@ -368,14 +368,21 @@ inline quint32 byteMul(quint32 x, quint32 a)
     return x | t;
 }
 
-/// Paints premultiplied `sprite` over `canvas` with its top-left at `at` (device pixels).
-void paintOver(QImage &canvas, const QImage &sprite, QPoint at)
+/// Paints premultiplied `sprite` over `canvas` with its top-left at `at` (device pixels);
+/// returns the rectangle it touched.
+QRect paintOver(QImage &canvas, const QImage &sprite, QPoint at)
 {
     const QRect target = QRect(at, sprite.size()).intersected(canvas.rect());
+    // bits() once: scanLine() checks for sharing on every row.
+    uchar *canvasBits = canvas.bits();
+    const qsizetype canvasStride = canvas.bytesPerLine();
+    const uchar *spriteBits = sprite.constBits();
+    const qsizetype spriteStride = sprite.bytesPerLine();
     for (int y = target.top(); y <= target.bottom(); ++y) {
-        auto *dst = reinterpret_cast<quint32 *>(canvas.scanLine(y)) + target.left();
-        const auto *src = reinterpret_cast<const quint32 *>(sprite.constScanLine(y - at.y())) +
-                          (target.left() - at.x());
+        auto *dst = reinterpret_cast<quint32 *>(canvasBits + y * canvasStride) + target.left();
+        const auto *src =
+            reinterpret_cast<const quint32 *>(spriteBits + (y - at.y()) * spriteStride) +
+            (target.left() - at.x());
         for (int x = 0; x < target.width(); ++x) {
             const quint32 pixel = src[x];
             const quint32 alpha = pixel >> 24;
@@ -385,6 +392,16 @@ void paintOver(QImage &canvas, const QImage &sprite, QPoint at)
                 dst[x] = pixel + byteMul(dst[x], 255 - alpha);
         }
     }
+    return target;
+}
+
+/// Clears `rect` of `canvas` to transparent.
+void clearRect(QImage &canvas, const QRect &rect)
+{
+    uchar *bits = canvas.bits();
+    const qsizetype stride = canvas.bytesPerLine();
+    for (int y = rect.top(); y <= rect.bottom(); ++y)
+        std::fill_n(reinterpret_cast<quint32 *>(bits + y * stride) + rect.left(), rect.width(), 0u);
 }
 
 /// A group's draws painted, in order, into one picture the size of the layer: one node and one
@@ -405,14 +422,23 @@ public:
         // The texture made last frame may share the canvas: drop it first, or painting would
         // copy the whole picture. The node gets the new texture before anything draws.
         delete std::exchange(m_texture, nullptr);
-        if (m_canvas.size() != size)
+        if (m_canvas.size() != size) {
             m_canvas = QImage(size, QImage::Format_ARGB32_Premultiplied);
-        m_canvas.fill(Qt::transparent);
+            m_canvas.fill(Qt::transparent);
+            m_painted.clear();
+        }
+        // Only what the last frame painted is cleared: a fleet covers a fraction of the map.
+        for (const QRect &rect : m_painted)
+            clearRect(m_canvas, rect);
+        m_painted.clear();
         const QPointF origin = bounds.topLeft();
         for (const Draw &draw : draws) {
             const QPointF topLeft = (draw.rect.topLeft() - origin) * dpr;
-            paintOver(m_canvas, *draw.image,
-                      QPoint(int(std::lround(topLeft.x())), int(std::lround(topLeft.y()))));
+            const QRect touched =
+                paintOver(m_canvas, *draw.image,
+                          QPoint(int(std::lround(topLeft.x())), int(std::lround(topLeft.y()))));
+            if (!touched.isEmpty())
+                m_painted.push_back(touched);
         }
         m_texture = window->createTextureFromImage(m_canvas, QQuickWindow::TextureHasAlphaChannel);
         if (!m_node) {
@@ -433,10 +459,12 @@ public:
     {
         delete std::exchange(m_texture, nullptr);
         m_canvas = QImage();
+        m_painted.clear();
     }
 
 private:
     QImage m_canvas;
+    std::vector<QRect> m_painted; // what was painted into the canvas since it was last cleared
     QSGTexture *m_texture = nullptr;
     QSGImageNode *m_node = nullptr;
 };
