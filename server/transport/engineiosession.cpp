@@ -115,10 +115,11 @@ void EngineIoSession::timerEvent(QTimerEvent *event)
         // The deadline counts from when the ping was due, not from this late-or-not timer event.
         m_pongTimer.start(int(std::max<qint64>(0, m_heartbeatDeadline.remainingTime())),
                           Qt::PreciseTimer, this);
+        m_awaitingPong = true;
         writeFrame(pingFrame());
     } else if (id == m_pongTimer.timerId()) {
         m_pongTimer.stop();
-        if (m_state == State::Open)
+        if (m_state == State::Open && m_awaitingPong)
             end(QStringLiteral("ping timeout"), Ending::Error);
         else if (m_state == State::Draining)
             finishDraining();
@@ -316,7 +317,9 @@ void EngineIoSession::onPacket(const Packet &packet)
     case Type::Pong:
         if (expireIfOverdue())
             break; // too late: the reference server's timer would have fired first
-        m_pongTimer.stop();
+        // The pong timer is left to fire and be ignored: stopping a timer that is due late
+        // searches Qt's timer list from the front, which holds every session's timers.
+        m_awaitingPong = false;
         startHeartbeat();
         break;
     case Type::Message:

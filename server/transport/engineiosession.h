@@ -144,6 +144,7 @@ private:
     // Open packet or the last pong. Absolute, so a late timer cannot move it.
     QDeadlineTimer m_heartbeatDeadline{QDeadlineTimer::Forever, Qt::PreciseTimer};
     QBasicTimer m_pongTimer;      // pong deadline; while draining, the last poll's deadline
+    bool m_awaitingPong = false;  // a ping went out and its pong has not come
     QBasicTimer m_upgradeTimer;   // the probe must finish in time
     QBasicTimer m_pauseNoopTimer; // a poll parked during the upgrade gets its Noop
 };

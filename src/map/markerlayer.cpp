@@ -30,6 +30,9 @@ constexpr double kTrailDotSpacing = 3;
 constexpr int kMaximumTrailDots = 3000;
 constexpr int kMaximumLabelTextures = 256;
 constexpr double kCompactScale = 0.6; // a compact courier dot against the full marker
+// From this many draws in a group on, they are painted into one picture per frame instead of a
+// node each: without a GPU the rasteriser's cost per small quad dominated a fleet's frame.
+constexpr qsizetype kPaintedDrawsMinimum = 256;
 
 enum SpriteKind : quint64 {
     CourierSprite,
@@ -48,8 +51,9 @@ quint64 spriteKey(SpriteKind kind, QRgb rgba, int headingBucket)
 struct Sprite
 {
     QSGTexture *texture = nullptr;
-    QSizeF size;    // logical pixels
-    QPointF anchor; // logical pixels from the top-left to the marked spot
+    QSizeF size;                   // logical pixels
+    QPointF anchor;                // logical pixels from the top-left to the marked spot
+    const QImage *image = nullptr; // the texture's picture (premultiplied), kept by the cache
 };
 
 QImage newImage(QSizeF logical, qreal dpr)
@@ -271,8 +275,9 @@ public:
             image, QQuickWindow::CreateTextureOptions(QQuickWindow::TextureHasAlphaChannel) |
                        QQuickWindow::TextureCanUseAtlas);
         texture->setFiltering(QSGTexture::Linear);
-        return *m_sprites.insert(key,
-                                 {texture, QSizeF(image.size()) / style.devicePixelRatio, anchor});
+        m_images.push_back(std::make_unique<QImage>(image));
+        return *m_sprites.insert(key, {texture, QSizeF(image.size()) / style.devicePixelRatio,
+                                       anchor, m_images.back().get()});
     }
 
     void clear()
@@ -280,10 +285,12 @@ public:
         for (const Sprite &sprite : std::as_const(m_sprites))
             delete sprite.texture;
         m_sprites.clear();
+        m_images.clear();
     }
 
 private:
     QHash<quint64, Sprite> m_sprites;
+    std::vector<std::unique_ptr<QImage>> m_images; // stable addresses for Sprite::image
 };
 
 /// The markers' names as textures, kept while drawn; past a limit the unused ones go (render
@@ -338,6 +345,130 @@ private:
     QHash<QString, std::pair<Sprite, quint64>> m_labels; // with the frame it was last drawn in
 };
 
+/// One image node's worth: a texture and where it goes, in item pixels.
+struct Draw
+{
+    QSGTexture *texture;
+    QRectF rect;
+    const QImage *image = nullptr; // the texture's picture, if the draw may be painted
+};
+
+Draw placed(const Sprite &sprite, QPointF at)
+{
+    return Draw{sprite.texture, QRectF(at - sprite.anchor, sprite.size), sprite.image};
+}
+
+/// `x`'s four channels times `a` / 255.
+inline quint32 byteMul(quint32 x, quint32 a)
+{
+    quint32 t = (x & 0xff00ff) * a;
+    t = ((t + ((t >> 8) & 0xff00ff) + 0x800080) >> 8) & 0xff00ff;
+    x = ((x >> 8) & 0xff00ff) * a;
+    x = (x + ((x >> 8) & 0xff00ff) + 0x800080) & 0xff00ff00;
+    return x | t;
+}
+
+/// Paints premultiplied `sprite` over `canvas` with its top-left at `at` (device pixels);
+/// returns the rectangle it touched.
+QRect paintOver(QImage &canvas, const QImage &sprite, QPoint at)
+{
+    const QRect target = QRect(at, sprite.size()).intersected(canvas.rect());
+    // bits() once: scanLine() checks for sharing on every row.
+    uchar *canvasBits = canvas.bits();
+    const qsizetype canvasStride = canvas.bytesPerLine();
+    const uchar *spriteBits = sprite.constBits();
+    const qsizetype spriteStride = sprite.bytesPerLine();
+    for (int y = target.top(); y <= target.bottom(); ++y) {
+        auto *dst = reinterpret_cast<quint32 *>(canvasBits + y * canvasStride) + target.left();
+        const auto *src =
+            reinterpret_cast<const quint32 *>(spriteBits + (y - at.y()) * spriteStride) +
+            (target.left() - at.x());
+        for (int x = 0; x < target.width(); ++x) {
+            const quint32 pixel = src[x];
+            const quint32 alpha = pixel >> 24;
+            if (alpha == 255)
+                dst[x] = pixel;
+            else if (alpha != 0)
+                dst[x] = pixel + byteMul(dst[x], 255 - alpha);
+        }
+    }
+    return target;
+}
+
+/// Clears `rect` of `canvas` to transparent.
+void clearRect(QImage &canvas, const QRect &rect)
+{
+    uchar *bits = canvas.bits();
+    const qsizetype stride = canvas.bytesPerLine();
+    for (int y = rect.top(); y <= rect.bottom(); ++y)
+        std::fill_n(reinterpret_cast<quint32 *>(bits + y * stride) + rect.left(), rect.width(), 0u);
+}
+
+/// A group's draws painted, in order, into one picture the size of the layer: one node and one
+/// texture however many markers (render thread).
+class PaintedDraws
+{
+public:
+    PaintedDraws() = default;
+    PaintedDraws(const PaintedDraws &) = delete;
+    PaintedDraws &operator=(const PaintedDraws &) = delete;
+    ~PaintedDraws() { delete m_texture; }
+
+    /// The node showing `draws` within `bounds` (item pixels), made on first use and kept by
+    /// the caller's group.
+    QSGImageNode *show(QQuickWindow *window, const QList<Draw> &draws, QRectF bounds, qreal dpr)
+    {
+        const QSize size = (bounds.size() * dpr).toSize().expandedTo(QSize(1, 1));
+        // The texture made last frame may share the canvas: drop it first, or painting would
+        // copy the whole picture. The node gets the new texture before anything draws.
+        delete std::exchange(m_texture, nullptr);
+        if (m_canvas.size() != size) {
+            m_canvas = QImage(size, QImage::Format_ARGB32_Premultiplied);
+            m_canvas.fill(Qt::transparent);
+            m_painted.clear();
+        }
+        // Only what the last frame painted is cleared: a fleet covers a fraction of the map.
+        for (const QRect &rect : m_painted)
+            clearRect(m_canvas, rect);
+        m_painted.clear();
+        const QPointF origin = bounds.topLeft();
+        for (const Draw &draw : draws) {
+            const QPointF topLeft = (draw.rect.topLeft() - origin) * dpr;
+            const QRect touched =
+                paintOver(m_canvas, *draw.image,
+                          QPoint(int(std::lround(topLeft.x())), int(std::lround(topLeft.y()))));
+            if (!touched.isEmpty())
+                m_painted.push_back(touched);
+        }
+        m_texture = window->createTextureFromImage(m_canvas, QQuickWindow::TextureHasAlphaChannel);
+        if (!m_node) {
+            m_node = window->createImageNode();
+            m_node->setOwnsTexture(false);
+            m_node->setFiltering(QSGTexture::Nearest);
+        }
+        m_node->setTexture(m_texture);
+        m_node->setSourceRect(QRectF(QPointF(0, 0), m_texture->textureSize()));
+        m_node->setRect(QRectF(bounds.topLeft(), QSizeF(size) / dpr));
+        return m_node;
+    }
+
+    QSGImageNode *node() const { return m_node; }
+    /// The node is gone with its group's children.
+    void forgetNode() { m_node = nullptr; }
+    void clear()
+    {
+        delete std::exchange(m_texture, nullptr);
+        m_canvas = QImage();
+        m_painted.clear();
+    }
+
+private:
+    QImage m_canvas;
+    std::vector<QRect> m_painted; // what was painted into the canvas since it was last cleared
+    QSGTexture *m_texture = nullptr;
+    QSGImageNode *m_node = nullptr;
+};
+
 /// The layer's scene-graph root: owns sprite and label textures (render thread).
 class LayerNode : public QSGNode
 {
@@ -354,18 +485,27 @@ public:
     {
         sprites.clear();
         labels.clear();
+        paintedTrail.clear();
+        paintedMarkers.clear();
     }
 
     // Dropped with the textures: a new texture may reuse a freed one's address, and a node
     // that compares equal to it would keep the old sprite's size and material.
     void clearNodes()
     {
+        paintedTrail.forgetNode();
+        paintedMarkers.forgetNode();
         for (QSGNode *group : {static_cast<QSGNode *>(trail), static_cast<QSGNode *>(markers),
                                static_cast<QSGNode *>(labelNodes)}) {
-            while (QSGNode *child = group->firstChild()) {
-                group->removeChildNode(child);
-                delete child;
-            }
+            removeChildren(group);
+        }
+    }
+
+    static void removeChildren(QSGNode *group)
+    {
+        while (QSGNode *child = group->firstChild()) {
+            group->removeChildNode(child);
+            delete child;
         }
     }
 
@@ -377,6 +517,8 @@ public:
     QSGTransformNode *labelNodes = new QSGTransformNode;
     SpriteCache sprites;
     LabelCache labels;
+    PaintedDraws paintedTrail;
+    PaintedDraws paintedMarkers;
     quint64 generation = 0;
     qreal devicePixelRatio = 0;
     quint64 frame = 0;
@@ -398,18 +540,6 @@ LayerNode *prepareLayerNode(QSGNode *oldNode, quint64 generation, qreal dpr)
     }
     ++root->frame;
     return root;
-}
-
-/// One image node's worth: a texture and where it goes, in item pixels.
-struct Draw
-{
-    QSGTexture *texture;
-    QRectF rect;
-};
-
-Draw placed(const Sprite &sprite, QPointF at)
-{
-    return Draw{sprite.texture, QRectF(at - sprite.anchor, sprite.size)};
 }
 
 void showDraw(QSGImageNode *node, const Draw &draw)
@@ -442,6 +572,26 @@ void syncImageNodes(QQuickWindow *window, QSGNode *parent, const QList<Draw> &dr
         showDraw(node, draws.at(i));
         parent->appendChildNode(node);
     }
+}
+
+/// Makes `group` show `draws`: many painted into one picture, a few as a node each.
+void syncDraws(QQuickWindow *window, QSGNode *group, PaintedDraws &painted,
+               const QList<Draw> &draws, QRectF bounds, qreal dpr)
+{
+    const bool paint = draws.size() >= kPaintedDrawsMinimum;
+    const bool wasPainted = painted.node() && painted.node()->parent() == group;
+    if (paint != wasPainted) { // the group changes its way: it starts afresh
+        painted.forgetNode();
+        LayerNode::removeChildren(group);
+    }
+    if (!paint) {
+        painted.clear();
+        syncImageNodes(window, group, draws);
+        return;
+    }
+    QSGImageNode *node = painted.show(window, draws, bounds, dpr);
+    if (!node->parent())
+        group->appendChildNode(node);
 }
 
 } // namespace
@@ -1011,8 +1161,9 @@ QSGNode *MarkerLayer::updatePaintNode(QSGNode *oldNode, UpdatePaintNodeData *)
         addTrailDraws(frame);
         addMarkerDraws(frame);
     }
-    syncImageNodes(win, root->trail, frame.trail);
-    syncImageNodes(win, root->markers, frame.markers);
+    const QRectF bounds = boundingRect();
+    syncDraws(win, root->trail, root->paintedTrail, frame.trail, bounds, dpr);
+    syncDraws(win, root->markers, root->paintedMarkers, frame.markers, bounds, dpr);
     addLabelDraws(frame);
     syncImageNodes(win, root->labelNodes, frame.labels);
     root->labels.trim(root->frame);

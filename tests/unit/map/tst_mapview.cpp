@@ -108,6 +108,7 @@ private Q_SLOTS:
     void couriersAreDotsBelowCompactZoom();
     void registeredInQml();
     void twoThousandMarkersMove();
+    void aFleetIsDrawnInRowOrderWithTheSelectedOnTop();
 
 private:
     QImage grab();
@@ -494,6 +495,49 @@ void TestMapView::twoThousandMarkersMove()
     qDebug() << "2000 fixes:" << ingest << "ms; a frame of 2000 gliding markers:" << frame << "ms";
     QVERIFY(m_layer->isGliding());
     QVERIFY(ingest < 500);
+}
+
+void TestMapView::aFleetIsDrawnInRowOrderWithTheSelectedOnTop()
+{
+    // Past a few hundred markers the layer paints them into one picture: the picture must show
+    // what the nodes showed, later rows over earlier ones and the selected marker over all,
+    // and the layer must go back to nodes when the fleet shrinks.
+    m_layer->setModel(nullptr);
+    QStandardItemModel fleet;
+    fleet.setItemRoleNames(m_model->roleNames());
+    const QGeoCoordinate centre(52.52, 13.40);
+    // Row 0 (free) is the marker under test; the next row (busy) sits on the same spot.
+    fleet.appendRow(courier(centre.latitude(), centre.longitude(), QStringLiteral("free"),
+                            QStringLiteral("Ada")));
+    fleet.appendRow(courier(centre.latitude(), centre.longitude(), QStringLiteral("busy"),
+                            QStringLiteral("Bob")));
+    // A grid of free couriers south-west of the centre: 600 markers in all.
+    for (int i = 0; i < 598; ++i)
+        fleet.appendRow(courier(52.49 + (i % 10) * 0.002, 13.33 + (i / 10) * 0.001,
+                                QStringLiteral("free"), QStringLiteral("C%1").arg(i)));
+    m_layer->setModel(&fleet);
+    QCOMPARE(m_layer->count(), 600);
+    const QPoint spot = m_map->pointAt(centre).toPoint();
+    const QPoint corner =
+        m_map->pointAt(QGeoCoordinate(52.504, 13.389)).toPoint(); // the last row's
+
+    // The later row is drawn over the earlier one.
+    QTRY_VERIFY(near(grab().pixelColor(spot), kBusy));
+    QTRY_VERIFY(near(grab().pixelColor(corner), kFree));
+    // Selected, the earlier row comes on top, with its halo around it.
+    m_layer->setSelectedRow(0);
+    QTRY_VERIFY(near(grab().pixelColor(spot), kFree));
+    const QColor selection = m_layer->selectionColor();
+    const QPoint halo = spot - QPoint(int(m_layer->markerSize() / 2 + 3), 0); // not the arrow
+    QTRY_VERIFY(near(grab().pixelColor(halo), selection, 40));
+
+    // Down to a handful of markers, drawn as nodes again: still right.
+    fleet.removeRows(3, fleet.rowCount() - 3);
+    QCOMPARE(m_layer->count(), 3);
+    QTRY_VERIFY(near(grab().pixelColor(corner), kBackground));
+    QTRY_VERIFY(near(grab().pixelColor(spot), kFree));
+    m_layer->setSelectedRow(-1);
+    QTRY_VERIFY(near(grab().pixelColor(spot), kBusy));
 }
 
 QTEST_MAIN(TestMapView)
