@@ -947,6 +947,22 @@
         <source>not *, null or an origin such as https://depot.example</source>
         <translation>weder *, null noch eine Herkunft wie https://depot.example</translation>
     </message>
+    <message>
+        <source>Where the data lives: sqlite:PATH, or postgres://user:password@host:port/dbname for a PostgreSQL database several hubs share [sqlite: the data dir&apos;s depot.sqlite]. Env: DEPOT_DATABASE.</source>
+        <translation>Wo die Daten liegen: sqlite:PFAD, oder postgres://user:password@host:port/dbname für eine PostgreSQL-Datenbank, die sich mehrere Hubs teilen [sqlite: depot.sqlite im Datenordner]. Umgebungsvariable: DEPOT_DATABASE.</translation>
+    </message>
+    <message>
+        <source>Share events and dropped sessions with the other hubs on this Redis, redis://[:password@]host[:port][/db], in the format of socket.io&apos;s Redis Streams adapter [none]. Env: DEPOT_REDIS.</source>
+        <translation>Ereignisse und abgebrochene Sitzungen mit den anderen Hubs an diesem Redis teilen, redis://[:password@]host[:port][/db], im Format des Redis-Streams-Adapters von socket.io [keiner]. Umgebungsvariable: DEPOT_REDIS.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither sqlite:PATH nor postgres://user:password@host:port/dbname: %2</source>
+        <translation>&apos;%1&apos; ist weder sqlite:PFAD noch postgres://user:password@host:port/dbname: %2</translation>
+    </message>
+    <message>
+        <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
+        <translation>keine URL der Form redis://[:password@]host[:port][/db]</translation>
+    </message>
 </context>
 <context>
     <name>depot::XyzTileSource</name>

@@ -947,6 +947,22 @@
         <source>not *, null or an origin such as https://depot.example</source>
         <translation>no es *, null ni un origen como https://depot.example</translation>
     </message>
+    <message>
+        <source>Where the data lives: sqlite:PATH, or postgres://user:password@host:port/dbname for a PostgreSQL database several hubs share [sqlite: the data dir&apos;s depot.sqlite]. Env: DEPOT_DATABASE.</source>
+        <translation>Dónde están los datos: sqlite:RUTA, o postgres://user:password@host:port/dbname para una base de datos PostgreSQL que comparten varios hubs [sqlite: depot.sqlite de la carpeta de datos]. Variable de entorno: DEPOT_DATABASE.</translation>
+    </message>
+    <message>
+        <source>Share events and dropped sessions with the other hubs on this Redis, redis://[:password@]host[:port][/db], in the format of socket.io&apos;s Redis Streams adapter [none]. Env: DEPOT_REDIS.</source>
+        <translation>Compartir eventos y sesiones interrumpidas con los demás hubs de este Redis, redis://[:password@]host[:port][/db], en el formato del adaptador Redis Streams de socket.io [ninguno]. Variable de entorno: DEPOT_REDIS.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither sqlite:PATH nor postgres://user:password@host:port/dbname: %2</source>
+        <translation>&apos;%1&apos; no es ni sqlite:RUTA ni postgres://user:password@host:port/dbname: %2</translation>
+    </message>
+    <message>
+        <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
+        <translation>no es una URL de la forma redis://[:password@]host[:port][/db]</translation>
+    </message>
 </context>
 <context>
     <name>depot::XyzTileSource</name>

@@ -947,6 +947,22 @@
         <source>not *, null or an origin such as https://depot.example</source>
         <translation>ni *, ni null, ni une origine comme https://depot.example</translation>
     </message>
+    <message>
+        <source>Where the data lives: sqlite:PATH, or postgres://user:password@host:port/dbname for a PostgreSQL database several hubs share [sqlite: the data dir&apos;s depot.sqlite]. Env: DEPOT_DATABASE.</source>
+        <translation>Où sont les données : sqlite:CHEMIN, ou postgres://user:password@host:port/dbname pour une base PostgreSQL partagée par plusieurs hubs [sqlite : depot.sqlite du dossier de données]. Variable d&apos;environnement : DEPOT_DATABASE.</translation>
+    </message>
+    <message>
+        <source>Share events and dropped sessions with the other hubs on this Redis, redis://[:password@]host[:port][/db], in the format of socket.io&apos;s Redis Streams adapter [none]. Env: DEPOT_REDIS.</source>
+        <translation>Partager les événements et les sessions interrompues avec les autres hubs de ce Redis, redis://[:password@]host[:port][/db], au format de l&apos;adaptateur Redis Streams de socket.io [aucun]. Variable d&apos;environnement : DEPOT_REDIS.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is neither sqlite:PATH nor postgres://user:password@host:port/dbname: %2</source>
+        <translation>&apos;%1&apos; n&apos;est ni sqlite:CHEMIN ni postgres://user:password@host:port/dbname : %2</translation>
+    </message>
+    <message>
+        <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
+        <translation>pas une URL de la forme redis://[:password@]host[:port][/db]</translation>
+    </message>
 </context>
 <context>
     <name>depot::XyzTileSource</name>
