@@ -21,6 +21,7 @@
 #include "tls/tlsidentity.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
+#include "viewsync.h"
 #include "web/webpages.h"
 
 #include <QDir>
@@ -50,6 +51,7 @@ Hub::~Hub()
     delete m_tileFetcher;
     delete m_socketApi;
     delete m_realtime;
+    delete m_viewSync;
     delete m_cluster; // after the namespaces whose adapters use it
     delete m_engine;
     m_locations.reset();
@@ -221,10 +223,13 @@ void Hub::buildRest()
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
     m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included
-    m_http->setFallbackHandler(
-        [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
-            m_rest->handle(r, exchange);
-        });
+    m_http->setFallbackHandler([this](const HttpRequest &r,
+                                      const std::shared_ptr<HttpExchange> &exchange) {
+        // A read answers with what every hub had answered before it was asked.
+        if (m_cluster && r.method == "GET")
+            return m_cluster->whenViewCurrent([this, r, exchange] { m_rest->handle(r, exchange); });
+        m_rest->handle(r, exchange);
+    });
 }
 
 void Hub::buildRealtime(const ConnectionCaps &caps)
@@ -247,6 +252,13 @@ void Hub::buildRealtime(const ConnectionCaps &caps)
         m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
         Namespace &nsp = *m_realtime->find(QStringLiteral("/"));
         nsp.setAdapter(m_cluster->adapterFor(nsp));
+        m_viewSync = new ViewSync(*m_dispatch, *m_cluster, {}, this);
+        m_socketApi->setSubscriberGate(
+            [cluster = m_cluster](const QString &courierId, qint64 intervalMs, const Location &fix,
+                                  double metres, std::function<void(bool)> done) {
+                cluster->claimAt(QStringLiteral("fix:") + courierId, intervalMs, fix.latitude,
+                                 fix.longitude, metres, std::move(done));
+            });
         m_cluster->start();
     }
 }
