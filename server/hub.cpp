@@ -244,15 +244,19 @@ void Hub::buildRealtime(const ConnectionCaps &caps)
     // The socket API reads the token while connecting only; kept, it costs ~200 B a connection.
     realtimeOptions.namespaces.keepAuth = false;
     m_realtime = new SocketIoServer(*m_engine, realtimeOptions, this);
+    if (m_config.redis) {
+        // Before the socket API: a change reaches the view stream ahead of its events, so a
+        // client that heard of it finds it in every hub's view.
+        m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
+        m_viewSync = new ViewSync(*m_dispatch, *m_cluster, {}, this);
+    }
     m_socketApi = new SocketApi(
         m_realtime->of(QStringLiteral("/")), *m_dispatch, *m_auth, *m_locations,
         SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
         this);
-    if (m_config.redis) {
-        m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
+    if (m_cluster) {
         Namespace &nsp = *m_realtime->find(QStringLiteral("/"));
         nsp.setAdapter(m_cluster->adapterFor(nsp));
-        m_viewSync = new ViewSync(*m_dispatch, *m_cluster, {}, this);
         m_socketApi->setSubscriberGate(
             [cluster = m_cluster](const QString &courierId, qint64 intervalMs, const Location &fix,
                                   double metres, std::function<void(bool)> done) {
