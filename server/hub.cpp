@@ -226,7 +226,7 @@ void Hub::buildRest()
     m_http->setFallbackHandler([this](const HttpRequest &r,
                                       const std::shared_ptr<HttpExchange> &exchange) {
         // A read answers with what every hub had answered before it was asked.
-        if (m_cluster && r.method == "GET")
+        if (m_cluster && r.method == "GET" && r.path.startsWith(QLatin1String("/api/")))
             return m_cluster->whenViewCurrent([this, r, exchange] { m_rest->handle(r, exchange); });
         m_rest->handle(r, exchange);
     });

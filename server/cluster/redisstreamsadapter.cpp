@@ -325,7 +325,13 @@ void RedisStreamsCluster::whenViewCurrent(std::function<void()> run)
 {
     if (!isConnected() || m_options.viewStreamName.isEmpty())
         return run();
-    auto shared = std::make_shared<std::function<void()>>(std::move(run));
+    // Runs once: when the reader is there, or after stallMs of a Redis that does not answer.
+    auto shared = std::make_shared<std::function<void()>>(
+        [run = std::move(run), ran = std::make_shared<bool>(false)] {
+            if (!std::exchange(*ran, true))
+                run();
+        });
+    QTimer::singleShot(m_options.stallMs, this, [shared] { (*shared)(); });
     const bool sent = m_commands.command(
         {"XREVRANGE", m_options.viewStreamName.toUtf8(), "+", "-", "COUNT", "1"},
         [this, shared](const redisReply *reply) {
