@@ -21,6 +21,7 @@
 #include "tls/tlsidentity.h"
 #include "transport/engineioserver.h"
 #include "transport/httpserver.h"
+#include "viewsync.h"
 #include "web/webpages.h"
 
 #include <QDir>
@@ -50,6 +51,7 @@ Hub::~Hub()
     delete m_tileFetcher;
     delete m_socketApi;
     delete m_realtime;
+    delete m_viewSync;
     delete m_cluster; // after the namespaces whose adapters use it
     delete m_engine;
     m_locations.reset();
@@ -221,10 +223,13 @@ void Hub::buildRest()
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
     m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included
-    m_http->setFallbackHandler(
-        [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
-            m_rest->handle(r, exchange);
-        });
+    m_http->setFallbackHandler([this](const HttpRequest &r,
+                                      const std::shared_ptr<HttpExchange> &exchange) {
+        // A read answers with what every hub had answered before it was asked.
+        if (m_cluster && r.method == "GET" && r.path.startsWith(QLatin1String("/api/")))
+            return m_cluster->whenViewCurrent([this, r, exchange] { m_rest->handle(r, exchange); });
+        m_rest->handle(r, exchange);
+    });
 }
 
 void Hub::buildRealtime(const ConnectionCaps &caps)
@@ -239,14 +244,25 @@ void Hub::buildRealtime(const ConnectionCaps &caps)
     // The socket API reads the token while connecting only; kept, it costs ~200 B a connection.
     realtimeOptions.namespaces.keepAuth = false;
     m_realtime = new SocketIoServer(*m_engine, realtimeOptions, this);
+    if (m_config.redis) {
+        // Before the socket API: a change reaches the view stream ahead of its events, so a
+        // client that heard of it finds it in every hub's view.
+        m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
+        m_viewSync = new ViewSync(*m_dispatch, *m_cluster, {}, this);
+    }
     m_socketApi = new SocketApi(
         m_realtime->of(QStringLiteral("/")), *m_dispatch, *m_auth, *m_locations,
         SocketApi::Options{m_config.locationIntervalSeconds, m_config.locationDistanceMetres},
         this);
-    if (m_config.redis) {
-        m_cluster = new RedisStreamsCluster(*m_config.redis, {}, this);
+    if (m_cluster) {
         Namespace &nsp = *m_realtime->find(QStringLiteral("/"));
         nsp.setAdapter(m_cluster->adapterFor(nsp));
+        m_socketApi->setSubscriberGate(
+            [cluster = m_cluster](const QString &courierId, qint64 intervalMs, const Location &fix,
+                                  double metres, std::function<void(bool)> done) {
+                cluster->claimAt(QStringLiteral("fix:") + courierId, intervalMs, fix.latitude,
+                                 fix.longitude, metres, std::move(done));
+            });
         m_cluster->start();
     }
 }

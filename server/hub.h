@@ -15,6 +15,7 @@ class ConnectionGate;
 struct ConnectionCaps;
 class EngineIoServer;
 class RedisStreamsCluster;
+class ViewSync;
 class SocketApi;
 class SocketIoServer;
 class Clock;
@@ -116,6 +117,7 @@ private:
     SocketIoServer *m_realtime = nullptr;
     SocketApi *m_socketApi = nullptr;
     RedisStreamsCluster *m_cluster = nullptr; // with --redis: broadcasts shared between hubs
+    ViewSync *m_viewSync = nullptr;           // with --redis: the other hubs' changes applied here
     std::unique_ptr<OsmAndApi> m_osmand;
     std::unique_ptr<FunctionEndpoint> m_osmandEndpoint;
     std::unique_ptr<WebPages> m_webPages;

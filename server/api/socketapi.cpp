@@ -1,5 +1,7 @@
 #include "socketapi.h"
 
+#include <QPointer>
+
 #include "authservice.h"
 #include "core/clock.h"
 #include "dispatch/dispatchservice.h"
@@ -215,6 +217,8 @@ void SocketApi::onDisconnected(Socket *socket)
 void SocketApi::onPackageChanged(const Package &package, const std::vector<PackageEvent> &events,
                                  const QString &previousCourierId)
 {
+    if (m_dispatch.applyingRemote())
+        return; // the hub that made it sent its events to every hub's sockets
     QStringList everyone{dispatchersRoom(), packageRoom(package.id)};
     if (!package.deliveryPersonId.isEmpty())
         everyone.append(courierRoom(package.deliveryPersonId));
@@ -235,6 +239,8 @@ void SocketApi::onPackageChanged(const Package &package, const std::vector<Packa
 
 void SocketApi::onCourierOnlineChanged(const Courier &courier, const QDateTime &at)
 {
+    if (m_dispatch.applyingRemote())
+        return;
     m_nsp.emitEvent(Audience{{dispatchersRoom()}, {}}, QStringLiteral("courier:update"),
                     QJsonObject{{QStringLiteral("deliveryPersonId"), courier.id},
                                 {QStringLiteral("online"), courier.online},
@@ -243,6 +249,8 @@ void SocketApi::onCourierOnlineChanged(const Courier &courier, const QDateTime &
 
 void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
 {
+    if (m_dispatch.applyingRemote())
+        return;
     const auto carried = m_dispatch.carriedBy(courier.id);
     const QString timestamp = isoTimestamp(fix.timestamp);
     // Written straight to JSON: this runs for every fix, and the QJsonObject route cost more
@@ -289,10 +297,29 @@ void SocketApi::onCourierMoved(const Courier &courier, const Location &fix)
                                         std::nextafter(m_options.locationDistanceMetres, 0.0));
     if (!due)
         return;
-    t = Throttle{nowMs, fix.latitude, fix.longitude};
+    const Throttle sent{nowMs, fix.latitude, fix.longitude};
+    std::vector<std::pair<QString, QByteArray>> updates;
     for (const Package *package : carried)
-        m_nsp.emitEventJson(Audience{{packageRoom(package->id)}, {}},
-                            QStringLiteral("location:update"), payloadFor(package));
+        updates.emplace_back(package->id, payloadFor(package));
+    auto send = [this, updates = std::move(updates)] {
+        for (const auto &[packageId, payload] : updates)
+            m_nsp.emitEventJson(Audience{{packageRoom(packageId)}, {}},
+                                QStringLiteral("location:update"), payload);
+    };
+    if (!m_subscriberGate) {
+        t = sent;
+        return send();
+    }
+    // Hubs sharing couriers ask one another: only one of them sends within an interval.
+    m_subscriberGate(courier.id, qint64(m_options.locationIntervalSeconds) * 1000, fix,
+                     m_options.locationDistanceMetres,
+                     [self = QPointer<SocketApi>(this), id = courier.id, sent,
+                      send = std::move(send)](bool granted) {
+                         if (!self || !granted)
+                             return;
+                         self->m_throttle[id] = sent;
+                         send();
+                     });
 }
 
 } // namespace depot

@@ -6,6 +6,8 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
+
 namespace depot {
 
 class AuthService;
@@ -43,6 +45,14 @@ public:
         return QStringLiteral("package:") + packageId;
     }
 
+    /// Asks whether this hub sends a courier's fix to package subscribers now (hubs sharing
+    /// couriers): not when another sent one within `intervalMs` less than `metres` away from
+    /// `fix`; `done` answers.
+    using SubscriberGate =
+        std::function<void(const QString &courierId, qint64 intervalMs, const Location &fix,
+                           double metres, std::function<void(bool)> done)>;
+    void setSubscriberGate(SubscriberGate gate) { m_subscriberGate = std::move(gate); }
+
 private:
     void onConnected(Socket *socket);
     void onDisconnected(Socket *socket);
@@ -74,6 +84,7 @@ private:
     QHash<QString, int> m_courierConnections;
     QHash<QString, Throttle> m_throttle;
     QTimer m_sweep;
+    SubscriberGate m_subscriberGate;
 };
 
 } // namespace depot

@@ -166,9 +166,26 @@ void RedisStreamsCluster::position()
             // A hub that read before catches up from there, as the adapter does.
             if (m_readFrom == QLatin1String("$"))
                 m_readFrom = m_ownFloor;
-            m_positioned = true;
-            poll();
-            Q_EMIT positioned();
+            if (m_options.viewStreamName.isEmpty()) {
+                m_positioned = true;
+                poll();
+                Q_EMIT positioned();
+                return;
+            }
+            // View changes from now on: what came before, the hub reads from the database.
+            m_reader.command(
+                {"XREVRANGE", m_options.viewStreamName.toUtf8(), "+", "-", "COUNT", "1"},
+                [this](const redisReply *reply) {
+                    if (!reply)
+                        return;
+                    const auto newest = reply->type == REDIS_REPLY_ARRAY && reply->elements == 1
+                                            ? entryOf(reply->element[0])
+                                            : std::nullopt;
+                    m_viewReadFrom = newest ? newest->id : QStringLiteral("0-0");
+                    m_positioned = true;
+                    poll();
+                    Q_EMIT positioned();
+                });
         });
 }
 
@@ -209,6 +226,7 @@ void RedisStreamsCluster::connectionLost(const QString &error)
     for (RedisStreamsAdapter *adapter : std::as_const(m_adapters))
         adapter->drain();
     runReadHooks(true); // restores waiting for the reader go on without it
+    runViewHooks(true);
     scheduleReconnect();
 }
 
@@ -223,26 +241,32 @@ void RedisStreamsCluster::scheduleReconnect()
 void RedisStreamsCluster::poll()
 {
     m_pollSentAtMs = m_clock.elapsed();
-    const bool sent =
-        m_reader.command({"XREAD", "BLOCK", QByteArray::number(m_options.blockMs), "COUNT",
-                          QByteArray::number(m_options.readCount), "STREAMS",
-                          m_options.streamName.toUtf8(), m_readFrom.toUtf8()},
-                         [this](const redisReply *reply) {
-                             m_pollSentAtMs = -1;
-                             if (!reply)
-                                 return; // the connection ended; it polls again once back
-                             if (reply->type == REDIS_REPLY_ERROR) {
-                                 qCWarning(lcCluster).noquote()
-                                     << "XREAD failed:" << replyText(reply);
-                                 QTimer::singleShot(m_options.reconnectMaxMs, this, [this] {
-                                     if (m_reader.isConnected() && m_reader.pending() == 0)
-                                         poll();
-                                 });
-                                 return;
-                             }
-                             onEntries(reply);
-                             poll();
-                         });
+    QByteArrayList args{"XREAD",
+                        "BLOCK",
+                        QByteArray::number(m_options.blockMs),
+                        "COUNT",
+                        QByteArray::number(m_options.readCount),
+                        "STREAMS",
+                        m_options.streamName.toUtf8()};
+    if (!m_options.viewStreamName.isEmpty())
+        args += {m_options.viewStreamName.toUtf8(), m_readFrom.toUtf8(), m_viewReadFrom.toUtf8()};
+    else
+        args += m_readFrom.toUtf8();
+    const bool sent = m_reader.command(args, [this](const redisReply *reply) {
+        m_pollSentAtMs = -1;
+        if (!reply)
+            return; // the connection ended; it polls again once back
+        if (reply->type == REDIS_REPLY_ERROR) {
+            qCWarning(lcCluster).noquote() << "XREAD failed:" << replyText(reply);
+            QTimer::singleShot(m_options.reconnectMaxMs, this, [this] {
+                if (m_reader.isConnected() && m_reader.pending() == 0)
+                    poll();
+            });
+            return;
+        }
+        onEntries(reply);
+        poll();
+    });
     if (!sent)
         m_pollSentAtMs = -1;
 }
@@ -252,11 +276,19 @@ void RedisStreamsCluster::onEntries(const redisReply *reply)
     // [[stream, [[id, [field, value, ...]], ...]]], or nil when BLOCK timed out.
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1)
         return;
-    const redisReply *stream = reply->element[0];
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 ||
-        stream->element[1]->type != REDIS_REPLY_ARRAY)
+    const redisReply *entries = nullptr;
+    for (size_t s = 0; s < reply->elements; ++s) {
+        const redisReply *stream = reply->element[s];
+        if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 ||
+            !isText(stream->element[0]) || stream->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        if (replyText(stream->element[0]) == m_options.streamName)
+            entries = stream->element[1];
+        else if (replyText(stream->element[0]) == m_options.viewStreamName)
+            onViewEntries(stream->element[1]);
+    }
+    if (!entries)
         return;
-    const redisReply *entries = stream->element[1];
     for (size_t i = 0; i < entries->elements; ++i) {
         const auto entry = entryOf(entries->element[i]);
         if (!entry)
@@ -273,6 +305,102 @@ void RedisStreamsCluster::onEntries(const redisReply *reply)
         }
         runReadHooks(false);
     }
+}
+
+void RedisStreamsCluster::onViewEntries(const redisReply *entries)
+{
+    const QByteArray own = m_uid.toLatin1();
+    for (size_t i = 0; i < entries->elements; ++i) {
+        const auto entry = entryOf(entries->element[i]);
+        if (!entry)
+            continue;
+        m_viewReadFrom = entry->id;
+        if (entry->uid != QByteArrayView(own))
+            Q_EMIT viewEntry(QString::fromLatin1(entry->uid), entry->data.toByteArray());
+    }
+    runViewHooks(false);
+}
+
+void RedisStreamsCluster::whenViewCurrent(std::function<void()> run)
+{
+    if (!isConnected() || m_options.viewStreamName.isEmpty())
+        return run();
+    // Runs once: when the reader is there, or after stallMs of a Redis that does not answer.
+    auto shared = std::make_shared<std::function<void()>>(
+        [run = std::move(run), ran = std::make_shared<bool>(false)] {
+            if (!std::exchange(*ran, true))
+                run();
+        });
+    QTimer::singleShot(m_options.stallMs, this, [shared] { (*shared)(); });
+    const bool sent = m_commands.command(
+        {"XREVRANGE", m_options.viewStreamName.toUtf8(), "+", "-", "COUNT", "1"},
+        [this, shared](const redisReply *reply) {
+            const auto newest = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1
+                                    ? entryOf(reply->element[0])
+                                    : std::nullopt;
+            if (!newest || !isConnected() || !entryIdLess(m_viewReadFrom, newest->id))
+                return (*shared)();
+            m_viewHooks.push_back(ReadHook{newest->id, [shared] { (*shared)(); }});
+        });
+    if (!sent)
+        (*shared)();
+}
+
+void RedisStreamsCluster::runViewHooks(bool all)
+{
+    std::vector<ReadHook> due;
+    std::erase_if(m_viewHooks, [&](ReadHook &hook) {
+        if (!all && entryIdLess(m_viewReadFrom, hook.at))
+            return false;
+        due.push_back(std::move(hook));
+        return true;
+    });
+    for (ReadHook &hook : due)
+        hook.run();
+}
+
+void RedisStreamsCluster::publishView(const QByteArray &data)
+{
+    if (!isConnected() || m_options.viewStreamName.isEmpty())
+        return;
+    m_commands.command({"XADD", m_options.viewStreamName.toUtf8(), "MAXLEN", "~",
+                        QByteArray::number(m_options.viewMaxLen), "*", "uid", m_uid.toLatin1(),
+                        "data", data});
+}
+
+void RedisStreamsCluster::claimAt(const QString &key, qint64 ttlMs, double latitude,
+                                  double longitude, double metres, std::function<void(bool)> done)
+{
+    if (!isConnected())
+        return done(true);
+    // The haversine distance of dispatch/geo.cpp, on the earth's mean radius.
+    static const QByteArray script = R"lua(
+local held = redis.call('GET', KEYS[1])
+local lat, lon = tonumber(ARGV[2]), tonumber(ARGV[3])
+if held then
+    local hlat, hlon = string.match(held, '^([^,]+),([^,]+)$')
+    hlat, hlon = tonumber(hlat), tonumber(hlon)
+    local k = math.pi / 180
+    local dlat = math.sin((lat - hlat) * k / 2)
+    local dlon = math.sin((lon - hlon) * k / 2)
+    local y = dlat * dlat + math.cos(hlat * k) * math.cos(lat * k) * dlon * dlon
+    if 2 * math.asin(math.sqrt(y)) * 6371007.2 < tonumber(ARGV[4]) then
+        return 0
+    end
+end
+redis.call('SET', KEYS[1], ARGV[2] .. ',' .. ARGV[3], 'PX', ARGV[1])
+return 1
+)lua";
+    const bool sent = m_commands.command(
+        {"EVAL", script, "1", (m_options.claimKeyPrefix + key).toUtf8(),
+         QByteArray::number(std::max<qint64>(1, ttlMs)), QByteArray::number(latitude, 'g', 17),
+         QByteArray::number(longitude, 'g', 17), QByteArray::number(metres, 'g', 17)},
+        [done](const redisReply *reply) {
+            // No answer or an error: this hub decides alone, as without Redis.
+            done(!reply || reply->type != REDIS_REPLY_INTEGER || reply->integer != 0);
+        });
+    if (!sent)
+        done(true);
 }
 
 void RedisStreamsCluster::whenReadUpTo(const QString &id, std::function<void()> run)

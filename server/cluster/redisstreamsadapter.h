@@ -44,6 +44,11 @@ public:
         /// Connected sockets' sessions are written again this often, kept this much longer than
         /// the recovery window: a client of a hub that dies recovers on another.
         int liveSessionRefreshMs = 30'000;
+        /// The hubs' own stream of view changes (fixes, packages, presence), read by the same
+        /// blocking reader as the broadcasts; empty: none.
+        QString viewStreamName = QStringLiteral("depot:view");
+        int viewMaxLen = 10'000;
+        QString claimKeyPrefix = QStringLiteral("depot:claim:");
     };
 
     RedisStreamsCluster(RedisUrl url, Options options, QObject *parent = nullptr);
@@ -60,6 +65,18 @@ public:
         return m_commands.isConnected() && m_reader.isConnected() && m_positioned;
     }
     const QString &uid() const { return m_uid; }
+
+    /// Adds `data` to the view stream for the other hubs; dropped while Redis is away (a hub
+    /// resynchronises when it is back).
+    void publishView(const QByteArray &data);
+    /// Claims `key` for `ttlMs` at a point (latitude, longitude), in one script on Redis: granted
+    /// when nobody holds it, or its holder's point is at least `metres` away. `done(true)` when
+    /// this hub has it, or when Redis cannot say.
+    void claimAt(const QString &key, qint64 ttlMs, double latitude, double longitude, double metres,
+                 std::function<void(bool)> done);
+    /// Runs `run` once the reader has read every view entry added before this call (at once
+    /// without Redis): what another hub answered before is in this hub's view.
+    void whenViewCurrent(std::function<void()> run);
     const Options &options() const { return m_options; }
 
 Q_SIGNALS:
@@ -67,6 +84,8 @@ Q_SIGNALS:
     void connectedChanged(bool connected);
     /// The reader knows where in the stream it starts.
     void positioned();
+    /// Another hub's entry in the view stream.
+    void viewEntry(const QString &uid, const QByteArray &data);
 
 private:
     friend class RedisStreamsAdapter;
@@ -76,6 +95,7 @@ private:
     void poll();
     void checkStalls();
     void onEntries(const struct redisReply *reply);
+    void onViewEntries(const struct redisReply *entries);
     /// Runs run once the reader has gone through every entry up to id: now if it has, at once
     /// if Redis goes away.
     void whenReadUpTo(const QString &id, std::function<void()> run);
@@ -92,6 +112,7 @@ private:
     bool m_started = false;
     bool m_positioned = false;
     QString m_readFrom = QStringLiteral("$");
+    QString m_viewReadFrom = QStringLiteral("$");
     QString m_ownFloor; // own entries up to here were sent to sockets before Redis went away
     QTimer m_stallTimer;
     QElapsedTimer m_clock;
@@ -102,6 +123,8 @@ private:
         std::function<void()> run;
     };
     std::vector<ReadHook> m_readHooks;
+    std::vector<ReadHook> m_viewHooks;
+    void runViewHooks(bool all);
     QHash<QString, RedisStreamsAdapter *> m_adapters; // by namespace
 
 public:

@@ -193,7 +193,12 @@ bool DispatchService::adoptStoredPackage(const QString &id)
     std::optional<Package> stored = m_store.loadPackage(id);
     if (!stored)
         return false;
-    Package p = std::move(*stored);
+    adoptPackage(std::move(*stored));
+    return true;
+}
+
+void DispatchService::adoptPackage(Package p)
+{
     p.trackingToken = TrackingTokens::derive(m_trackingSecret, p.id);
     p.trackingTokenHash.clear();
     auto it = m_packages.find(p.id);
@@ -201,7 +206,7 @@ bool DispatchService::adoptStoredPackage(const QString &id)
         const Package before = *it;
         *it = p;
         indexCarried(&before, p);
-        return true;
+        return;
     }
     m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
     m_packageOrder.push_back(p.id);
@@ -209,7 +214,6 @@ bool DispatchService::adoptStoredPackage(const QString &id)
     m_packageByCode.insert(p.trackingCode, p.id);
     m_packageByToken.insert(p.trackingToken, p.id);
     m_packages.insert(p.id, std::move(p));
-    return true;
 }
 
 Result<Courier> DispatchService::updateCourier(const QString &id, const CourierPatch &patch)
@@ -288,10 +292,47 @@ const Courier *DispatchService::findCourierByDevice(const QString &deviceId) con
 void DispatchService::setCourierOnline(const QString &id, bool online)
 {
     auto it = m_couriers.find(id);
-    if (it == m_couriers.end() || it->online == online)
+    if (it == m_couriers.end() || m_onlineHere.contains(id) == online)
         return;
-    it->online = online;
-    Q_EMIT courierOnlineChanged(*it, m_clock.now());
+    if (online)
+        m_onlineHere.insert(id);
+    else
+        m_onlineHere.remove(id);
+    Q_EMIT courierOnlineHereChanged(id, online);
+    updateOnline(*it, false);
+}
+
+void DispatchService::setCourierOnlineElsewhere(const QString &id, bool online, bool announce)
+{
+    if (m_onlineElsewhere.contains(id) == online)
+        return;
+    if (online)
+        m_onlineElsewhere.insert(id);
+    else
+        m_onlineElsewhere.remove(id);
+    auto it = m_couriers.find(id);
+    if (it == m_couriers.end() && m_store.shared()) {
+        applyRemoteCouriers(); // made on another hub
+        it = m_couriers.find(id);
+    }
+    if (it != m_couriers.end())
+        updateOnline(*it, !announce);
+}
+
+QStringList DispatchService::couriersOnlineHere() const
+{
+    return QStringList(m_onlineHere.cbegin(), m_onlineHere.cend());
+}
+
+void DispatchService::updateOnline(Courier &courier, bool remote)
+{
+    const bool online = m_onlineHere.contains(courier.id) || m_onlineElsewhere.contains(courier.id);
+    if (courier.online == online)
+        return;
+    courier.online = online;
+    const bool was = std::exchange(m_applyingRemote, remote);
+    Q_EMIT courierOnlineChanged(courier, m_clock.now());
+    m_applyingRemote = was;
 }
 
 // --- Packages --------------------------------------------------------------------------------
@@ -588,6 +629,73 @@ void DispatchService::applyFix(const QString &courierId, const Location &fix)
         it->recentSpeed = it->recentSpeed ? 0.5 * *it->recentSpeed + 0.5 * *speed : *speed;
     it->lastLocation = fix;
     Q_EMIT courierMoved(*it, fix);
+}
+
+void DispatchService::applyRemoteFix(const QString &courierId, const Location &fix)
+{
+    if (!m_couriers.contains(courierId) && m_store.shared())
+        applyRemoteCouriers();
+    auto it = m_couriers.find(courierId);
+    // An older fix than the one shown (a late entry) does not move the courier back.
+    if (it == m_couriers.end() || (it->lastLocation && fix.timestamp < it->lastLocation->timestamp))
+        return;
+    const bool was = std::exchange(m_applyingRemote, true);
+    applyFix(courierId, fix);
+    m_applyingRemote = was;
+}
+
+void DispatchService::applyRemotePackage(const QString &id)
+{
+    const auto before = m_packages.constFind(id);
+    const QString previousCourier =
+        before != m_packages.cend() ? before->deliveryPersonId : QString();
+    if (!adoptStoredPackage(id))
+        return;
+    const Package &after = m_packages[id];
+    const bool was = std::exchange(m_applyingRemote, true);
+    Q_EMIT packageChanged(after, {},
+                          previousCourier != after.deliveryPersonId ? previousCourier : QString());
+    m_applyingRemote = was;
+}
+
+void DispatchService::applyRemoteCouriers()
+{
+    const QSet<QString> known(m_couriers.keyBegin(), m_couriers.keyEnd());
+    adoptStoredCouriers();
+    const bool was = std::exchange(m_applyingRemote, true);
+    for (const Courier &c : std::as_const(m_couriers)) {
+        if (!known.contains(c.id))
+            updateOnline(m_couriers[c.id], true);
+        Q_EMIT courierChanged(c);
+    }
+    m_applyingRemote = was;
+}
+
+void DispatchService::resync()
+{
+    for (Courier &c : m_store.loadCouriers()) {
+        auto it = m_couriers.find(c.id);
+        if (it == m_couriers.end())
+            continue;
+        if (c.lastLocation &&
+            (!it->lastLocation || it->lastLocation->timestamp < c.lastLocation->timestamp))
+            it->lastLocation = c.lastLocation;
+    }
+    applyRemoteCouriers();
+    for (Package &p : m_store.loadPackages()) {
+        const auto known = m_packages.constFind(p.id);
+        if (known != m_packages.cend() && known->version == p.version)
+            continue;
+        const QString id = p.id;
+        const QString previousCourier =
+            known != m_packages.cend() ? known->deliveryPersonId : QString();
+        adoptPackage(std::move(p));
+        const Package &after = m_packages[id];
+        const bool was = std::exchange(m_applyingRemote, true);
+        Q_EMIT packageChanged(
+            after, {}, previousCourier != after.deliveryPersonId ? previousCourier : QString());
+        m_applyingRemote = was;
+    }
 }
 
 } // namespace depot

@@ -6,6 +6,8 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
+#include <QStringList>
 
 #include <vector>
 
@@ -71,8 +73,28 @@ public:
     const Courier *findCourier(const QString &id) const;
     /// The active courier with this device id; an inactive one is not found.
     const Courier *findCourierByDevice(const QString &deviceId) const;
-    /// Marks a courier online or offline; announces only real changes.
+    /// Marks a courier online or offline on this hub; a courier is online while online on this
+    /// hub or another. Announces only real changes.
     void setCourierOnline(const QString &id, bool online);
+    /// Whether the courier is online on another hub. `announce`: the change is this hub's to
+    /// announce (nobody else will, e.g. the other hub is gone); otherwise it is applied as one
+    /// made elsewhere (see applyingRemote()).
+    void setCourierOnlineElsewhere(const QString &id, bool online, bool announce);
+    /// The couriers online through this hub's own connections.
+    QStringList couriersOnlineHere() const;
+
+    // Changes another hub made and announced itself: they are applied to this hub's view and
+    // signalled (a console follows them) with applyingRemote() true, never stored again.
+    void applyRemoteFix(const QString &courierId, const Location &fix);
+    /// Reads a package another hub changed from the shared store.
+    void applyRemotePackage(const QString &id);
+    /// Reads the couriers from the shared store (one was made or changed on another hub).
+    void applyRemoteCouriers();
+    /// Reads every package and courier from the shared store again, keeping presence and
+    /// positions this hub knows that are newer.
+    void resync();
+    /// True while a signal reports a change another hub made (and announced).
+    bool applyingRemote() const { return m_applyingRemote; }
 
     // Packages
     Result<Package> createPackage(const NewPackage &fields);
@@ -116,8 +138,13 @@ Q_SIGNALS:
     void courierAccessEnded(const QString &courierId);
     void courierOnlineChanged(const depot::Courier &courier, const QDateTime &at);
     void courierMoved(const depot::Courier &courier, const depot::Location &fix);
+    /// This hub's own connections made a courier online or offline here.
+    void courierOnlineHereChanged(const QString &courierId, bool online);
 
 private:
+    void updateOnline(Courier &courier, bool remote);
+    /// Moves a courier to a fix, and signals it.
+    void moveCourier(Courier &courier, const Location &fix);
     Result<Package> transition(const Principal &caller, const QString &packageId,
                                PackageAction action, const QString &courierId,
                                const QString &reason);
@@ -133,6 +160,8 @@ private:
     // it; false when there is none).
     void adoptStoredCouriers();
     bool adoptStoredPackage(const QString &id);
+    /// Takes a stored package as this hub's view of it.
+    void adoptPackage(Package p);
     QString uniqueTrackingCode() const;
     /// Keeps m_carried in step with a package that was `before` (null when new) and is `after`.
     void indexCarried(const Package *before, const Package &after);
@@ -150,6 +179,9 @@ private:
     CarriedPackages m_carried;
     QHash<QString, QString> m_packageByCode;
     QHash<QString, QString> m_packageByToken;
+    QSet<QString> m_onlineHere;
+    QSet<QString> m_onlineElsewhere;
+    bool m_applyingRemote = false;
 };
 
 } // namespace depot

@@ -87,7 +87,9 @@ void LocationIngest::submit(const Principal &caller, const QString &courierId, c
         stamped.timestamp = now;
 
     Track &track = m_tracks[courierId];
-    if (!track.last && courier->lastLocation)
+    // Newer when another hub moved the courier (the view follows other hubs' fixes).
+    if (courier->lastLocation &&
+        (!track.last || track.last->timestamp < courier->lastLocation->timestamp))
         track.last = courier->lastLocation;
     const Outcome outcome = classify(track, stamped);
     if (outcome == Outcome::Dropped) {
