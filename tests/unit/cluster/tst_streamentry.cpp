@@ -36,8 +36,9 @@ private Q_SLOTS:
         QCOMPARE(data, kNodeBroadcastJson);
         const QByteArray withExcept =
             se::broadcastData(Audience{{}, {QStringLiteral("x\"y")}}, u"ping", {}, u"/admin");
-        QCOMPARE(withExcept, QByteArray(R"({"packet":{"type":2,"data":["ping"],"nsp":"/admin"},)"
-                                        "\"opts\":{\"rooms\":[],\"except\":[\"x\\\"y\"],\"flags\":{}}}"));
+        QCOMPARE(withExcept,
+                 QByteArray(R"({"packet":{"type":2,"data":["ping"],"nsp":"/admin"},)"
+                            "\"opts\":{\"rooms\":[],\"except\":[\"x\\\"y\"],\"flags\":{}}}"));
     }
 
     void nodeJsonBroadcastIsRead()
