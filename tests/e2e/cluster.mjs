@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hub, PASSWORD, withTimeout } from './harness.mjs';
+import { Hub, PASSWORD, readLines, withTimeout } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -49,24 +49,6 @@ export async function freePort() {
     const { port } = server.address();
     await new Promise((resolve) => server.close(resolve));
     return port;
-}
-
-/** Calls `onLine` for each line of `stream`, keeping the last 2000 in `sink`. */
-function readLines(stream, sink, onLine) {
-    let rest = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-        rest += chunk;
-        let nl;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-            const line = rest.slice(0, nl);
-            rest = rest.slice(nl + 1);
-            sink.push(line);
-            if (sink.length > 2000)
-                sink.shift();
-            onLine?.(line);
-        }
-    });
 }
 
 /**

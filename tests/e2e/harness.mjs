@@ -48,6 +48,24 @@ export function withTimeout(promise, ms, what) {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Calls `onLine` for each line of `stream`, keeping the last 2000 in `sink`. */
+export function readLines(stream, sink, onLine) {
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+        rest += chunk;
+        let nl;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+            const line = rest.slice(0, nl);
+            rest = rest.slice(nl + 1);
+            sink.push(line);
+            if (sink.length > 2000)
+                sink.shift();
+            onLine?.(line);
+        }
+    });
+}
+
 /** A running hub with REST helpers. Create with `Hub.start()`, end with `stop()`. */
 export class Hub {
     /**
@@ -98,29 +116,13 @@ export class Hub {
                 resolve(this.exitCode);
             });
         });
-        const lines = (stream, sink, onLine) => {
-            let rest = '';
-            stream.setEncoding('utf8');
-            stream.on('data', (chunk) => {
-                rest += chunk;
-                let nl;
-                while ((nl = rest.indexOf('\n')) >= 0) {
-                    const line = rest.slice(0, nl);
-                    rest = rest.slice(nl + 1);
-                    sink.push(line);
-                    if (sink.length > 2000)
-                        sink.shift();
-                    onLine?.(line);
-                }
-            });
-        };
         const listening = new Promise((resolve, reject) => {
-            lines(child.stdout, this.stdout, (line) => {
+            readLines(child.stdout, this.stdout, (line) => {
                 const m = /^listening on (https?):\/\/(\S+):(\d+)\s*$/.exec(line);
                 if (m)
                     resolve({ scheme: m[1], port: Number(m[3]) });
             });
-            lines(child.stderr, this.stderr);
+            readLines(child.stderr, this.stderr);
             child.on('error', reject);
             this.#exited.then((code) => reject(new Error(
                 `depot-hub exited (${code}) before listening: ${this.stderr.slice(-5).join(' | ')}`)));
