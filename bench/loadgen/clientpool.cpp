@@ -61,12 +61,12 @@ ClientPool::~ClientPool()
     ::close(m_epoll);
 }
 
-bool ClientPool::setServer(const QUrl &base, QString *error)
+int ClientPool::addServer(const QUrl &base, QString *error)
 {
     if (base.scheme() != QLatin1String("http") && base.scheme() != QLatin1String("ws")) {
         *error = QStringLiteral("only http:// (plain WebSocket) servers are supported, not %1")
                      .arg(base.scheme());
-        return false;
+        return -1;
     }
     const QByteArray host = base.host().toUtf8();
     const int port = base.port(80);
@@ -79,24 +79,28 @@ bool ClientPool::setServer(const QUrl &base, QString *error)
     if (rc != 0 || !found) {
         *error = QStringLiteral("cannot resolve %1: %2")
                      .arg(QString::fromUtf8(host), QString::fromUtf8(gai_strerror(rc)));
-        return false;
+        return -1;
     }
-    std::memcpy(&m_address, found->ai_addr, found->ai_addrlen);
-    m_addressLength = found->ai_addrlen;
+    Server &server = m_servers.emplace_back();
+    std::memcpy(&server.address, found->ai_addr, found->ai_addrlen);
+    server.addressLength = found->ai_addrlen;
     freeaddrinfo(found);
 
-    m_hostHeader = (host.contains(':') ? '[' + host + ']' : host) + ':' + QByteArray::number(port);
+    server.hostHeader =
+        (host.contains(':') ? '[' + host + ']' : host) + ':' + QByteArray::number(port);
     QByteArray path = base.path().toUtf8();
     while (path.endsWith('/'))
         path.chop(1);
-    m_path = path + "/socket.io/?EIO=4&transport=websocket";
-    return true;
+    server.path = path + "/socket.io/?EIO=4&transport=websocket";
+    return int(m_servers.size()) - 1;
 }
 
-int ClientPool::open(const QByteArray &authJson)
+int ClientPool::open(const QByteArray &authJson, int server)
 {
     const int index = int(m_connections.size());
     Connection &c = m_connections.emplace_back();
+    c.server = server;
+    const Server &to = m_servers[size_t(server)];
     c.state = State::Connecting;
     c.deadlineNs = monotonicNs() + kJoinTimeoutNs;
     c.handshake = authJson;
@@ -113,7 +117,7 @@ int ClientPool::open(const QByteArray &authJson)
                 Qt::QueuedConnection);
         return index;
     };
-    c.fd = ::socket(m_address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c.fd = ::socket(to.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c.fd < 0)
         return failLater();
     // Fixes leave at once, as a phone's would: with Nagle's algorithm a fix written while the
@@ -123,7 +127,7 @@ int ClientPool::open(const QByteArray &authJson)
     // The kernel stamps each segment as it arrives: what a packet is timed by, however long it
     // then waits to be read.
     setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&m_address), m_addressLength) != 0 &&
+    if (::connect(c.fd, reinterpret_cast<const sockaddr *>(&to.address), to.addressLength) != 0 &&
         errno != EINPROGRESS)
         return failLater();
     // Level-triggered: a connection not read to the end is simply reported again.
@@ -233,7 +237,9 @@ void ClientPool::onWritable(int index)
         for (char &b : nonce)
             b = char(m_random());
         const QByteArray key = nonce.toBase64();
-        const QByteArray request = "GET " + m_path + " HTTP/1.1\r\nHost: " + m_hostHeader +
+        const Server &server = m_servers[size_t(c.server)];
+        const QByteArray request = "GET " + server.path +
+                                   " HTTP/1.1\r\nHost: " + server.hostHeader +
                                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                    "Sec-WebSocket-Key: " +
                                    key + "\r\nSec-WebSocket-Version: 13\r\n\r\n";

@@ -49,12 +49,14 @@ public:
     explicit ClientPool(Listener *listener, QObject *parent = nullptr);
     ~ClientPool() override;
 
-    /// Resolves the server of an http:// base URL once; false with a message when it cannot.
-    bool setServer(const QUrl &base, QString *error);
+    /// Resolves the server of an http:// base URL once and returns its index for open() (the
+    /// first is 0), or -1 with a message when it cannot.
+    int addServer(const QUrl &base, QString *error);
 
-    /// Starts a connection that joins "/" with auth (a JSON object, e.g. {"token":"..."});
-    /// returns its index. The listener hears onOpened() later, never from inside this call.
-    int open(const QByteArray &authJson);
+    /// Starts a connection to a server of addServer() that joins "/" with auth (a JSON object,
+    /// e.g. {"token":"..."}); returns its index. The listener hears onOpened() later, never from
+    /// inside this call.
+    int open(const QByteArray &authJson, int server = 0);
     /// Sends one Socket.IO packet's text; false when the connection is not joined.
     bool send(int connection, QByteArrayView packet);
     bool isConnected(int connection) const;
@@ -74,9 +76,19 @@ private:
         Closed,
     };
 
+    /// Where connections go: a cluster's benchmark spreads its clients over several hubs.
+    struct Server
+    {
+        sockaddr_storage address{};
+        socklen_t addressLength = 0;
+        QByteArray hostHeader;
+        QByteArray path;
+    };
+
     struct Connection
     {
         int fd = -1;
+        int server = 0;
         State state = State::Closed;
         bool wantsWrite = false;
         qint64 deadlineNs = 0; // joined by then, or (once joined) the next ping by then
@@ -105,10 +117,7 @@ private:
     Listener *m_listener;
     int m_epoll = -1;
     QSocketNotifier *m_notifier = nullptr;
-    sockaddr_storage m_address{};
-    socklen_t m_addressLength = 0;
-    QByteArray m_hostHeader;
-    QByteArray m_path;
+    std::vector<Server> m_servers;
     qint64 m_pingWindowNs = 45'000'000'000; // pingInterval + pingTimeout from the OPEN packet
     qint64 m_realtimeToMonotonicNs = 0;     // kernel timestamps are CLOCK_REALTIME
     qint64 m_receivedNs = 0;                // of the data being consumed

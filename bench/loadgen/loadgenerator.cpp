@@ -40,8 +40,9 @@ LoadGenerator::LoadGenerator(Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_rest(m_options.url)
-    , m_server(m_options.serverPid)
-    , m_self(qint64(getpid()))
+    , m_dispatcherRest(m_options.dispatcherUrl.isEmpty() ? m_options.url : m_options.dispatcherUrl)
+    , m_server(m_options.serverPids)
+    , m_self({qint64(getpid())})
     , m_pool(this)
     , m_random(QRandomGenerator::global()->generate())
 {
@@ -61,9 +62,16 @@ LoadGenerator::~LoadGenerator() = default;
 void LoadGenerator::start()
 {
     QString error;
-    if (!m_pool.setServer(m_options.url, &error)) {
+    if (m_pool.addServer(m_options.url, &error) < 0) {
         fail(error);
         return;
+    }
+    if (!m_options.dispatcherUrl.isEmpty()) {
+        m_dispatcherServer = m_pool.addServer(m_options.dispatcherUrl, &error);
+        if (m_dispatcherServer < 0) {
+            fail(error);
+            return;
+        }
     }
     if (m_options.mode == QLatin1String("capacity"))
         loginDispatcher([this] { runCapacity(); });
@@ -125,7 +133,26 @@ void LoadGenerator::loginDispatcher(std::function<void()> next)
                         fail(QStringLiteral("dispatcher login failed (HTTP %1)").arg(status));
                         return;
                     }
-                    next();
+                    if (m_options.dispatcherUrl.isEmpty()) {
+                        m_dispatcherToken = m_adminToken;
+                        next();
+                        return;
+                    }
+                    // Another hub: its own login, as a dispatcher's console there would have.
+                    m_dispatcherRest.call(
+                        "POST", QStringLiteral("/api/auth/login"), {},
+                        QJsonObject{{QStringLiteral("username"), QStringLiteral("dispatcher")},
+                                    {QStringLiteral("password"), m_options.adminPassword}},
+                        [this, next](int status, const QJsonValue &body) {
+                            m_dispatcherToken = body[QStringLiteral("token")].toString();
+                            if (status != 200 || m_dispatcherToken.isEmpty()) {
+                                fail(QStringLiteral("dispatcher login at %1 failed (HTTP %2)")
+                                         .arg(m_options.dispatcherUrl.toString())
+                                         .arg(status));
+                                return;
+                            }
+                            next();
+                        });
                 });
 }
 
@@ -239,7 +266,8 @@ void LoadGenerator::openClients(std::vector<std::pair<Peer, QString>> clients,
             const auto &[peer, token] = (*list)[size_t(i)];
             const QByteArray auth = QJsonDocument(QJsonObject{{QStringLiteral("token"), token}})
                                         .toJson(QJsonDocument::Compact);
-            const int connection = m_pool.open(auth);
+            const int connection =
+                m_pool.open(auth, peer.kind == Peer::Kind::Dispatcher ? m_dispatcherServer : 0);
             m_peers.resize(size_t(connection) + 1);
             m_openDone.resize(size_t(connection) + 1);
             m_peers[size_t(connection)] = peer;
@@ -299,7 +327,7 @@ void LoadGenerator::connectAll(std::function<void()> next)
     const qint64 started = nowNs();
     std::vector<std::pair<Peer, QString>> clients;
     for (int i = 0; i < m_options.dispatchers; ++i)
-        clients.emplace_back(Peer{Peer::Kind::Dispatcher}, m_adminToken);
+        clients.emplace_back(Peer{Peer::Kind::Dispatcher}, m_dispatcherToken);
     for (int i = 0; i < int(m_couriers.size()); ++i)
         clients.emplace_back(Peer{Peer::Kind::Courier, i}, m_couriers[size_t(i)].token);
     for (const QJsonObject &p : m_packages)
@@ -592,6 +620,10 @@ void LoadGenerator::finishRush()
     out.insert(QStringLiteral("setupSeconds"), round1(m_setupSeconds));
     out.insert(QStringLiteral("connectFailures"), m_connectFailures);
     out.insert(QStringLiteral("disconnects"), m_disconnects);
+    qint64 accepted = 0; // over the whole run: what each fix cost the servers behind is per fix
+    for (const Window &w : m_results)
+        accepted += w.acksOk;
+    out.insert(QStringLiteral("acceptedFixesTotal"), accepted);
     if (m_options.step) {
         QJsonArray steps;
         double sustained = 0;

@@ -31,15 +31,16 @@ public:
     struct Options
     {
         QUrl url;
+        QUrl dispatcherUrl; // where dispatchers connect when not to url: another hub of a cluster
         QString adminPassword;
         QString mode = QStringLiteral("rush"); // "rush" or "capacity"
         int couriers = 100;
         int dispatchers = 5;
         int packagesPerCourier = 1;
         double durationSeconds = 30;
-        double rate = 1; // fixes per second per courier
-        qint64 serverPid = 0;
-        int connections = 1000; // capacity mode
+        double rate = 1;                // fixes per second per courier
+        std::vector<qint64> serverPids; // their CPU and memory are summed
+        int connections = 1000;         // capacity mode
         double holdSeconds = 30;
         bool step = false;
         double stepSeconds = 10;
@@ -161,10 +162,13 @@ private:
 
     Options m_options;
     RestClient m_rest;
+    RestClient m_dispatcherRest; // the dispatchers' hub, for their login
     ProcStats m_server;
     ProcStats m_self;
     QString m_runId;
     QString m_adminToken;
+    QString m_dispatcherToken;  // the dispatchers' login on their hub
+    int m_dispatcherServer = 0; // in m_pool
     ClientPool m_pool;
     std::vector<Peer> m_peers;                            // by connection
     std::vector<std::function<void(bool ok)>> m_openDone; // by connection, until it opened

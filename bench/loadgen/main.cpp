@@ -36,6 +36,11 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     const QCommandLineOption url(QStringLiteral("url"), QStringLiteral("Server base URL."),
                                  QStringLiteral("url"), QStringLiteral("http://127.0.0.1:3000"));
+    const QCommandLineOption dispatcherUrl(
+        QStringLiteral("dispatcher-url"),
+        QStringLiteral("Base URL of the server the dispatchers connect to (another hub of the same "
+                       "cluster); default: --url."),
+        QStringLiteral("url"));
     const QCommandLineOption password(QStringLiteral("admin-password"),
                                       QStringLiteral("Password of the dispatcher account."),
                                       QStringLiteral("pw"));
@@ -56,7 +61,8 @@ int main(int argc, char *argv[])
                                   QStringLiteral("Fixes per second per courier."),
                                   QStringLiteral("r"), QStringLiteral("1"));
     const QCommandLineOption pid(QStringLiteral("server-pid"),
-                                 QStringLiteral("Server process to read CPU and memory of."),
+                                 QStringLiteral("Server processes to read CPU and memory of "
+                                                "(comma-separated; summed)."),
                                  QStringLiteral("pid"), QStringLiteral("0"));
     const QCommandLineOption connections(QStringLiteral("connections"),
                                          QStringLiteral("Idle connections (capacity mode)."),
@@ -86,9 +92,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption batch(QStringLiteral("connect-batch"),
                                    QStringLiteral("Connections opening at once."),
                                    QStringLiteral("n"), QStringLiteral("200"));
-    parser.addOptions({url, password, mode, couriers, dispatchers, packages, duration, rate, pid,
-                       connections, hold, step, stepSeconds, stepFactor, maxSteps, target, sample,
-                       batch});
+    parser.addOptions({url, dispatcherUrl, password, mode, couriers, dispatchers, packages,
+                       duration, rate, pid, connections, hold, step, stepSeconds, stepFactor,
+                       maxSteps, target, sample, batch});
     parser.process(app);
 
     LoadGenerator::Options o;
@@ -100,7 +106,16 @@ int main(int argc, char *argv[])
     o.packagesPerCourier = parser.value(packages).toInt();
     o.durationSeconds = parser.value(duration).toDouble();
     o.rate = parser.value(rate).toDouble();
-    o.serverPid = parser.value(pid).toLongLong();
+    bool pidsOk = true;
+    for (const QString &one : parser.value(pid).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const qint64 value = one.trimmed().toLongLong(&pidsOk);
+        if (!pidsOk || value < 0)
+            break;
+        if (value > 0)
+            o.serverPids.push_back(value);
+    }
+    if (parser.isSet(dispatcherUrl))
+        o.dispatcherUrl = QUrl(parser.value(dispatcherUrl));
     o.connections = parser.value(connections).toInt();
     o.holdSeconds = parser.value(hold).toDouble();
     o.step = parser.isSet(step);
@@ -112,7 +127,8 @@ int main(int argc, char *argv[])
     o.sampleSeconds = parser.value(sample).toDouble();
 
     // Every loop is bounded: counts and durations must be positive and finite.
-    if (!o.url.isValid() || o.adminPassword.isEmpty() ||
+    if (!o.url.isValid() || o.adminPassword.isEmpty() || !pidsOk ||
+        (parser.isSet(dispatcherUrl) && !o.dispatcherUrl.isValid()) ||
         (o.mode != QLatin1String("rush") && o.mode != QLatin1String("capacity")) ||
         o.couriers < 1 || o.couriers > 100000 || o.dispatchers < 0 || o.dispatchers > 1000 ||
         o.packagesPerCourier < 1 || o.packagesPerCourier > 100 || !(o.durationSeconds > 0) ||

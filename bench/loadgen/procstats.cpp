@@ -5,6 +5,8 @@
 #include <QFile>
 #include <QList>
 
+#include <algorithm>
+
 #include <time.h>
 #include <unistd.h>
 
@@ -17,17 +19,32 @@ qint64 monotonicNs()
     return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-ProcStats::ProcStats(qint64 pid)
-    : m_pid(pid)
+ProcStats::ProcStats(std::vector<qint64> pids)
+    : m_pids(std::move(pids))
 {}
 
 ProcStats::Sample ProcStats::sample() const
 {
+    Sample sum;
+    for (const qint64 pid : m_pids) {
+        const Sample one = sampleOne(pid);
+        if (one.cpuTicks < 0 || one.rssKiB < 0)
+            return Sample{-1, -1,
+                          monotonicNs()}; // one of them is gone: no figure beats a wrong one
+        sum.cpuTicks = std::max<qint64>(sum.cpuTicks, 0) + one.cpuTicks;
+        sum.rssKiB = std::max<qint64>(sum.rssKiB, 0) + one.rssKiB;
+    }
+    sum.wallNs = monotonicNs();
+    return sum;
+}
+
+ProcStats::Sample ProcStats::sampleOne(qint64 pid)
+{
     Sample s;
     s.wallNs = monotonicNs();
-    if (m_pid <= 0)
+    if (pid <= 0)
         return s;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(m_pid));
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (stat.open(QIODevice::ReadOnly)) {
         const QByteArray line = stat.readAll();
         // The command name may hold spaces and parentheses: fields start after the last ')'.
@@ -39,7 +56,7 @@ ProcStats::Sample ProcStats::sample() const
                 s.cpuTicks = fields[11].toLongLong() + fields[12].toLongLong();
         }
     }
-    QFile status(QStringLiteral("/proc/%1/status").arg(m_pid));
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
     if (status.open(QIODevice::ReadOnly)) {
         for (const QByteArray &line : status.readAll().split('\n')) {
             if (line.startsWith("VmRSS:")) {

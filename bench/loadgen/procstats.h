@@ -2,12 +2,15 @@
 
 #include <QtGlobal>
 
+#include <vector>
+
 namespace depot::bench {
 
 /// CLOCK_MONOTONIC in nanoseconds: the one clock every timestamp of the load generator uses.
 qint64 monotonicNs();
 
-/// CPU time and resident memory of one process, read from /proc.
+/// CPU time and resident memory of a process, or the sum over several (a cluster's hubs), read
+/// from /proc.
 class ProcStats
 {
 public:
@@ -18,16 +21,17 @@ public:
         qint64 wallNs = 0;
     };
 
-    explicit ProcStats(qint64 pid);
+    explicit ProcStats(std::vector<qint64> pids);
 
-    qint64 pid() const { return m_pid; }
-    bool valid() const { return m_pid > 0; }
+    bool valid() const { return !m_pids.empty(); }
     Sample sample() const;
     /// CPU use between two samples in percent of one core (200 = two cores busy).
     static double cpuPercent(const Sample &from, const Sample &to);
 
 private:
-    qint64 m_pid;
+    static Sample sampleOne(qint64 pid);
+
+    std::vector<qint64> m_pids;
 };
 
 } // namespace depot::bench

@@ -10,6 +10,8 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
 
 const pbkdf2 = promisify(crypto.pbkdf2);
 
@@ -26,6 +28,9 @@ const port = Number(option('port', '3000'));
 const adminPassword = option('admin-password', null) ?? crypto.randomBytes(12).toString('base64url');
 const locationIntervalMs = Number(option('location-interval', '30')) * 1000;
 const locationDistance = Number(option('location-distance', '50'));
+// With --redis, several reference servers share rooms through socket.io's Redis Streams adapter,
+// as a Node cluster would; each still keeps its own accounts and packages in memory.
+const redisUrl = option('redis', null);
 const ITERATIONS = 120000; // same work factor as the hub, so logins cost the same
 
 // ---- model ---------------------------------------------------------------------------------
@@ -120,6 +125,7 @@ const io = new Server(httpServer, {
   connectTimeout: 45000,
   cors: { origin: true, credentials: true },
   connectionStateRecovery: { maxDisconnectionDuration: 120000, skipMiddlewares: true },
+  ...(redisUrl ? { adapter: createAdapter(new Redis(redisUrl)) } : {}),
 });
 
 const packageRoom = (id) => `package:${id}`;
