@@ -122,6 +122,7 @@ std::optional<StartError> Hub::start()
     // Raised to its hard limit by then (raiseOpenFileLimit()), so the caps fit what is there.
     const ConnectionCaps caps = m_config.connectionCaps(openFileLimit());
     m_connections = std::make_shared<ConnectionGate>(caps.total, caps.perAddress);
+    m_connections->setUncapped(m_config.trustedProxies);
     buildRest();
     buildRealtime(caps);
     buildOsmAnd();
@@ -222,6 +223,7 @@ void Hub::buildRest()
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
+    m_http->setTrustedProxies(m_config.trustedProxies);
     m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included
     m_http->setFallbackHandler([this](const HttpRequest &r,
                                       const std::shared_ptr<HttpExchange> &exchange) {
@@ -321,6 +323,7 @@ void Hub::listenForGpsApps()
     m_osmandHttp = new HttpServer(this);
     m_osmandHttp->setConnectionLimits(m_config.connectionLimits);
     m_osmandHttp->setConnectionGate(m_connections);
+    m_osmandHttp->setTrustedProxies(m_config.trustedProxies);
     m_osmandHttp->setFallbackHandler(
         [this](const HttpRequest &r, const std::shared_ptr<HttpExchange> &exchange) {
             m_osmand->handle(r, exchange);

@@ -237,6 +237,13 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "Redis, redis://[:password@]host[:port][/db], in the format of "
                                 "socket.io's Redis Streams adapter [none]. Env: DEPOT_REDIS.")),
          QStringLiteral("url")},
+        {QStringLiteral("trusted-proxy"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Reverse proxies whose X-Forwarded-For header names the client, "
+                                "comma-separated addresses or CIDR blocks; per-address limits "
+                                "then count that client, and the proxies are not capped per "
+                                "address [none]. Env: DEPOT_TRUSTED_PROXY.")),
+         QStringLiteral("list")},
     });
 }
 
@@ -342,6 +349,13 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
                            text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                                   "not a URL of the form "
                                                   "redis://[:password@]host[:port][/db]")));
+    }
+    if (const auto value = lookup(parser, env, QStringLiteral("trusted-proxy"))) {
+        QString why;
+        const std::optional<TrustedProxies> proxies = TrustedProxies::parse(*value, &why);
+        if (!proxies)
+            return invalid(QStringLiteral("trusted-proxy"), why);
+        c.trustedProxies = *proxies;
     }
     if (auto e = readTls(parser, env, translator, c))
         return *e;

@@ -4,6 +4,7 @@
 #include "core/result.h"
 #include "store/databaseurl.h"
 #include "transport/connectionlimits.h"
+#include "transport/trustedproxies.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -51,6 +52,8 @@ struct HubConfig
     int maxUnauthenticatedPerAddress = -1;
     // Other hubs to share broadcasts and dropped sessions with; none: this hub alone.
     std::optional<RedisUrl> redis;
+    // Reverse proxies whose X-Forwarded-For names the client (HAProxy before a cluster).
+    TrustedProxies trustedProxies;
     // Output bound and timeouts of every connection; no flags, tests shorten them.
     ConnectionLimits connectionLimits;
 

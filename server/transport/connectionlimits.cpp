@@ -42,7 +42,7 @@ bool ConnectionGate::admit(const QHostAddress &address)
     if (m_maxTotal > 0 && m_open >= m_maxTotal)
         return false;
     int &count = m_perAddress[address];
-    if (m_maxPerAddress > 0 && count >= m_maxPerAddress)
+    if (m_maxPerAddress > 0 && count >= m_maxPerAddress && !m_uncapped.contains(address))
         return false;
     ++count;
     ++m_open;

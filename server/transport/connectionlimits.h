@@ -1,6 +1,8 @@
 #pragma once
 
+#include "trustedproxies.h"
 #include <QHash>
+
 #include <QHostAddress>
 
 #include <memory>
@@ -51,6 +53,8 @@ public:
 
     /// Counts a new connection from `address`; false, counting nothing, when a cap is reached.
     bool admit(const QHostAddress &address);
+    /// Proxies bring many clients over one address: only the total caps them.
+    void setUncapped(TrustedProxies proxies) { m_uncapped = std::move(proxies); }
     void release(const QHostAddress &address);
     int openCount() const { return m_open; }
     int openCount(const QHostAddress &address) const { return m_perAddress.value(address); }
@@ -58,6 +62,7 @@ public:
 private:
     int m_maxTotal;
     int m_maxPerAddress;
+    TrustedProxies m_uncapped;
     int m_open = 0;
     QHash<QHostAddress, int> m_perAddress;
 };

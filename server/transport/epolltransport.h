@@ -34,7 +34,8 @@ public:
         /// Takes a connection that is not a WebSocket upgrade; its bytes are still unread.
         std::function<void(int fd, ConnectionTicket ticket)> handBack;
         /// The endpoint that takes this upgrade request, or null to refuse it with 400.
-        std::function<HttpEndpoint *(const HttpRequest &request)> upgradeEndpoint;
+        /// May replace the request's address (a trusted proxy's client).
+        std::function<HttpEndpoint *(HttpRequest &request)> upgradeEndpoint;
     };
 
     explicit EpollTransport(Callbacks callbacks, QObject *parent = nullptr);

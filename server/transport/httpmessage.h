@@ -29,6 +29,17 @@ struct HttpRequest
         }
         return {};
     }
+    /// Every header of that name, joined by ", " as RFC 9110 5.3 allows for list headers
+    /// (a proxy adds its own X-Forwarded-For line after the client's).
+    QByteArray joinedHeader(const QByteArray &lowerCaseName) const
+    {
+        QByteArray joined;
+        for (const auto &h : headers) {
+            if (h.first == lowerCaseName)
+                joined += (joined.isEmpty() ? QByteArray() : QByteArrayLiteral(", ")) + h.second;
+        }
+        return joined;
+    }
 };
 
 /// Whether `value` is a token (RFC 9110 5.6.2): the only request text a response head may echo.

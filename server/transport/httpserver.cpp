@@ -177,7 +177,7 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
                 {[plain](int fd, ConnectionTicket ticket) {
                      plain->takeBack(fd, std::move(ticket));
                  },
-                 [this](const HttpRequest &request) { return upgradeEndpoint(request); }},
+                 [this](HttpRequest &request) { return upgradeEndpoint(request); }},
                 plain);
             m_epoll->setLimits(m_limits);
             m_epoll->setCorsOrigin(m_corsOrigin);
@@ -223,10 +223,18 @@ HttpResponse &HttpServer::withCors(HttpResponse &response) const
     return response;
 }
 
-HttpEndpoint *HttpServer::upgradeEndpoint(const HttpRequest &request) const
+HttpEndpoint *HttpServer::upgradeEndpoint(HttpRequest &request) const
 {
+    resolveClient(request);
     HttpEndpoint *endpoint = endpointFor(request.path);
     return endpoint && endpoint->acceptWebSocket(request) ? endpoint : nullptr;
+}
+
+void HttpServer::resolveClient(HttpRequest &request) const
+{
+    if (!m_trustedProxies.isEmpty())
+        request.remoteAddress = m_trustedProxies.clientOf(request.remoteAddress,
+                                                          request.joinedHeader("x-forwarded-for"));
 }
 
 bool HttpServer::epollTransportBuilt()
@@ -267,6 +275,7 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         guard->requestStarted();
     const bool secure = qobject_cast<QSslSocket *>(socket) != nullptr;
     HttpRequest r = toHttpRequest(request, secure);
+    resolveClient(r);
     HttpEndpoint *endpoint = endpointFor(r.path);
 
     const bool upgrade = request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
@@ -345,6 +354,7 @@ void HttpServer::onNewWebSocket()
             request.headers.append({name.toLower(), handshake.rawHeader(name)});
         request.remoteAddress = ws->peerAddress();
         request.secure = m_tls != nullptr;
+        resolveClient(request);
         endpoint->webSocketConnected(WebSocketLinkPtr(new QtWebSocketLink(std::move(ws), guard)),
                                      request);
     }

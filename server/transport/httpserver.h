@@ -47,6 +47,8 @@ public:
     const ConnectionLimits &connectionLimits() const { return m_limits; }
     /// Caps on open connections, shared with the hub's other ports; call before listen().
     void setConnectionGate(std::shared_ptr<ConnectionGate> gate) { m_gate = std::move(gate); }
+    /// Requests from these proxies carry their client's address in X-Forwarded-For.
+    void setTrustedProxies(TrustedProxies proxies) { m_trustedProxies = std::move(proxies); }
     /// Serves HTTPS and WSS instead of plain HTTP; call before listen().
     void setTlsConfiguration(const QSslConfiguration &configuration);
 
@@ -76,7 +78,9 @@ private:
     HttpResponse tooLarge(const HttpRequest &request) const;
     // Adds Access-Control-Allow-Origin unless the answer has one.
     HttpResponse &withCors(HttpResponse &response) const;
-    HttpEndpoint *upgradeEndpoint(const HttpRequest &request) const;
+    HttpEndpoint *upgradeEndpoint(HttpRequest &request) const;
+    /// Replaces a trusted proxy's address in the request with its client's.
+    void resolveClient(HttpRequest &request) const;
     void onNewWebSocket();
 
     Handler m_fallback;
@@ -89,6 +93,7 @@ private:
     // Upgrades Qt's WebSocket server is answering, by peer, so that their guards follow them.
     QHash<QString, QPointer<QObject>> m_upgrading;
     bool m_useEpoll = true;
+    TrustedProxies m_trustedProxies;
     [[maybe_unused]] EpollTransport *m_epoll = nullptr; // null where epoll is not built
 };
 

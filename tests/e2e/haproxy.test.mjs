@@ -10,6 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PASSWORD, Recorder, WAIT_MS, assertShape, connectError, connected, emitWithAck, upgraded, withTimeout }
@@ -25,7 +26,7 @@ let roundRobin; // the same configuration without its cookie, in front of the sa
 const sockets = new Set();
 
 before(async () => {
-    cluster = await startCluster(2, { osmand: true });
+    cluster = await startCluster(2, { osmand: true, args: ['--trusted-proxy', '127.0.0.1'] });
     roundRobin = await startHAProxy({ hubs: cluster.hubs, sticky: false, osmand: false });
 });
 after(async () => {
@@ -189,6 +190,38 @@ describe('with the cookie', () => {
         const body = await res.json();
         assert.equal(body.error.code, 'validation_failed');
         assert.equal(body.error.message, 'unknown device');
+    });
+});
+
+/** A failed login through HAProxy to hub1, from the local address `from`; resolves with the status. */
+function failedLoginFrom(from, headers = {}) {
+    const body = JSON.stringify({ username: `nobody-${Math.random().toString(36).slice(2)}`, password: 'wrong-password' });
+    return new Promise((resolve, reject) => {
+        const req = http.request(`${cluster.url}/api/auth/login`, {
+            method: 'POST', localAddress: from, timeout: WAIT_MS,
+            headers: { 'Content-Type': 'application/json', Cookie: `${COOKIE}=hub1`, ...headers },
+        }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.on('error', reject);
+        req.end(body);
+    });
+}
+
+describe('client addresses', () => {
+    // The hubs trust HAProxy (--trusted-proxy 127.0.0.1), which appends each client's address to
+    // X-Forwarded-For: the failed-login limit of one address (5 a minute) holds per client.
+    it('counts failed logins per client behind HAProxy, not per proxy', async () => {
+        for (let i = 0; i < 5; ++i)
+            assert.equal(await failedLoginFrom('127.0.0.2'), 401);
+        assert.equal(await failedLoginFrom('127.0.0.2'), 429);
+        // Another client behind the same proxy is not locked out with it...
+        assert.equal(await failedLoginFrom('127.0.0.3'), 401);
+        // ...and cannot lock itself out in another's name, or escape by naming another.
+        assert.equal(await failedLoginFrom('127.0.0.3', { 'X-Forwarded-For': '127.0.0.2' }), 401);
+        assert.equal(await failedLoginFrom('127.0.0.2', { 'X-Forwarded-For': '127.0.0.9' }), 429);
     });
 });
 

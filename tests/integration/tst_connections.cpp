@@ -477,6 +477,76 @@ private Q_SLOTS:
         QCOMPARE(h.eio.unauthenticatedCount(QHostAddress::LocalHost), 2);
     }
 
+    // Behind a trusted proxy, the limits per address count the client the proxy names: the
+    // right-most X-Forwarded-For entry, whatever a client wrote to its left or in a header line
+    // of its own; the proxy's own connections are capped only in total. Untrusted peers' headers
+    // change nothing.
+    void trustedProxyNamesTheClient_data() { transports_data(); }
+    void trustedProxyNamesTheClient()
+    {
+        QFETCH(bool, epoll);
+        QString error;
+        const std::optional<TrustedProxies> proxies =
+            TrustedProxies::parse(QStringLiteral("127.0.0.1, 10.9.0.0/16"), &error);
+        QVERIFY2(proxies, qPrintable(error));
+        ConnectionLimits limits = shortLimits();
+        limits.idleTimeoutMs = 60000;
+        limits.headTimeoutMs = 60000;
+        auto gate = std::make_shared<ConnectionGate>(0, 1);
+        gate->setUncapped(*proxies);
+        EngineIoServer::Options options = Harness::engine();
+        options.maxUnauthenticatedPerAddress = 1;
+        Harness h(epoll, limits, gate, options);
+        h.http.setTrustedProxies(*proxies);
+
+        // The proxy holds several connections at once; any other address one.
+        RawClient proxyA(h.port);
+        RawClient proxyB(h.port);
+        auto other = std::make_unique<RawClient>(h.port, "127.0.0.2");
+        QVERIFY(waitFor([&] { return gate->openCount() == 3; }));
+        QCOMPARE(gate->openCount(QHostAddress(QStringLiteral("127.0.0.1"))), 2);
+        const QByteArray get = "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        QCOMPARE(exchangeOnce(h.port, get, "127.0.0.2").status, 503);
+
+        auto handshake = [](const QByteArray &forwardedFor) -> QByteArray {
+            return "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                   forwardedFor + "\r\n";
+        };
+        // One session still connecting per client, as the proxy names them.
+        QCOMPARE(exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.1\r\n")).status, 200);
+        QCOMPARE(h.eio.unauthenticatedCount(QHostAddress(QStringLiteral("192.0.2.1"))), 1);
+        QCOMPARE(exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.1\r\n")).status, 503);
+        // A client's own entry on the left, or a header line of its own, is not believed.
+        QCOMPARE(
+            exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.7, 192.0.2.1\r\n")).status,
+            503);
+        QCOMPARE(exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.7\r\n"
+                                                "X-Forwarded-For: 192.0.2.1\r\n"))
+                     .status,
+                 503);
+        // Hops through further trusted proxies are skipped; another client gets in.
+        QCOMPARE(exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.2, 10.9.3.4\r\n")).status,
+                 200);
+        QCOMPARE(h.eio.unauthenticatedCount(QHostAddress(QStringLiteral("192.0.2.2"))), 1);
+        // The WebSocket upgrade reads the same header.
+        const QByteArray upgrade = upgradeHead("/engine.io/?EIO=4&transport=websocket");
+        const QByteArray forwardedUpgrade =
+            upgrade.left(upgrade.size() - 2) + "X-Forwarded-For: 192.0.2.1\r\n\r\n";
+        QVERIFY(exchangeOnce(h.port, forwardedUpgrade).status != 101);
+        QCOMPARE(exchangeOnce(h.port, upgrade.left(upgrade.size() - 2) +
+                                          "X-Forwarded-For: 192.0.2.3\r\n\r\n")
+                     .status,
+                 101);
+        // A peer that is not a trusted proxy is its own client, whatever it claims.
+        other.reset();
+        QVERIFY(waitFor([&] { return gate->openCount() == 2; }));
+        QCOMPARE(
+            exchangeOnce(h.port, handshake("X-Forwarded-For: 192.0.2.9\r\n"), "127.0.0.2").status,
+            200);
+        QCOMPARE(h.eio.unauthenticatedCount(QHostAddress(QStringLiteral("127.0.0.2"))), 1);
+        QCOMPARE(h.eio.unauthenticatedCount(QHostAddress(QStringLiteral("192.0.2.9"))), 0);
+    }
+
     // The hub's ports share the caps, and the OsmAnd port has the same timeouts.
     void hubPortsShareCaps()
     {
