@@ -3,10 +3,16 @@
 #include "core/clock.h"
 #include "core/outbox.h"
 #include "dispatch/dispatchservice.h"
+#include "hubconfig.h"
 #include "outbox/outboxrelay.h"
 #include "outbox/webhookchannel.h"
 #include "outbox/webhookservice.h"
+#include "postgresserver.h"
+#include "store/postgresstore.h"
 #include "store/sqlitestore.h"
+
+#include <QCommandLineParser>
+#include <QProcessEnvironment>
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -61,6 +67,8 @@ private Q_SLOTS:
     void signatureIsHmacOfTimestampDotBody();
     void changesLeaveEntriesThatGoOutInOrder();
     void givesUpAfterTheLimit();
+    void hubsSharingADatabaseSendEachEntryOnce();
+    void flags();
 };
 
 void tst_Outbox::retryWaitsDoubleUpToTheCap()
@@ -181,6 +189,88 @@ void tst_Outbox::givesUpAfterTheLimit()
     QCOMPARE(int(records->front().attempts.size()), tries);
     // Given up: nothing is due any more.
     QCOMPARE(store.nextOutboxDueMs({QStringLiteral("webhook")}), std::nullopt);
+}
+
+void tst_Outbox::hubsSharingADatabaseSendEachEntryOnce()
+{
+    const QString skipped = test::PostgresServer::unavailableReason();
+    if (!skipped.isEmpty())
+        QSKIP(qPrintable(skipped));
+    test::PostgresServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    server.createDatabase(QStringLiteral("outbox"));
+    // Two hubs: a store, a relay and a channel each, on one database.
+    PostgresStore first(server.databaseUrl(QStringLiteral("outbox")));
+    PostgresStore second(server.databaseUrl(QStringLiteral("outbox")));
+    QVERIFY(first.open(&error));
+    QVERIFY(second.open(&error));
+    SystemClock clock;
+    DispatchService dispatch(first, clock);
+    dispatch.load();
+    WebhookService webhooks(first, clock);
+    dispatch.addOutboxProducer(&webhooks);
+    QVERIFY(webhooks.create(NewWebhook{
+        QStringLiteral("http://127.0.0.1:9/hook"), {QStringLiteral("package:update")}, {}}));
+    constexpr int kPackages = 20;
+    for (int i = 0; i < kPackages; ++i)
+        QVERIFY(dispatch.createPackage(NewPackage{
+            QStringLiteral("P%1").arg(i), QStringLiteral("1 Long Road"), 51.5, -0.12, {}}));
+    OutboxRelay::Options options;
+    options.sharedPollMs = 10;
+    OutboxRelay relayA(first, clock, options);
+    OutboxRelay relayB(second, clock, options);
+    ScriptedChannel channelA, channelB;
+    relayA.addChannel(&channelA);
+    relayB.addChannel(&channelB);
+    QSignalSpy attemptedA(&relayA, &OutboxRelay::attempted);
+    QSignalSpy attemptedB(&relayB, &OutboxRelay::attempted);
+    relayA.start();
+    relayB.start();
+    QTRY_COMPARE(attemptedA.size() + attemptedB.size(), kPackages);
+    QSet<QString> ids;
+    for (const auto *channel : {&channelA, &channelB})
+        for (const OutboxEntry &e : channel->attempts)
+            ids.insert(e.deliveryId);
+    QCOMPARE(int(ids.size()), kPackages); // each once: no entry went out on both hubs
+    QCOMPARE(first.nextOutboxDueMs({QStringLiteral("webhook")}), std::nullopt);
+}
+
+void tst_Outbox::flags()
+{
+    auto parse = [](const QStringList &args, const QProcessEnvironment &env = {}) {
+        QCommandLineParser parser;
+        addHubOptions(parser);
+        parser.process(QStringList{QStringLiteral("depot-hub")} + args);
+        return hubConfigFrom(parser, env);
+    };
+    const auto defaults = parse({});
+    QCOMPARE(defaults->outboxRetryBaseMs, 10'000);
+    QCOMPARE(defaults->outboxRetryCapMs, 3'600'000);
+    QCOMPARE(defaults->outboxGiveUpMs, 24LL * 3'600'000);
+    QCOMPARE(defaults->webhookTimeoutMs, 10'000);
+    const auto set = parse({QStringLiteral("--outbox-retry-base"), QStringLiteral("250ms"),
+                            QStringLiteral("--outbox-retry-cap"), QStringLiteral("2m"),
+                            QStringLiteral("--outbox-give-up"), QStringLiteral("2h"),
+                            QStringLiteral("--webhook-timeout"), QStringLiteral("3")});
+    QVERIFY(set);
+    QCOMPARE(set->outboxRetryBaseMs, 250);
+    QCOMPARE(set->outboxRetryCapMs, 120'000);
+    QCOMPARE(set->outboxGiveUpMs, 7'200'000);
+    QCOMPARE(set->webhookTimeoutMs, 3'000);
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("DEPOT_WEBHOOK_TIMEOUT"), QStringLiteral("500ms"));
+    QCOMPARE(parse({}, env)->webhookTimeoutMs, 500);
+    for (const QString &bad : {QStringLiteral("soon"), QStringLiteral("-1s"), QStringLiteral("0"),
+                               QStringLiteral("5ms"), QStringLiteral("30d")}) {
+        const auto config = parse({QStringLiteral("--outbox-retry-base"), bad});
+        QVERIFY2(!config, qPrintable(bad));
+        QVERIFY(config.error().message.startsWith(QLatin1String("--outbox-retry-base:")));
+    }
+    const auto capBelowBase = parse({QStringLiteral("--outbox-retry-base"), QStringLiteral("1m"),
+                                     QStringLiteral("--outbox-retry-cap"), QStringLiteral("10s")});
+    QVERIFY(!capBelowBase);
+    QVERIFY(capBelowBase.error().message.startsWith(QLatin1String("--outbox-retry-cap:")));
 }
 
 QTEST_GUILESS_MAIN(tst_Outbox)
