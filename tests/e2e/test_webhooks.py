@@ -52,8 +52,9 @@ class Receiver:
     """An HTTP server on 127.0.0.1 that answers 500 to its first `failures` requests, then 200,
     and records every request (headers, body, the answer given) in order."""
 
-    def __init__(self, failures=0, port=0):
+    def __init__(self, failures=0, port=0, redirect_to=None):
         self.failures = failures
+        self.redirect_to = redirect_to
         self.requests = []
         self.cond = threading.Condition()
         receiver = self
@@ -67,7 +68,11 @@ class Receiver:
                     receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                               "body": body, "status": status})
                     receiver.cond.notify_all()
-                self.send_response(status)
+                if receiver.redirect_to:
+                    self.send_response(307)
+                    self.send_header("Location", receiver.redirect_to)
+                else:
+                    self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -243,6 +248,26 @@ class WebhookTests(unittest.TestCase):
         expected = ["package:update", "package:cancelled", "package:update"]
         self.check_requests(receiver, {p: expected for p in packages})
         self.assertEqual(len({r["parsed"]["id"] for r in receiver.delivered()}), 9)
+
+    def test_redirects_to_another_host_are_not_followed(self):
+        elsewhere = self.start_receiver()
+        redirecting = self.start_receiver(
+            redirect_to="http://localhost:%d/hook" % elsewhere.port)
+        hub = self.start_hub(extra_args=FAST_RETRIES)
+        w = self.add_webhook(hub, redirecting.url, ["package:update"])
+        hub.package("Ada")
+        deadline = time.monotonic() + WAIT
+        while True:
+            deliveries = hub.call("GET", "/api/webhooks/%s/deliveries" % w["id"])[1]
+            if len(deliveries) == 1 and len(deliveries[0]["log"]) >= 2:
+                break
+            self.assertLess(time.monotonic(), deadline, deliveries)
+            time.sleep(0.05)
+        self.assertEqual(deliveries[0]["state"], "pending")
+        self.assertEqual(deliveries[0]["log"][0]["status"], 307)
+        self.assertFalse(deliveries[0]["log"][0]["delivered"])
+        self.assertGreaterEqual(len(redirecting.requests), 2)
+        self.assertEqual(elsewhere.requests, [])
 
     def test_management(self):
         hub = self.start_hub()
