@@ -11,6 +11,9 @@
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "dispatch/trackingtokens.h"
+#include "outbox/outboxrelay.h"
+#include "outbox/webhookchannel.h"
+#include "outbox/webhookservice.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
 #include "store/postgresstore.h"
@@ -43,6 +46,9 @@ Hub::Hub(HubConfig config, std::unique_ptr<Clock> clock, QObject *parent)
 
 Hub::~Hub()
 {
+    // The outbox first: attempts in flight are dropped unrecorded and go out again later.
+    m_outbox.reset();
+    m_webhookChannel.reset();
     // Outside in: the port first, then the real-time layers, while the dispatch service they
     // report to still exists; fixes still queued are written last.
     delete m_http;
@@ -130,6 +136,8 @@ std::optional<StartError> Hub::start()
     if (auto e = listen())
         return e;
     listenForGpsApps();
+    // Last, when every channel is there: what is pending (a killed hub's too) goes out now.
+    m_outbox->start();
     return std::nullopt;
 }
 
@@ -204,7 +212,25 @@ std::optional<StartError> Hub::buildDomain(const QString &dir)
     m_locations = std::make_unique<LocationIngest>(*m_dispatch, *m_store, *m_clock,
                                                    LocationIngest::Options{});
     m_locations->prune();
+    buildOutbox();
     return std::nullopt;
+}
+
+void Hub::buildOutbox()
+{
+    m_webhooks = std::make_unique<WebhookService>(*m_store, *m_clock);
+    m_dispatch->addOutboxProducer(m_webhooks.get());
+    OutboxRelay::Options options;
+    options.retryBaseMs = m_config.outboxRetryBaseMs;
+    options.retryCapMs = m_config.outboxRetryCapMs;
+    options.giveUpAfterMs = m_config.outboxGiveUpMs;
+    // A claim outlasts the slowest attempt, so no other hub takes an entry still in flight.
+    options.leaseMs = std::max<qint64>(options.leaseMs, 3 * m_config.webhookTimeoutMs);
+    m_outbox = std::make_unique<OutboxRelay>(*m_store, *m_clock, options);
+    m_webhookChannel = std::make_unique<WebhookChannel>(
+        *m_webhooks, *m_clock, WebhookChannel::Options{m_config.webhookTimeoutMs});
+    m_outbox->addChannel(m_webhookChannel.get());
+    connect(m_dispatch.get(), &DispatchService::packageChanged, m_outbox.get(), &OutboxRelay::wake);
 }
 
 void Hub::buildRest()
@@ -220,6 +246,7 @@ void Hub::buildRest()
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());
+    m_rest->setWebhooks(m_webhooks.get());
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);

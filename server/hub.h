@@ -29,6 +29,9 @@ class TileFetcher;
 struct TlsIdentity;
 class LocationIngest;
 class OsmAndApi;
+class OutboxRelay;
+class WebhookChannel;
+class WebhookService;
 class RestApi;
 class Store;
 class WebPages;
@@ -80,6 +83,9 @@ public:
     const ConnectionGate &connections() const { return *m_connections; }
     SocketIoServer &realtime() { return *m_realtime; }
     LocationIngest &locations() { return *m_locations; }
+    /// The outbox's delivery (channels are added before start() ends) and the webhooks.
+    OutboxRelay &outbox() { return *m_outbox; }
+    WebhookService &webhooks() { return *m_webhooks; }
 
 private:
     // The steps of start(), in order.
@@ -97,6 +103,8 @@ private:
     void buildRealtime(const ConnectionCaps &caps);
     /// GPS apps on /osmand (and on their own port, see listenForGpsApps()).
     void buildOsmAnd();
+    /// The outbox's relay and the webhooks' producer and channel.
+    void buildOutbox();
     void buildPagesAndTiles();
     std::optional<StartError> listen();
     void listenForGpsApps();
@@ -108,6 +116,9 @@ private:
     std::unique_ptr<DispatchService> m_dispatch;
     std::unique_ptr<AuthService> m_auth;
     std::unique_ptr<LocationIngest> m_locations;
+    std::unique_ptr<WebhookService> m_webhooks;
+    std::unique_ptr<OutboxRelay> m_outbox;
+    std::unique_ptr<WebhookChannel> m_webhookChannel;
     std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
     std::unique_ptr<GuessLimiter> m_deviceLimiter;
     std::unique_ptr<RestApi> m_rest;

@@ -93,6 +93,56 @@ std::optional<qint64> parseDurationSeconds(const QString &text)
     return n * unit;
 }
 
+/// parseDurationSeconds() in milliseconds, which also reads "250ms".
+std::optional<qint64> parseDurationMs(const QString &text)
+{
+    const QString t = text.trimmed().toLower();
+    if (t.endsWith(QLatin1String("ms"))) {
+        bool ok = false;
+        const qint64 ms = QStringView(t).chopped(2).toLongLong(&ok);
+        return ok && ms >= 0 ? std::optional<qint64>(ms) : std::nullopt;
+    }
+    const auto seconds = parseDurationSeconds(t);
+    return seconds ? std::optional<qint64>(*seconds * 1000) : std::nullopt;
+}
+
+/// The outbox's retry waits and the webhook timeout.
+std::optional<Error> readOutbox(const QCommandLineParser &parser, const QProcessEnvironment &env,
+                                const QTranslator *translator, HubConfig &c)
+{
+    auto text = [translator](const char *source) { return hubOptionsText(source, translator); };
+    const auto duration = [&](const QString &flag, qint64 minMs, qint64 maxMs,
+                              qint64 &out) -> std::optional<Error> {
+        const auto value = lookup(parser, env, flag);
+        if (!value)
+            return std::nullopt;
+        const auto ms = parseDurationMs(*value);
+        if (!ms || *ms < minMs || *ms > maxMs)
+            return invalid(flag, text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                        "'%1' is not a duration from %2 ms to %3 "
+                                                        "s (such as 500ms, 10s, 1h)"))
+                                     .arg(*value)
+                                     .arg(minMs)
+                                     .arg(maxMs / 1000));
+        out = *ms;
+        return std::nullopt;
+    };
+    constexpr qint64 kWeekMs = 7LL * 24 * 3'600'000;
+    if (auto e = duration(QStringLiteral("outbox-retry-base"), 10, kWeekMs, c.outboxRetryBaseMs))
+        return e;
+    if (auto e = duration(QStringLiteral("outbox-retry-cap"), 10, kWeekMs, c.outboxRetryCapMs))
+        return e;
+    if (auto e = duration(QStringLiteral("outbox-give-up"), 10, 30 * kWeekMs, c.outboxGiveUpMs))
+        return e;
+    if (auto e = duration(QStringLiteral("webhook-timeout"), 10, 600'000, c.webhookTimeoutMs))
+        return e;
+    if (c.outboxRetryCapMs < c.outboxRetryBaseMs)
+        return invalid(QStringLiteral("outbox-retry-cap"),
+                       text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                              "must not be shorter than --outbox-retry-base")));
+    return std::nullopt;
+}
+
 } // namespace
 
 ConnectionCaps HubConfig::connectionCaps(qint64 openFileLimit) const
@@ -244,6 +294,26 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "then count that client, and the proxies are not capped per "
                                 "address [none]. Env: DEPOT_TRUSTED_PROXY.")),
          QStringLiteral("list")},
+        {QStringLiteral("outbox-retry-base"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Wait before a failed webhook or e-mail is tried again; it doubles "
+                                "with every failure [10s]. Env: DEPOT_OUTBOX_RETRY_BASE.")),
+         QStringLiteral("duration")},
+        {QStringLiteral("outbox-retry-cap"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "The longest wait between two tries of a webhook or e-mail [1h]. "
+                                "Env: DEPOT_OUTBOX_RETRY_CAP.")),
+         QStringLiteral("duration")},
+        {QStringLiteral("outbox-give-up"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "How long after a change its webhooks and e-mails are tried "
+                                "before they are marked failed [24h]. Env: DEPOT_OUTBOX_GIVE_UP.")),
+         QStringLiteral("duration")},
+        {QStringLiteral("webhook-timeout"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "How long a webhook receiver has to answer before the delivery "
+                                "is tried again later [10s]. Env: DEPOT_WEBHOOK_TIMEOUT.")),
+         QStringLiteral("duration")},
     });
 }
 
@@ -358,6 +428,8 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
         c.trustedProxies = *proxies;
     }
     if (auto e = readTls(parser, env, translator, c))
+        return *e;
+    if (auto e = readOutbox(parser, env, translator, c))
         return *e;
     c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());
     if (!c.tilesFile.isEmpty() && !QFileInfo(c.tilesFile).isFile())

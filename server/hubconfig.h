@@ -66,6 +66,14 @@ struct HubConfig
     int deviceMissLimit = 20;
     qint64 deviceMissWindowMs = 60'000;
 
+    // The outbox (webhooks, e-mail): a failed delivery is tried again after a wait that starts
+    // at the base and doubles up to the cap; it is given up this long after the change.
+    qint64 outboxRetryBaseMs = 10'000;
+    qint64 outboxRetryCapMs = 3'600'000;
+    qint64 outboxGiveUpMs = 24LL * 3'600'000;
+    // A webhook receiver that has not answered within this long is tried again later.
+    qint64 webhookTimeoutMs = 10'000;
+
     bool usesTls() const { return tlsSelfSigned || !tlsCertificateFile.isEmpty(); }
     static QString defaultTileUrl()
     {

@@ -174,6 +174,22 @@ const std::vector<RestApi::Route> &RestApi::routes()
         action("/api/packages/{id}/complete"_L1, QStringLiteral("complete")),
         action("/api/packages/{id}/fail"_L1, QStringLiteral("fail")),
         action("/api/packages/{id}/cancel"_L1, QStringLiteral("cancel")),
+        route(
+            "/api/webhooks"_L1, "GET", kToken,
+            [](RestApi &api, const Call &c) { return std::optional(api.listWebhooks(*c.caller)); }),
+        route("/api/webhooks"_L1, "POST", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.createWebhook(*c.caller, c.request));
+              }),
+        route("/api/webhooks/{id}"_L1, "DELETE", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.deleteWebhook(*c.caller, c.parameters[0]));
+              }),
+        route("/api/webhooks/{id}/deliveries"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(
+                      api.webhookDeliveries(*c.caller, c.parameters[0], c.request));
+              }),
     };
     return table;
 }

@@ -17,6 +17,7 @@ class DispatchService;
 class GuessLimiter;
 class HttpExchange;
 class LocationIngest;
+class WebhookService;
 
 /// The REST half of the contract: routes, authentication, validation and status codes.
 /// Every request gets an answer, and a refused one changes nothing.
@@ -29,6 +30,8 @@ public:
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
     /// Counts unknown tracking codes per address and refuses an address past its limit.
     void setTrackingLimiter(GuessLimiter *limiter) { m_trackingLimiter = limiter; }
+    /// Serves /api/webhooks from these; without them those paths are 404.
+    void setWebhooks(WebhookService *webhooks) { m_webhooks = webhooks; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -94,12 +97,19 @@ private:
     HttpResponse packageAction(const Principal &caller, const QString &id, const QString &action,
                                const HttpRequest &request);
     HttpResponse track(const QString &code, const QHostAddress &from);
+    // Webhooks (webhookroutes.cpp)
+    HttpResponse listWebhooks(const Principal &caller);
+    HttpResponse createWebhook(const Principal &caller, const HttpRequest &request);
+    HttpResponse deleteWebhook(const Principal &caller, const QString &id);
+    HttpResponse webhookDeliveries(const Principal &caller, const QString &id,
+                                   const HttpRequest &request);
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
     LocationIngest &m_locations;
     QByteArray m_corsOrigin = "*";
     GuessLimiter *m_trackingLimiter = nullptr;
+    WebhookService *m_webhooks = nullptr;
 };
 
 } // namespace depot

@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 #include <functional>
 #include <vector>
 
@@ -58,6 +59,37 @@ public:
     /// Starts one attempt; calls `done` exactly once, later, on the hub's thread.
     virtual void deliver(const OutboxEntry &entry,
                          std::function<void(const DeliveryOutcome &)> done) = 0;
+};
+
+} // namespace depot
+
+namespace depot {
+
+/// One try at delivering an outbox entry, as the console's delivery log shows it.
+struct OutboxAttempt
+{
+    qint64 atMs = 0;
+    bool delivered = false;
+    int status = 0;
+    QString detail;
+};
+
+/// An outbox entry with where it stands and every try so far, oldest first.
+struct OutboxRecord
+{
+    OutboxEntry entry;
+    QString state; // "pending", "delivered" or "failed" (given up)
+    std::vector<OutboxAttempt> attempts;
+};
+
+/// A receiver of webhook POSTs: the events it chose and the secret its requests are signed with.
+struct Webhook
+{
+    QString id;
+    QString url;
+    QStringList events;
+    QString secret;
+    QDateTime createdAt;
 };
 
 } // namespace depot

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "outbox.h"
 #include "types.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <future>
@@ -81,6 +83,14 @@ public:
     /// nothing is written and the answer is false.
     virtual bool savePackage(const Package &package, std::vector<PackageEvent> &events,
                              bool isNew) = 0;
+    /// savePackage() that also appends `outbox` (see core/outbox.h) in the same transaction, so
+    /// that a stored change never loses what goes out because of it; fills in their ids.
+    virtual bool savePackage(const Package &package, std::vector<PackageEvent> &events, bool isNew,
+                             std::vector<OutboxEntry> &outbox)
+    {
+        // A store without an outbox cannot keep the entries, so it keeps nothing.
+        return outbox.empty() && savePackage(package, events, isNew);
+    }
     virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
     /// Replaces packages' stored tracking token hashes: (package id, hash) pairs.
     virtual bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) = 0;
@@ -113,6 +123,64 @@ public:
         if (auto stored = setting(key))
             return stored;
         return setSetting(key, value) ? std::optional<QString>(value) : std::nullopt;
+    }
+
+    // The outbox: entries waiting for their channel (see core/outbox.h and server/outbox/).
+    /// Claims for `owner`, until `leaseUntilMs`, the oldest pending entry of each (channel,
+    /// target, order key) among `channels` that is due at `nowMs` and held by no live claim;
+    /// at most `limit`. Each claim is a compare-and-set, so hubs sharing the database never
+    /// hold one entry at once.
+    virtual std::vector<OutboxEntry> claimDueOutboxEntries(const QStringList &channels,
+                                                           const QString &owner, qint64 nowMs,
+                                                           qint64 leaseUntilMs, int limit)
+    {
+        (void)channels, (void)owner, (void)nowMs, (void)leaseUntilMs, (void)limit;
+        return {};
+    }
+    /// When the oldest pending entry of a key among `channels` comes due (its next attempt or
+    /// the end of its claim), or nullopt when nothing is pending.
+    virtual std::optional<qint64> nextOutboxDueMs(const QStringList &channels)
+    {
+        (void)channels;
+        return std::nullopt;
+    }
+    /// Records one attempt at `entry` and its new state ("pending" again at
+    /// entry.nextAttemptAtMs after entry.attempts failures, "delivered" or "failed"), and
+    /// releases its claim.
+    virtual bool finishOutboxAttempt(const OutboxEntry &entry, const QString &state,
+                                     const OutboxAttempt &attempt)
+    {
+        (void)entry, (void)state, (void)attempt;
+        return false;
+    }
+    /// Releases every claim: a hub alone on its database holds none after a restart.
+    virtual bool releaseOutboxClaims() { return false; }
+    /// The newest `limit` entries of one channel's target, newest first, with their attempts.
+    virtual std::vector<OutboxRecord> recentOutboxEntries(const QString &channel,
+                                                          const QString &target, int limit)
+    {
+        (void)channel, (void)target, (void)limit;
+        return {};
+    }
+    /// Deletes delivered and failed entries created before `beforeMs`.
+    virtual bool pruneOutbox(qint64 beforeMs)
+    {
+        (void)beforeMs;
+        return false;
+    }
+
+    virtual std::vector<Webhook> loadWebhooks() { return {}; }
+    virtual bool insertWebhook(const Webhook &webhook)
+    {
+        (void)webhook;
+        return false;
+    }
+    /// Deletes the webhook and gives up on its pending entries (state "failed", `detail`
+    /// recorded at `atMs`), in one transaction; false when there is none.
+    virtual bool deleteWebhook(const QString &id, qint64 atMs, const QString &detail)
+    {
+        (void)id, (void)atMs, (void)detail;
+        return false;
     }
 
     /// False while the database cannot be reached (a server that went away): writes fail at once

@@ -1,6 +1,7 @@
 #include "dispatchservice.h"
 
 #include "core/clock.h"
+#include "core/outbox.h"
 #include "core/store.h"
 #include "dispatchlog.h"
 #include "geo.h"
@@ -373,7 +374,7 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
                                  {QStringLiteral("timestamp"), isoTimestamp(now)},
                                  {QStringLiteral("deliveryPersonId"), QJsonValue::Null},
                                  {QStringLiteral("reason"), QJsonValue::Null}}}};
-    if (!m_store.savePackage(p, events, true))
+    if (!savePackage(nullptr, p, events))
         return writeFailed();
     m_packages.insert(p.id, p);
     m_packagePosition.insert(p.id, qsizetype(m_packageOrder.size()));
@@ -593,7 +594,7 @@ Result<Package> DispatchService::tryTransition(const Package &before, PackageAct
                     {QStringLiteral("deliveryPersonId"), courierValue},
                     {QStringLiteral("reason"), reasonValue}});
 
-    if (!m_store.savePackage(after, events, false)) {
+    if (!savePackage(&before, after, events)) {
         // On a shared store, most likely another hub changed the package first (see above).
         if (m_store.shared() && m_store.available())
             return makeError(ErrorCode::Conflict, QStringLiteral("the package changed meanwhile"));
@@ -606,6 +607,24 @@ Result<Package> DispatchService::tryTransition(const Package &before, PackageAct
         before.deliveryPersonId != after.deliveryPersonId ? before.deliveryPersonId : QString();
     Q_EMIT packageChanged(after, events, previousCourier);
     return after;
+}
+
+bool DispatchService::savePackage(const Package *before, const Package &after,
+                                  std::vector<PackageEvent> &events)
+{
+    std::vector<OutboxEntry> outbox;
+    for (OutboxProducer *producer : m_outboxProducers)
+        producer->entriesFor(before, after, events, outbox);
+    const qint64 nowMs = m_clock.now().toMSecsSinceEpoch();
+    for (OutboxEntry &e : outbox) {
+        if (e.deliveryId.isEmpty())
+            e.deliveryId = newId();
+        if (e.createdAtMs == 0)
+            e.createdAtMs = nowMs;
+        if (e.nextAttemptAtMs == 0)
+            e.nextAttemptAtMs = e.createdAtMs;
+    }
+    return m_store.savePackage(after, events, before == nullptr, outbox);
 }
 
 // --- Locations -------------------------------------------------------------------------------

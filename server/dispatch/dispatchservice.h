@@ -14,6 +14,7 @@
 namespace depot {
 
 class Clock;
+class OutboxProducer;
 class Store;
 
 /// What a caller asks when listing packages.
@@ -121,6 +122,10 @@ public:
     /// The packages a courier carries now: IN_PROGRESS first, then ASSIGNED.
     std::vector<const Package *> carriedBy(const QString &courierId) const;
 
+    /// Asks `producer` for the outbox entries of every package change, which are then stored
+    /// in the change's transaction (see core/outbox.h). The producer must outlive the service.
+    void addOutboxProducer(OutboxProducer *producer) { m_outboxProducers.push_back(producer); }
+
     const Clock &clock() const { return m_clock; }
     /// The secret tracking tokens are derived with (see TrackingTokens); set before load().
     /// Without one, a random secret of this process is used.
@@ -165,6 +170,9 @@ private:
     QString uniqueTrackingCode() const;
     /// Keeps m_carried in step with a package that was `before` (null when new) and is `after`.
     void indexCarried(const Package *before, const Package &after);
+    /// Stores a package change with what the outbox producers make of it.
+    bool savePackage(const Package *before, const Package &after,
+                     std::vector<PackageEvent> &events);
 
     Store &m_store;
     const Clock &m_clock;
@@ -182,6 +190,7 @@ private:
     QSet<QString> m_onlineHere;
     QSet<QString> m_onlineElsewhere;
     bool m_applyingRemote = false;
+    std::vector<OutboxProducer *> m_outboxProducers;
 };
 
 } // namespace depot

@@ -105,6 +105,40 @@ const char *const kMigrations[] = {
         PRIMARY KEY (kind, address));
     CREATE INDEX guess_windows_by_start ON guess_windows(start_ms);
     )sql",
+    // The outbox: what goes out to webhooks and e-mail, written with the change that caused it
+    // and kept until delivered or given up, with every attempt; and the webhooks.
+    R"sql(
+    CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL);
+    CREATE TABLE outbox (
+        id BIGSERIAL PRIMARY KEY,
+        delivery_id TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        order_key TEXT NOT NULL,
+        event TEXT NOT NULL,
+        payload BYTEA NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at_ms BIGINT NOT NULL,
+        next_attempt_at_ms BIGINT NOT NULL,
+        claimed_by TEXT,
+        claimed_until_ms BIGINT);
+    CREATE INDEX outbox_pending ON outbox(channel, target, order_key, id) WHERE state = 'pending';
+    CREATE INDEX outbox_by_target ON outbox(channel, target, id);
+    CREATE INDEX outbox_by_created ON outbox(created_at_ms);
+    CREATE TABLE outbox_attempts (
+        entry_id BIGINT NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+        at_ms BIGINT NOT NULL,
+        delivered BOOLEAN NOT NULL,
+        status INTEGER NOT NULL,
+        detail TEXT NOT NULL);
+    CREATE INDEX outbox_attempts_by_entry ON outbox_attempts(entry_id, at_ms);
+    )sql",
 };
 
 // Hubs starting together on one database migrate it one at a time, under this advisory lock.

@@ -459,6 +459,13 @@ std::optional<Package> SqlStore::loadPackage(const QString &id)
 
 bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, bool isNew)
 {
+    std::vector<OutboxEntry> none;
+    return savePackage(p, events, isNew, none);
+}
+
+bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, bool isNew,
+                           std::vector<OutboxEntry> &outbox)
+{
     return transaction([&] {
         QSqlQuery q(m_db);
         if (isNew) {
@@ -516,7 +523,7 @@ bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, 
                 e.seq = q.lastInsertId().toLongLong();
             }
         }
-        return true;
+        return insertOutboxEntries(outbox);
     });
 }
 

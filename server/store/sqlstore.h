@@ -41,6 +41,8 @@ public:
     std::optional<Package> loadPackage(const QString &id) override;
     bool savePackage(const Package &package, std::vector<PackageEvent> &events,
                      bool isNew) override;
+    bool savePackage(const Package &package, std::vector<PackageEvent> &events, bool isNew,
+                     std::vector<OutboxEntry> &outbox) override;
     bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override;
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
 
@@ -62,6 +64,21 @@ public:
                                                       const QString &key) override;
     bool recordGuessMiss(const QString &kind, const QString &key, qint64 atMs, qint64 windowMs,
                          qint64 staleBeforeMs) override;
+
+    // The outbox and webhooks (sqloutbox.cpp).
+    std::vector<OutboxEntry> claimDueOutboxEntries(const QStringList &channels,
+                                                   const QString &owner, qint64 nowMs,
+                                                   qint64 leaseUntilMs, int limit) override;
+    std::optional<qint64> nextOutboxDueMs(const QStringList &channels) override;
+    bool finishOutboxAttempt(const OutboxEntry &entry, const QString &state,
+                             const OutboxAttempt &attempt) override;
+    bool releaseOutboxClaims() override;
+    std::vector<OutboxRecord> recentOutboxEntries(const QString &channel, const QString &target,
+                                                  int limit) override;
+    bool pruneOutbox(qint64 beforeMs) override;
+    std::vector<Webhook> loadWebhooks() override;
+    bool insertWebhook(const Webhook &webhook) override;
+    bool deleteWebhook(const QString &id, qint64 atMs, const QString &detail) override;
 
 protected:
     enum class Dialect { Sqlite, Postgres };
@@ -100,6 +117,9 @@ protected:
         }
         return true;
     }
+
+    /// Appends outbox entries inside the caller's transaction, filling in their ids.
+    bool insertOutboxEntries(std::vector<OutboxEntry> &entries);
 
     const Dialect m_dialect;
     const QString m_connectionName;

@@ -12,11 +12,14 @@ import threading
 class HubProcess:
     """A running depot-hub; `url` is its base URL, `stderr` its last 200 lines of errors."""
 
-    def __init__(self, executable, password, data_dir_prefix="depot-hub-"):
-        self.data_dir = tempfile.mkdtemp(prefix=data_dir_prefix)
+    def __init__(self, executable, password, data_dir_prefix="depot-hub-", extra_args=(),
+                 data_dir=None):
+        # A data dir of the caller's (a hub restarted on it) is left for the caller to delete.
+        self.own_data_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix=data_dir_prefix)
         self.proc = subprocess.Popen(
             [executable, "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-             "--admin-password", password, "--osmand-port", "0"],
+             "--admin-password", password, "--osmand-port", "0", *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr = []
         threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True).start()
@@ -45,6 +48,12 @@ class HubProcess:
             sink.append(line.rstrip("\n"))
             del sink[:-200]
 
+    def kill(self):
+        """Ends the hub with SIGKILL: nothing of it runs after this, no shutdown at all."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -53,4 +62,5 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.own_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace depot;
@@ -65,6 +66,21 @@ PackageEvent makeEvent(const Package &p, const QString &name)
                                     {QStringLiteral("status"), statusName(p.status)}}};
 }
 
+OutboxEntry outboxEntry(const QString &target, const QString &orderKey, const QString &event,
+                        qint64 atMs)
+{
+    OutboxEntry e;
+    e.deliveryId = newId();
+    e.channel = QStringLiteral("webhook");
+    e.target = target;
+    e.orderKey = orderKey;
+    e.event = event;
+    e.payload = QByteArrayLiteral("{\"event\":\"") + event.toUtf8() + QByteArrayLiteral("\"}");
+    e.createdAtMs = atMs;
+    e.nextAttemptAtMs = atMs;
+    return e;
+}
+
 Location fixAt(double latitude, int second)
 {
     return Location{latitude, -0.12, 5.0, std::nullopt, 270.0, kT0.addSecs(second)};
@@ -98,6 +114,12 @@ private Q_SLOTS:
     void loginFailures();
     void guessWindows_data() { stores(); }
     void guessWindows();
+    void outboxEntriesComeWithTheChange_data() { stores(); }
+    void outboxEntriesComeWithTheChange();
+    void outboxKeepsOrderAndClaims_data() { stores(); }
+    void outboxKeepsOrderAndClaims();
+    void webhooks_data() { stores(); }
+    void webhooks();
 
 private:
     void stores();
@@ -390,4 +412,153 @@ void tst_StoreConformance::guessWindows()
 }
 
 QTEST_GUILESS_MAIN(tst_StoreConformance)
+void tst_StoreConformance::outboxEntriesComeWithTheChange()
+{
+    OPEN_STORE(store);
+    const QStringList channels{QStringLiteral("webhook")};
+    const qint64 t = kT0.toMSecsSinceEpoch();
+    Package p = makePackage(QStringLiteral("OUTBOX01"));
+    std::vector<PackageEvent> events{makeEvent(p, QStringLiteral("package:update"))};
+    std::vector<OutboxEntry> outbox{
+        outboxEntry(QStringLiteral("w1"), p.id, QStringLiteral("package:update"), t)};
+    QVERIFY(store->savePackage(p, events, true, outbox));
+    QVERIFY(outbox[0].id > 0);
+
+    // A change that loses its compare-and-set stores none of its entries.
+    Package stale = p;
+    stale.version = 7;
+    stale.status = PackageStatus::Cancelled;
+    std::vector<PackageEvent> staleEvents{makeEvent(stale, QStringLiteral("package:cancelled"))};
+    std::vector<OutboxEntry> staleOutbox{
+        outboxEntry(QStringLiteral("w1"), p.id, QStringLiteral("package:cancelled"), t)};
+    QVERIFY(!store->savePackage(stale, staleEvents, false, staleOutbox));
+
+    const auto claimed =
+        store->claimDueOutboxEntries(channels, QStringLiteral("hub-a"), t, t + 1000, 10);
+    QCOMPARE(claimed.size(), size_t(1));
+    QCOMPARE(claimed[0].deliveryId, outbox[0].deliveryId);
+    QCOMPARE(claimed[0].payload, outbox[0].payload);
+    QCOMPARE(claimed[0].orderKey, p.id);
+    QCOMPARE(claimed[0].createdAtMs, t);
+    // Entries of channels nobody delivers are left alone.
+    QVERIFY(store
+                ->claimDueOutboxEntries({QStringLiteral("email")}, QStringLiteral("hub-a"),
+                                        t + 5000, t + 6000, 10)
+                .empty());
+}
+
+void tst_StoreConformance::outboxKeepsOrderAndClaims()
+{
+    OPEN_STORE(store);
+    const QStringList channels{QStringLiteral("webhook")};
+    const qint64 t = kT0.toMSecsSinceEpoch();
+    Package p = makePackage(QStringLiteral("OUTBOX02"));
+    std::vector<PackageEvent> events{makeEvent(p, QStringLiteral("package:update"))};
+    std::vector<OutboxEntry> outbox{
+        outboxEntry(QStringLiteral("w1"), QStringLiteral("a"), QStringLiteral("first"), t),
+        outboxEntry(QStringLiteral("w1"), QStringLiteral("a"), QStringLiteral("second"), t),
+        outboxEntry(QStringLiteral("w1"), QStringLiteral("b"), QStringLiteral("other"), t),
+        outboxEntry(QStringLiteral("w2"), QStringLiteral("a"), QStringLiteral("elsewhere"), t)};
+    QVERIFY(store->savePackage(p, events, true, outbox));
+    QCOMPARE(store->nextOutboxDueMs(channels), std::optional<qint64>(t));
+
+    // One entry per channel, target and key: the oldest.
+    auto claimed = store->claimDueOutboxEntries(channels, QStringLiteral("hub-a"), t, t + 100, 10);
+    QStringList names;
+    for (const OutboxEntry &e : claimed)
+        names << e.event;
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("elsewhere"), QStringLiteral("first"),
+                                 QStringLiteral("other")}));
+    // Claimed: no other hub gets them while the lease holds, and then it does.
+    QVERIFY(store->claimDueOutboxEntries(channels, QStringLiteral("hub-b"), t + 50, t + 150, 10)
+                .empty());
+    QCOMPARE(store->nextOutboxDueMs(channels), std::optional<qint64>(t + 100));
+    QCOMPARE(store->claimDueOutboxEntries(channels, QStringLiteral("hub-b"), t + 100, t + 200, 10)
+                 .size(),
+             size_t(3));
+
+    // A failed attempt waits for its next time, and holds back the entries after it.
+    OutboxEntry first = *std::find_if(claimed.begin(), claimed.end(), [](const OutboxEntry &e) {
+        return e.event == QLatin1String("first");
+    });
+    first.attempts = 1;
+    first.nextAttemptAtMs = t + 1000;
+    QVERIFY(
+        store->finishOutboxAttempt(first, QStringLiteral("pending"),
+                                   OutboxAttempt{t + 110, false, 500, QStringLiteral("HTTP 500")}));
+    QVERIFY(store->releaseOutboxClaims());
+    claimed =
+        store->claimDueOutboxEntries(channels, QStringLiteral("hub-a"), t + 500, t + 5000, 10);
+    QCOMPARE(claimed.size(), size_t(2)); // "other" and "elsewhere"; "second" waits for "first"
+    for (const OutboxEntry &e : claimed)
+        QVERIFY(e.event != QLatin1String("second") && e.event != QLatin1String("first"));
+    claimed =
+        store->claimDueOutboxEntries(channels, QStringLiteral("hub-a"), t + 1000, t + 1100, 10);
+    QCOMPARE(claimed.size(), size_t(1));
+    QCOMPARE(claimed[0].event, QStringLiteral("first"));
+    QCOMPARE(claimed[0].attempts, 1);
+    QVERIFY(
+        store->finishOutboxAttempt(claimed[0], QStringLiteral("delivered"),
+                                   OutboxAttempt{t + 1010, true, 200, QStringLiteral("HTTP 200")}));
+    claimed =
+        store->claimDueOutboxEntries(channels, QStringLiteral("hub-a"), t + 1020, t + 1100, 10);
+    QCOMPARE(claimed.size(), size_t(1));
+    QCOMPARE(claimed[0].event, QStringLiteral("second"));
+
+    const auto records =
+        store->recentOutboxEntries(QStringLiteral("webhook"), QStringLiteral("w1"), 10);
+    QCOMPARE(records.size(), size_t(3));
+    QCOMPARE(records[2].entry.event, QStringLiteral("first")); // newest first
+    QCOMPARE(records[2].state, QStringLiteral("delivered"));
+    QCOMPARE(records[2].attempts.size(), size_t(2));
+    QCOMPARE(records[2].attempts[0].status, 500);
+    QVERIFY(!records[2].attempts[0].delivered);
+    QCOMPARE(records[2].attempts[1].detail, QStringLiteral("HTTP 200"));
+    QVERIFY(records[2].attempts[1].delivered);
+    QCOMPARE(records[1].state, QStringLiteral("pending"));
+
+    // Delivered entries go when they are old; pending ones stay.
+    QVERIFY(store->pruneOutbox(t + 1));
+    QCOMPARE(store->recentOutboxEntries(QStringLiteral("webhook"), QStringLiteral("w1"), 10).size(),
+             size_t(2));
+}
+
+void tst_StoreConformance::webhooks()
+{
+    OPEN_STORE(store);
+    const qint64 t = kT0.toMSecsSinceEpoch();
+    Webhook w{newId(),
+              QStringLiteral("https://hooks.example/depot"),
+              {QStringLiteral("package:update"), QStringLiteral("delivery:failed")},
+              QStringLiteral("0123456789abcdef0123"),
+              kT0};
+    QVERIFY(store->insertWebhook(w));
+    const auto loaded = store->loadWebhooks();
+    QCOMPARE(loaded.size(), size_t(1));
+    QCOMPARE(loaded[0].id, w.id);
+    QCOMPARE(loaded[0].url, w.url);
+    QCOMPARE(loaded[0].events, w.events);
+    QCOMPARE(loaded[0].secret, w.secret);
+    QCOMPARE(loaded[0].createdAt, kT0);
+
+    Package p = makePackage(QStringLiteral("OUTBOX03"));
+    std::vector<PackageEvent> events{makeEvent(p, QStringLiteral("package:update"))};
+    std::vector<OutboxEntry> outbox{outboxEntry(w.id, p.id, QStringLiteral("package:update"), t)};
+    QVERIFY(store->savePackage(p, events, true, outbox));
+    // Deleting a webhook gives up on what it has not received.
+    QVERIFY(store->deleteWebhook(w.id, t + 5, QStringLiteral("deleted")));
+    QVERIFY(!store->deleteWebhook(w.id, t + 6, QStringLiteral("deleted")));
+    QVERIFY(store->loadWebhooks().empty());
+    const auto records = store->recentOutboxEntries(QStringLiteral("webhook"), w.id, 10);
+    QCOMPARE(records.size(), size_t(1));
+    QCOMPARE(records[0].state, QStringLiteral("failed"));
+    QCOMPARE(records[0].attempts.size(), size_t(1));
+    QCOMPARE(records[0].attempts[0].detail, QStringLiteral("deleted"));
+    QVERIFY(store
+                ->claimDueOutboxEntries({QStringLiteral("webhook")}, QStringLiteral("hub-a"),
+                                        t + 10, t + 20, 10)
+                .empty());
+}
+
 #include "tst_storeconformance.moc"
