@@ -28,6 +28,10 @@ class TileEndpoint;
 class TileFetcher;
 struct TlsIdentity;
 class LocationIngest;
+class MailChannel;
+class MailProducer;
+class OutboxChannel;
+class OutboxProducer;
 class OsmAndApi;
 class RestApi;
 class Store;
@@ -80,6 +84,9 @@ public:
     const ConnectionGate &connections() const { return *m_connections; }
     SocketIoServer &realtime() { return *m_realtime; }
     LocationIngest &locations() { return *m_locations; }
+    /// With --smtp, the outbox's "email" channel and the producer of its entries; else null.
+    OutboxChannel *mailChannel() const;
+    OutboxProducer *mailProducer() const;
 
 private:
     // The steps of start(), in order.
@@ -100,6 +107,8 @@ private:
     void buildPagesAndTiles();
     std::optional<StartError> listen();
     void listenForGpsApps();
+    /// With --smtp: customer e-mail, once the port (for the tracking link) is known.
+    void buildMail();
 
     HubConfig m_config;
     std::unique_ptr<Clock> m_clock;
@@ -127,6 +136,8 @@ private:
     TileFetcher *m_tileFetcher = nullptr;
     TileEndpoint *m_tileEndpoint = nullptr;
     std::unique_ptr<TlsIdentity> m_tls;
+    std::unique_ptr<MailChannel> m_mailChannel;
+    std::unique_ptr<MailProducer> m_mailProducer;
     quint16 m_port = 0;
     QString m_generatedPassword;
 };

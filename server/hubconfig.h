@@ -2,6 +2,7 @@
 
 #include "cluster/redisurl.h"
 #include "core/result.h"
+#include "mail/smtpurl.h"
 #include "store/databaseurl.h"
 #include "transport/connectionlimits.h"
 
@@ -51,6 +52,12 @@ struct HubConfig
     int maxUnauthenticatedPerAddress = -1;
     // Other hubs to share broadcasts and dropped sessions with; none: this hub alone.
     std::optional<RedisUrl> redis;
+    // Customer e-mail: the SMTP server (none: no e-mail), the sender, the language of packages
+    // that name none, and the address customers reach the hub at (for the tracking link).
+    std::optional<SmtpUrl> smtp;
+    QString smtpFrom;
+    QString mailLanguage = QStringLiteral("en");
+    QString publicUrl;
     // Output bound and timeouts of every connection; no flags, tests shorten them.
     ConnectionLimits connectionLimits;
 

@@ -105,6 +105,11 @@ const char *const kMigrations[] = {
         PRIMARY KEY (kind, address));
     CREATE INDEX guess_windows_by_start ON guess_windows(start_ms);
     )sql",
+    // A package may name its customer's e-mail address and the language of the messages.
+    R"sql(
+    ALTER TABLE packages ADD COLUMN recipient_email TEXT;
+    ALTER TABLE packages ADD COLUMN language TEXT;
+    )sql",
 };
 
 // Hubs starting together on one database migrate it one at a time, under this advisory lock.
