@@ -206,7 +206,7 @@ private:
 
     QTemporaryDir m_translations;
 
-private slots:
+private Q_SLOTS:
     void initTestCase()
     {
         if (!haveAiosmtpd())

@@ -98,7 +98,7 @@ class TestMimeMessage : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void plainMessageHasEveryHeader()
     {
         const QByteArray message = mime::compose(sample());
