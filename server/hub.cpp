@@ -152,7 +152,8 @@ void Hub::buildMail()
         return;
     MailChannel::Options channel;
     channel.smtp.server = *m_config.smtp;
-    channel.smtp.heloName = QHostInfo::localHostName();
+    if (const QString name = QHostInfo::localHostName(); !name.isEmpty())
+        channel.smtp.heloName = name;
     channel.fromAddress = m_config.smtpFrom;
     m_mailChannel = std::make_unique<MailChannel>(channel, *m_clock);
     MailProducer::Options producer;

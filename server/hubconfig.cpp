@@ -83,10 +83,10 @@ std::optional<Error> readMail(const QCommandLineParser &parser, const QProcessEn
     }
     if (const auto from = lookup(parser, env, QStringLiteral("smtp-from"))) {
         if (!mime::isPlausibleAddress(from->trimmed()))
-            return invalid(QStringLiteral("smtp-from"),
-                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
-                                                  "'%1' is not an e-mail address"))
-                               .arg(mime::headerSafe(*from)));
+            return invalid(
+                QStringLiteral("smtp-from"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not an e-mail address"))
+                    .arg(mime::headerSafe(*from)));
         c.smtpFrom = from->trimmed();
     } else {
         c.smtpFrom = QStringLiteral("depot@") + QHostInfo::localHostName();
@@ -95,21 +95,21 @@ std::optional<Error> readMail(const QCommandLineParser &parser, const QProcessEn
         static const QStringList languages{QStringLiteral("en"), QStringLiteral("de"),
                                            QStringLiteral("es"), QStringLiteral("fr")};
         if (!languages.contains(language->trimmed().toLower()))
-            return invalid(QStringLiteral("mail-language"),
-                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
-                                                  "'%1' is not one of en, de, es, fr"))
-                               .arg(mime::headerSafe(*language)));
+            return invalid(
+                QStringLiteral("mail-language"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not one of en, de, es, fr"))
+                    .arg(mime::headerSafe(*language)));
         c.mailLanguage = language->trimmed().toLower();
     }
     if (const auto value = lookup(parser, env, QStringLiteral("public-url"))) {
         const QUrl url(value->trimmed(), QUrl::StrictMode);
         if (!url.isValid() || url.host().isEmpty() || url.hasQuery() || url.hasFragment() ||
             !(url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")))
-            return invalid(QStringLiteral("public-url"),
-                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
-                                                  "'%1' is not an http(s) URL such as "
-                                                  "https://depot.example"))
-                               .arg(mime::headerSafe(*value)));
+            return invalid(
+                QStringLiteral("public-url"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not an http(s) URL such as "
+                                                            "https://depot.example"))
+                    .arg(mime::headerSafe(*value)));
         c.publicUrl = value->trimmed();
     }
     return std::nullopt;

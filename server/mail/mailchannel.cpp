@@ -94,7 +94,7 @@ void MailChannel::deliver(const OutboxEntry &entry,
         return;
     }
     auto *client = new SmtpClient(m_options.smtp, this);
-    client->send(m_options.fromAddress, asciiAddress(entry.target), *message,
+    client->send(asciiAddress(m_options.fromAddress), asciiAddress(entry.target), *message,
                  [client, done = std::move(done)](const SmtpResult &result) {
                      client->deleteLater();
                      done(DeliveryOutcome{result.sent, !result.sent && result.permanent,

@@ -468,7 +468,8 @@ bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, 
             q.prepare(QStringLiteral(
                 "INSERT INTO packages (id, tracking_code, tracking_token_hash, recipient_name, "
                 "address, latitude, longitude, status, delivery_person_id, notes, reason, "
-                "created_at, updated_at, version, recipient_email, language) VALUES (?, ?, ?, ?, ?, "
+                "created_at, updated_at, version, recipient_email, language) VALUES (?, ?, ?, ?, "
+                "?, "
                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             q.addBindValue(p.id);
             q.addBindValue(p.trackingCode);

@@ -864,7 +864,8 @@ void tst_RestApi::packageEmailAndLanguage()
     QCOMPARE(p.value(QStringLiteral("recipientEmail")).toString(),
              QStringLiteral("grace@example.com"));
     QCOMPARE(p.value(QStringLiteral("language")).toString(), QStringLiteral("de"));
-    const QString path = QStringLiteral("/api/packages/") + p.value(QStringLiteral("id")).toString();
+    const QString path =
+        QStringLiteral("/api/packages/") + p.value(QStringLiteral("id")).toString();
     const Reply read = get(path, m_dispatcher);
     EXPECT_STATUS(read, 200);
     QCOMPARE(read.object().value(QStringLiteral("recipientEmail")).toString(),
@@ -885,8 +886,9 @@ void tst_RestApi::packageEmailAndLanguage()
           QJsonValue(42)}) {
         QJsonObject bad = fields;
         bad.insert(QStringLiteral("recipientEmail"), email);
-        const QString mismatch = errorMismatch(post(QStringLiteral("/api/packages"), bad, m_dispatcher),
-                                               400, QStringLiteral("validation_failed"));
+        const QString mismatch =
+            errorMismatch(post(QStringLiteral("/api/packages"), bad, m_dispatcher), 400,
+                          QStringLiteral("validation_failed"));
         QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
     for (const QJsonValue &language : {QJsonValue(QStringLiteral("it")), QJsonValue(1)}) {
