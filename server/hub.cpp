@@ -14,6 +14,8 @@
 #include "outbox/outboxrelay.h"
 #include "outbox/webhookchannel.h"
 #include "outbox/webhookservice.h"
+#include "mail/mailchannel.h"
+#include "mail/mailproducer.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
 #include "store/postgresstore.h"
@@ -29,6 +31,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QHostInfo>
 #include <QLockFile>
 #include <QSslConfiguration>
 
@@ -136,9 +139,48 @@ std::optional<StartError> Hub::start()
     if (auto e = listen())
         return e;
     listenForGpsApps();
+    buildMail();
     // Last, when every channel is there: what is pending (a killed hub's too) goes out now.
     m_outbox->start();
     return std::nullopt;
+}
+
+OutboxChannel *Hub::mailChannel() const
+{
+    return m_mailChannel.get();
+}
+
+OutboxProducer *Hub::mailProducer() const
+{
+    return m_mailProducer.get();
+}
+
+void Hub::buildMail()
+{
+    if (!m_config.smtp)
+        return;
+    MailChannel::Options channel;
+    channel.smtp.server = *m_config.smtp;
+    if (const QString name = QHostInfo::localHostName(); !name.isEmpty())
+        channel.smtp.heloName = name;
+    channel.fromAddress = m_config.smtpFrom;
+    m_mailChannel = std::make_unique<MailChannel>(channel, *m_clock);
+    MailProducer::Options producer;
+    producer.defaultLanguage = m_config.mailLanguage;
+    producer.publicUrl = m_config.publicUrl;
+    if (producer.publicUrl.isEmpty()) {
+        // A wildcard address is no link: this machine's name is the best guess.
+        const bool wildcard = m_config.host == QHostAddress::AnyIPv4 ||
+                              m_config.host == QHostAddress::AnyIPv6 ||
+                              m_config.host == QHostAddress::Any;
+        producer.publicUrl =
+            wildcard ? QStringLiteral("%1://%2:%3")
+                           .arg(usesTls() ? QStringLiteral("https") : QStringLiteral("http"),
+                                QHostInfo::localHostName())
+                           .arg(m_port)
+                     : listeningUrl();
+    }
+    m_mailProducer = std::make_unique<MailProducer>(producer);
 }
 
 std::optional<StartError> Hub::lockDataDir(const QString &dir)

@@ -28,6 +28,10 @@ class TileEndpoint;
 class TileFetcher;
 struct TlsIdentity;
 class LocationIngest;
+class MailChannel;
+class MailProducer;
+class OutboxChannel;
+class OutboxProducer;
 class OsmAndApi;
 class OutboxRelay;
 class WebhookChannel;
@@ -86,6 +90,9 @@ public:
     /// The outbox's delivery (channels are added before start() ends) and the webhooks.
     OutboxRelay &outbox() { return *m_outbox; }
     WebhookService &webhooks() { return *m_webhooks; }
+    /// With --smtp, the outbox's "email" channel and the producer of its entries; else null.
+    OutboxChannel *mailChannel() const;
+    OutboxProducer *mailProducer() const;
 
 private:
     // The steps of start(), in order.
@@ -108,6 +115,8 @@ private:
     void buildPagesAndTiles();
     std::optional<StartError> listen();
     void listenForGpsApps();
+    /// With --smtp: customer e-mail, once the port (for the tracking link) is known.
+    void buildMail();
 
     HubConfig m_config;
     std::unique_ptr<Clock> m_clock;
@@ -138,6 +147,8 @@ private:
     TileFetcher *m_tileFetcher = nullptr;
     TileEndpoint *m_tileEndpoint = nullptr;
     std::unique_ptr<TlsIdentity> m_tls;
+    std::unique_ptr<MailChannel> m_mailChannel;
+    std::unique_ptr<MailProducer> m_mailProducer;
     quint16 m_port = 0;
     QString m_generatedPassword;
 };

@@ -3,11 +3,14 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QHostInfo>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTranslator>
 #include <QUrl>
+
+#include "mail/mimemessage.h"
 
 namespace depot {
 
@@ -59,6 +62,56 @@ std::optional<Error> readTls(const QCommandLineParser &parser, const QProcessEnv
         return invalid(QStringLiteral("tls"),
                        text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                               "self-signed and --tls-cert exclude each other")));
+    return std::nullopt;
+}
+
+/// --smtp, --smtp-from, --mail-language and --public-url: the customer's e-mail.
+std::optional<Error> readMail(const QCommandLineParser &parser, const QProcessEnvironment &env,
+                              const QTranslator *translator, HubConfig &c)
+{
+    auto text = [translator](const char *source) { return hubOptionsText(source, translator); };
+    if (const auto value = lookup(parser, env, QStringLiteral("smtp"))) {
+        QString why;
+        c.smtp = SmtpUrl::parse(*value, &why);
+        // The URL may hold a password: it is not repeated.
+        if (!c.smtp)
+            return invalid(QStringLiteral("smtp"),
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                  "not a URL of the form "
+                                                  "smtp://[user:password@]host[:port]: %1"))
+                               .arg(why));
+    }
+    if (const auto from = lookup(parser, env, QStringLiteral("smtp-from"))) {
+        if (!mime::isPlausibleAddress(from->trimmed()))
+            return invalid(
+                QStringLiteral("smtp-from"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not an e-mail address"))
+                    .arg(mime::headerSafe(*from)));
+        c.smtpFrom = from->trimmed();
+    } else {
+        c.smtpFrom = QStringLiteral("depot@") + QHostInfo::localHostName();
+    }
+    if (const auto language = lookup(parser, env, QStringLiteral("mail-language"))) {
+        static const QStringList languages{QStringLiteral("en"), QStringLiteral("de"),
+                                           QStringLiteral("es"), QStringLiteral("fr")};
+        if (!languages.contains(language->trimmed().toLower()))
+            return invalid(
+                QStringLiteral("mail-language"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not one of en, de, es, fr"))
+                    .arg(mime::headerSafe(*language)));
+        c.mailLanguage = language->trimmed().toLower();
+    }
+    if (const auto value = lookup(parser, env, QStringLiteral("public-url"))) {
+        const QUrl url(value->trimmed(), QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty() || url.hasQuery() || url.hasFragment() ||
+            !(url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https")))
+            return invalid(
+                QStringLiteral("public-url"),
+                text(QT_TRANSLATE_NOOP("depot::HubOptions", "'%1' is not an http(s) URL such as "
+                                                            "https://depot.example"))
+                    .arg(mime::headerSafe(*value)));
+        c.publicUrl = value->trimmed();
+    }
     return std::nullopt;
 }
 
@@ -314,6 +367,29 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "How long a webhook receiver has to answer before the delivery "
                                 "is tried again later [10s]. Env: DEPOT_WEBHOOK_TIMEOUT.")),
          QStringLiteral("duration")},
+        {QStringLiteral("smtp"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "E-mail customers through this SMTP server, "
+                                "smtp://[user:password@]host[:port] (STARTTLS when offered, port "
+                                "587) or smtps://... (port 465) [none: no e-mail]. "
+                                "Env: DEPOT_SMTP.")),
+         QStringLiteral("url")},
+        {QStringLiteral("smtp-from"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "The sender of customer e-mail [depot@<this machine's name>]. "
+                                "Env: DEPOT_SMTP_FROM.")),
+         QStringLiteral("address")},
+        {QStringLiteral("mail-language"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "The language of customer e-mail for packages that name none: "
+                                "en, de, es or fr [en]. Env: DEPOT_MAIL_LANGUAGE.")),
+         QStringLiteral("code")},
+        {QStringLiteral("public-url"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "The address customers reach this hub at, for the tracking link "
+                                "in their e-mail, e.g. https://depot.example [the listening "
+                                "URL]. Env: DEPOT_PUBLIC_URL.")),
+         QStringLiteral("url")},
     });
 }
 
@@ -430,6 +506,7 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     if (auto e = readTls(parser, env, translator, c))
         return *e;
     if (auto e = readOutbox(parser, env, translator, c))
+    if (auto e = readMail(parser, env, translator, c))
         return *e;
     c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());
     if (!c.tilesFile.isEmpty() && !QFileInfo(c.tilesFile).isFile())

@@ -2,6 +2,7 @@
 
 #include "cluster/redisurl.h"
 #include "core/result.h"
+#include "mail/smtpurl.h"
 #include "store/databaseurl.h"
 #include "transport/connectionlimits.h"
 #include "transport/trustedproxies.h"
@@ -54,6 +55,12 @@ struct HubConfig
     std::optional<RedisUrl> redis;
     // Reverse proxies whose X-Forwarded-For names the client (HAProxy before a cluster).
     TrustedProxies trustedProxies;
+    // Customer e-mail: the SMTP server (none: no e-mail), the sender, the language of packages
+    // that name none, and the address customers reach the hub at (for the tracking link).
+    std::optional<SmtpUrl> smtp;
+    QString smtpFrom;
+    QString mailLanguage = QStringLiteral("en");
+    QString publicUrl;
     // Output bound and timeouts of every connection; no flags, tests shorten them.
     ConnectionLimits connectionLimits;
 

@@ -469,6 +469,8 @@ HttpResponse RestApi::createPackage(const Principal &caller, const HttpRequest &
                                            QStringLiteral("destination.") + d.error().message));
     }
     fields.notes = f.optionalString(FieldRules::kNotes).value_or(QString());
+    fields.recipientEmail = f.optionalString(FieldRules::kRecipientEmail).value_or(QString());
+    fields.language = f.optionalString(FieldRules::kLanguage).value_or(QString());
     if (!f.ok())
         return errorResponse(f.error());
     if (const auto refusal = FieldRules::newPackage(fields))

@@ -142,8 +142,14 @@ QJsonObject Package::toJson(bool withTrackingToken) const
         {QStringLiteral("reason"), optionalString(reason)},
         {QStringLiteral("createdAt"), isoTimestamp(createdAt)},
         {QStringLiteral("updatedAt"), isoTimestamp(updatedAt)}};
-    if (withTrackingToken)
+    if (withTrackingToken) {
         o.insert(QStringLiteral("trackingToken"), trackingToken);
+        // The customer's e-mail settings, for dispatchers alone and only where they are set.
+        if (!recipientEmail.isEmpty())
+            o.insert(QStringLiteral("recipientEmail"), recipientEmail);
+        if (!language.isEmpty())
+            o.insert(QStringLiteral("language"), language);
+    }
     return o;
 }
 

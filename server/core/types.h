@@ -78,6 +78,8 @@ struct Package
     QString trackingToken;     // derived from the id; never stored
     QString trackingTokenHash; // what the store keeps: hex SHA-256 of the token
     QString recipientName;
+    QString recipientEmail; // empty: the customer gets no e-mail
+    QString language;       // of the customer's e-mail ("en", "de", ...); empty: the depot's
     QString address;
     double latitude = 0;
     double longitude = 0;

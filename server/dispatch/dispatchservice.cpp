@@ -363,6 +363,8 @@ Result<Package> DispatchService::createPackage(const NewPackage &fields)
     p.latitude = fields.latitude;
     p.longitude = fields.longitude;
     p.notes = fields.notes;
+    p.recipientEmail = fields.recipientEmail;
+    p.language = fields.language;
     p.status = PackageStatus::Pending;
     p.createdAt = now;
     p.updatedAt = now;

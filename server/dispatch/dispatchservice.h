@@ -32,6 +32,8 @@ struct NewPackage
     double latitude = 0;
     double longitude = 0;
     QString notes;
+    QString recipientEmail; // optional: the customer's e-mail address
+    QString language;       // optional: of the customer's e-mails
 };
 
 /// Fields of a new courier and their login.

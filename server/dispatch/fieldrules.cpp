@@ -1,5 +1,7 @@
 #include "fieldrules.h"
 
+#include <QRegularExpression>
+
 namespace depot {
 
 Error FieldRefusal::error() const
@@ -19,6 +21,13 @@ Error FieldRefusal::error() const
     case FieldFault::ContainsSpace:
         return makeError(ErrorCode::ValidationFailed,
                          QStringLiteral("%1 must not contain spaces").arg(field.name));
+    case FieldFault::NotAnEmailAddress:
+        return makeError(ErrorCode::ValidationFailed,
+                         QStringLiteral("%1 is not an e-mail address").arg(field.name));
+    case FieldFault::UnknownLanguage:
+        return makeError(ErrorCode::ValidationFailed,
+                         QStringLiteral("%1 must be one of %2")
+                             .arg(field.name, FieldRules::languages().join(QStringLiteral(", "))));
     }
     return makeError(ErrorCode::ValidationFailed, QStringLiteral("%1 is invalid").arg(field.name));
 }
@@ -64,10 +73,41 @@ std::optional<FieldRefusal> FieldRules::newCourier(NewCourier &fields, const QSt
     return std::nullopt;
 }
 
+QStringList FieldRules::languages()
+{
+    return {QStringLiteral("en"), QStringLiteral("de"), QStringLiteral("es"), QStringLiteral("fr")};
+}
+
+std::optional<FieldRefusal> FieldRules::email(QString &address)
+{
+    if (auto refusal = text(kRecipientEmail, address, false))
+        return refusal;
+    // A local part without spaces, quotes or brackets, and a domain with a dot: what a
+    // customer's address looks like, and nothing that could break a mail header or command.
+    static const QRegularExpression pattern(
+        QStringLiteral("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+                       "[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
+                       "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+$"));
+    if (!address.isEmpty() &&
+        (!pattern.match(address).hasMatch() || address.startsWith(QLatin1Char('.')) ||
+         address.contains(QLatin1String("..")) || address.contains(QLatin1String(".@"))))
+        return FieldRefusal{kRecipientEmail, FieldFault::NotAnEmailAddress};
+    return std::nullopt;
+}
+
+std::optional<FieldRefusal> FieldRules::language(QString &language)
+{
+    language = language.trimmed().toLower();
+    if (!language.isEmpty() && !languages().contains(language))
+        return FieldRefusal{kLanguage, FieldFault::UnknownLanguage};
+    return std::nullopt;
+}
+
 std::optional<FieldRefusal> FieldRules::newPackage(NewPackage &fields)
 {
     for (auto refusal : {text(kRecipientName, fields.recipientName, true),
-                         text(kAddress, fields.address, true), text(kNotes, fields.notes, false)}) {
+                         text(kAddress, fields.address, true), text(kNotes, fields.notes, false),
+                         email(fields.recipientEmail), language(fields.language)}) {
         if (refusal)
             return refusal;
     }

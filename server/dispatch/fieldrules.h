@@ -5,6 +5,7 @@
 
 #include <QLatin1StringView>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -22,6 +23,8 @@ enum class FieldFault {
     Empty,
     TooLong,
     ContainsSpace,
+    NotAnEmailAddress,
+    UnknownLanguage,
 };
 
 /// A refused field: which one and why. Front ends word it in their own language; error() is
@@ -49,6 +52,11 @@ public:
     static constexpr TextField kAddress{QLatin1StringView("address"), 500};
     static constexpr TextField kNotes{QLatin1StringView("notes"), 2000};
     static constexpr TextField kReason{QLatin1StringView("reason"), 500};
+    static constexpr TextField kRecipientEmail{QLatin1StringView("recipientEmail"), 254};
+    static constexpr TextField kLanguage{QLatin1StringView("language"), 16};
+
+    /// The languages of the customer's e-mails.
+    static QStringList languages();
 
     /// Trims `value`, then refuses it when it is longer than the field allows, or empty and
     /// `required`.
@@ -60,6 +68,10 @@ public:
 
     /// A new courier's fields, trimmed in place, in the order REST reads them.
     static std::optional<FieldRefusal> newCourier(NewCourier &fields, const QString &password);
+    /// An optional e-mail address: empty, or one @ between a local part and a domain with a dot.
+    static std::optional<FieldRefusal> email(QString &address);
+    /// An optional language of languages(), lower-cased in place.
+    static std::optional<FieldRefusal> language(QString &language);
     /// A new package's text fields, trimmed in place; the destination is the service's to check.
     static std::optional<FieldRefusal> newPackage(NewPackage &fields);
     /// Why a delivery failed (required) or a package was cancelled (optional), trimmed in place.

@@ -139,6 +139,11 @@ const char *const kMigrations[] = {
         detail TEXT NOT NULL);
     CREATE INDEX outbox_attempts_by_entry ON outbox_attempts(entry_id, at_ms);
     )sql",
+    // A package may name its customer's e-mail address and the language of the messages.
+    R"sql(
+    ALTER TABLE packages ADD COLUMN recipient_email TEXT;
+    ALTER TABLE packages ADD COLUMN language TEXT;
+    )sql",
 };
 
 // Hubs starting together on one database migrate it one at a time, under this advisory lock.

@@ -158,6 +158,11 @@ const char *const kMigrations[] = {
         detail TEXT NOT NULL);
     CREATE INDEX outbox_attempts_by_entry ON outbox_attempts(entry_id, at_ms);
     )sql",
+    // A package may name its customer's e-mail address and the language of the messages.
+    R"sql(
+    ALTER TABLE packages ADD COLUMN recipient_email TEXT;
+    ALTER TABLE packages ADD COLUMN language TEXT;
+    )sql",
 };
 
 } // namespace

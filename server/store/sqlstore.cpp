@@ -75,7 +75,8 @@ Location readLocation(const QSqlQuery &q, int first)
 
 constexpr char kPackageColumns[] =
     "id, tracking_code, tracking_token_hash, recipient_name, address, latitude, longitude, "
-    "status, delivery_person_id, notes, reason, created_at, updated_at, version";
+    "status, delivery_person_id, notes, reason, created_at, updated_at, version, recipient_email, "
+    "language";
 
 Package readPackage(const QSqlQuery &q)
 {
@@ -94,6 +95,8 @@ Package readPackage(const QSqlQuery &q)
     p.createdAt = fromIso(q.value(11));
     p.updatedAt = fromIso(q.value(12));
     p.version = q.value(13).toLongLong();
+    p.recipientEmail = q.value(14).toString();
+    p.language = q.value(15).toString();
     return p;
 }
 
@@ -472,8 +475,9 @@ bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, 
             q.prepare(QStringLiteral(
                 "INSERT INTO packages (id, tracking_code, tracking_token_hash, recipient_name, "
                 "address, latitude, longitude, status, delivery_person_id, notes, reason, "
-                "created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?)"));
+                "created_at, updated_at, version, recipient_email, language) VALUES (?, ?, ?, ?, "
+                "?, "
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             q.addBindValue(p.id);
             q.addBindValue(p.trackingCode);
             q.addBindValue(p.trackingTokenHash);
@@ -495,6 +499,10 @@ bool SqlStore::savePackage(const Package &p, std::vector<PackageEvent> &events, 
             q.addBindValue(iso(p.createdAt));
         q.addBindValue(iso(p.updatedAt));
         q.addBindValue(isNew ? p.version : p.version + 1);
+        if (isNew) {
+            q.addBindValue(nullable(p.recipientEmail));
+            q.addBindValue(nullable(p.language));
+        }
         if (!isNew) {
             q.addBindValue(p.id);
             q.addBindValue(p.version);

@@ -144,6 +144,7 @@ private Q_SLOTS:
     void createPackage();
     void createPackageValidation_data();
     void createPackageValidation();
+    void packageEmailAndLanguage();
     void packageVisibility();
     void listFilters();
     void listFilterValidation_data();
@@ -845,6 +846,58 @@ void tst_RestApi::createPackageValidation()
     const Reply r = request("POST", QStringLiteral("/api/packages"), body, m_dispatcher);
     const QString mismatch = errorMismatch(r, 400, code);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(get(QStringLiteral("/api/packages"), m_dispatcher).array().size(), before);
+}
+
+void tst_RestApi::packageEmailAndLanguage()
+{
+    QJsonObject fields{
+        {QStringLiteral("recipientName"), QStringLiteral("Grace")},
+        {QStringLiteral("address"), QStringLiteral("1 Harbour St")},
+        {QStringLiteral("destination"),
+         QJsonObject{{QStringLiteral("latitude"), 52.5}, {QStringLiteral("longitude"), 13.4}}},
+        {QStringLiteral("recipientEmail"), QStringLiteral(" grace@example.com ")},
+        {QStringLiteral("language"), QStringLiteral("DE")}};
+    const Reply created = post(QStringLiteral("/api/packages"), fields, m_dispatcher);
+    EXPECT_STATUS(created, 201);
+    const QJsonObject p = created.object();
+    QCOMPARE(p.value(QStringLiteral("recipientEmail")).toString(),
+             QStringLiteral("grace@example.com"));
+    QCOMPARE(p.value(QStringLiteral("language")).toString(), QStringLiteral("de"));
+    const QString path =
+        QStringLiteral("/api/packages/") + p.value(QStringLiteral("id")).toString();
+    const Reply read = get(path, m_dispatcher);
+    EXPECT_STATUS(read, 200);
+    QCOMPARE(read.object().value(QStringLiteral("recipientEmail")).toString(),
+             QStringLiteral("grace@example.com"));
+    QCOMPARE(read.object().value(QStringLiteral("language")).toString(), QStringLiteral("de"));
+    // The customer's address is for dispatchers: its tracker does not see it.
+    const Reply tracked = get(path, p.value(QStringLiteral("trackingToken")).toString());
+    EXPECT_STATUS(tracked, 200);
+    QVERIFY(!tracked.object().contains(QStringLiteral("recipientEmail")));
+    QVERIFY(!tracked.object().contains(QStringLiteral("language")));
+
+    const qsizetype before = get(QStringLiteral("/api/packages"), m_dispatcher).array().size();
+    for (const QJsonValue &email :
+         {QJsonValue(QStringLiteral("grace")), QJsonValue(QStringLiteral("grace@localhost")),
+          QJsonValue(QStringLiteral("a b@example.com")),
+          QJsonValue(QStringLiteral("grace@example.com\r\nBcc: eve@example.com")),
+          QJsonValue(QString(250, QLatin1Char('g')) + QStringLiteral("@example.com")),
+          QJsonValue(42)}) {
+        QJsonObject bad = fields;
+        bad.insert(QStringLiteral("recipientEmail"), email);
+        const QString mismatch =
+            errorMismatch(post(QStringLiteral("/api/packages"), bad, m_dispatcher), 400,
+                          QStringLiteral("validation_failed"));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    }
+    for (const QJsonValue &language : {QJsonValue(QStringLiteral("it")), QJsonValue(1)}) {
+        QJsonObject bad = fields;
+        bad.insert(QStringLiteral("language"), language);
+        const Reply refused = post(QStringLiteral("/api/packages"), bad, m_dispatcher);
+        const QString mismatch = errorMismatch(refused, 400, QStringLiteral("validation_failed"));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    }
     QCOMPARE(get(QStringLiteral("/api/packages"), m_dispatcher).array().size(), before);
 }
 

@@ -106,6 +106,8 @@ private Q_SLOTS:
     void deactivationEndsTokens();
     void packageVersionsAreComparedAndSet_data() { stores(); }
     void packageVersionsAreComparedAndSet();
+    void packageEmailAndLanguage_data() { stores(); }
+    void packageEmailAndLanguage();
     void fixesAndTrails_data() { stores(); }
     void fixesAndTrails();
     void settings_data() { stores(); }
@@ -322,6 +324,32 @@ void tst_StoreConformance::packageVersionsAreComparedAndSet()
 
     QVERIFY(store->setTrackingTokenHashes({{p.id, QStringLiteral("other")}}));
     QCOMPARE(store->loadPackage(p.id)->trackingTokenHash, QStringLiteral("other"));
+}
+
+void tst_StoreConformance::packageEmailAndLanguage()
+{
+    OPEN_STORE(store);
+    Package with = makePackage(QStringLiteral("AAAA000002"));
+    with.recipientEmail = QStringLiteral("grace@example.com");
+    with.language = QStringLiteral("fr");
+    std::vector<PackageEvent> created{makeEvent(with, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(with, created, true));
+    Package without = makePackage(QStringLiteral("AAAA000003"));
+    std::vector<PackageEvent> alsoCreated{makeEvent(without, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(without, alsoCreated, true));
+
+    // Kept as given, and through a change of status.
+    Package started = *store->loadPackage(with.id);
+    QCOMPARE(started.recipientEmail, QStringLiteral("grace@example.com"));
+    QCOMPARE(started.language, QStringLiteral("fr"));
+    started.status = PackageStatus::Assigned;
+    std::vector<PackageEvent> changed{makeEvent(started, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(started, changed, false));
+    for (const Package &p : store->loadPackages()) {
+        const bool hasEmail = p.id == with.id;
+        QCOMPARE(p.recipientEmail, hasEmail ? QStringLiteral("grace@example.com") : QString());
+        QCOMPARE(p.language, hasEmail ? QStringLiteral("fr") : QString());
+    }
 }
 
 void tst_StoreConformance::fixesAndTrails()
