@@ -52,6 +52,7 @@ Hub::~Hub()
     // The outbox first: attempts in flight are dropped unrecorded and go out again later.
     m_outbox.reset();
     m_webhookChannel.reset();
+    m_mailChannel.reset();
     // Outside in: the port first, then the real-time layers, while the dispatch service they
     // report to still exists; fixes still queued are written last.
     delete m_http;
@@ -181,6 +182,9 @@ void Hub::buildMail()
                      : listeningUrl();
     }
     m_mailProducer = std::make_unique<MailProducer>(producer);
+    // Messages are outbox entries: stored with the change that caused them, sent with retries.
+    m_dispatch->addOutboxProducer(m_mailProducer.get());
+    m_outbox->addChannel(m_mailChannel.get());
 }
 
 std::optional<StartError> Hub::lockDataDir(const QString &dir)

@@ -6,6 +6,7 @@ becomes <dir>/<n>.eml (the bytes after DATA) and <dir>/<n>.json (the envelope: s
 recipients, whether TLS was on, the AUTH mechanism and login used). Runs until killed.
 
     smtpserver.py DIR [--tls CERT KEY] [--user NAME --password SECRET] [--refuse-rcpt CODE]
+                      [--port N]
 """
 import argparse
 import asyncio
@@ -52,6 +53,7 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--refuse-rcpt", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="0: a free one")
     args = parser.parse_args()
 
     context = None
@@ -76,7 +78,7 @@ def main():
                     authenticator=authenticate if args.user else None,
                     auth_required=bool(args.user), auth_require_tls=True, loop=loop)
 
-    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
+    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", args.port))
     print("PORT %d" % server.sockets[0].getsockname()[1], flush=True)
     loop.run_forever()
 
