@@ -506,6 +506,7 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     if (auto e = readTls(parser, env, translator, c))
         return *e;
     if (auto e = readOutbox(parser, env, translator, c))
+        return *e;
     if (auto e = readMail(parser, env, translator, c))
         return *e;
     c.tilesFile = lookup(parser, env, QStringLiteral("tiles")).value_or(QString());
