@@ -19,6 +19,7 @@ class ViewSync;
 class SocketApi;
 class SocketIoServer;
 class Clock;
+class DayRecords;
 class DispatchService;
 class HttpServer;
 class FunctionEndpoint;
@@ -110,6 +111,7 @@ private:
     std::unique_ptr<LocationIngest> m_locations;
     std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
     std::unique_ptr<GuessLimiter> m_deviceLimiter;
+    std::unique_ptr<DayRecords> m_dayRecords; // outlives m_rest, which reads it
     std::unique_ptr<RestApi> m_rest;
     std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;

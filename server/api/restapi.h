@@ -13,6 +13,7 @@
 namespace depot {
 
 class AuthService;
+class DayRecords;
 class DispatchService;
 class GuessLimiter;
 class HttpExchange;
@@ -29,6 +30,8 @@ public:
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
     /// Counts unknown tracking codes per address and refuses an address past its limit.
     void setTrackingLimiter(GuessLimiter *limiter) { m_trackingLimiter = limiter; }
+    /// The day's records behind /api/reports and the couriers' tracks; without them, 404.
+    void setDayRecords(const DayRecords *records) { m_dayRecords = records; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -94,12 +97,16 @@ private:
     HttpResponse packageAction(const Principal &caller, const QString &id, const QString &action,
                                const HttpRequest &request);
     HttpResponse track(const QString &code, const QHostAddress &from);
+    /// A dispatcher's report: `report` answers it from the day's records.
+    HttpResponse dayReport(const Principal &caller,
+                           const std::function<HttpResponse(const DayRecords &)> &report);
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
     LocationIngest &m_locations;
     QByteArray m_corsOrigin = "*";
     GuessLimiter *m_trackingLimiter = nullptr;
+    const DayRecords *m_dayRecords = nullptr;
 };
 
 } // namespace depot
