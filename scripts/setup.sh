@@ -25,6 +25,8 @@ if [ "$with_tests" = 1 ]; then
     # A cluster's servers: HAProxy in front of several hubs (docs/cluster.md), redis-server and
     # PostgreSQL 15 (tests/e2e/cluster.mjs starts its own of each)
     packages+=(haproxy redis-server postgresql)
+    # The day's records read back by independent readers: GPX by gpxpy and GPSBabel
+    packages+=(python3-gpxpy gpsbabel)
 fi
 
 missing=()

@@ -38,6 +38,12 @@ std::optional<QDateTime> parseBound(const QString &text, bool end, bool timestam
     return time.toUTC();
 }
 
+/// A query parameter with every escape decoded: %2B is the + of a time zone offset.
+QString queryValue(const HttpRequest &request, const char *key)
+{
+    return request.query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded);
+}
+
 HttpResponse invalid(const QString &message)
 {
     return errorResponse(makeError(ErrorCode::ValidationFailed, message));
@@ -95,8 +101,7 @@ Result<TimeRange> parseRange(const QString &from, const QString &to, bool timest
 
 HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request)
 {
-    const auto range = parseRange(request.query.queryItemValue(QStringLiteral("from")),
-                                  request.query.queryItemValue(QStringLiteral("to")), false);
+    const auto range = parseRange(queryValue(request, "from"), queryValue(request, "to"), false);
     if (!range)
         return errorResponse(range.error());
     CsvWriter csv;
@@ -122,8 +127,7 @@ HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request
 HttpResponse courierTrack(const DayRecords &records, const QString &courierId,
                           const QString &courierName, const HttpRequest &request)
 {
-    const auto range = parseRange(request.query.queryItemValue(QStringLiteral("from")),
-                                  request.query.queryItemValue(QStringLiteral("to")), true);
+    const auto range = parseRange(queryValue(request, "from"), queryValue(request, "to"), true);
     if (!range)
         return errorResponse(range.error());
     const auto track = records.track(courierId, range->from, range->to);
@@ -137,7 +141,7 @@ HttpResponse courierTrack(const DayRecords &records, const QString &courierId,
 
 HttpResponse courierDays(const DayRecords &records, const HttpRequest &request)
 {
-    const QString date = request.query.queryItemValue(QStringLiteral("date"));
+    const QString date = queryValue(request, "date");
     const auto range = parseRange(date, date, false);
     if (!range)
         return invalid(QStringLiteral("date must be a date YYYY-MM-DD"));

@@ -6,6 +6,8 @@
 
 #include <QHash>
 
+#include <algorithm>
+
 namespace depot {
 
 namespace {
@@ -90,7 +92,13 @@ std::vector<CourierDay> DayRecords::couriers(const QDateTime &from, const QDateT
 {
     std::vector<CourierDay> days;
     QHash<QString, size_t> index;
-    for (const Courier &c : m_dispatch.couriers()) {
+    std::vector<Courier> couriers = m_dispatch.couriers();
+    // By name, as a person looks for them.
+    std::sort(couriers.begin(), couriers.end(), [](const Courier &a, const Courier &b) {
+        const int byName = a.name.compare(b.name, Qt::CaseInsensitive);
+        return byName != 0 ? byName < 0 : a.id < b.id;
+    });
+    for (const Courier &c : couriers) {
         index.insert(c.id, days.size());
         days.push_back(CourierDay{c.id, c.name});
     }

@@ -76,7 +76,7 @@ public:
 
     /// Every package active in [from, to), in creation order.
     std::vector<PackageRecord> packages(const QDateTime &from, const QDateTime &to) const;
-    /// Every courier with their deliveries, failures and driving in [from, to); couriers taken
+    /// Every courier, by name, with their deliveries, failures and driving in [from, to); couriers taken
     /// off appear only when they did something then.
     std::vector<CourierDay> couriers(const QDateTime &from, const QDateTime &to) const;
     /// The courier's fixes in [from, to); NotFound for an unknown courier, PayloadTooLarge past
