@@ -15,6 +15,7 @@ packages=(
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-window qml6-module-qtquick-shapes qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript qml6-module-qtpositioning qml6-module-qttest
+    qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel
     qt6-translations-l10n
 )
 # Node.js with npm (the build installs the web pages' npm packages): Debian's packages unless a

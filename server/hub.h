@@ -76,6 +76,8 @@ public:
     DispatchService &dispatch() { return *m_dispatch; }
     Store &store() { return *m_store; }
     AuthService &auth() { return *m_auth; }
+    /// The day's records; read them on the hub's thread.
+    const DayRecords &dayRecords() const { return *m_dayRecords; }
     HttpServer &http() { return *m_http; }
     /// Open connections on all ports, counted against the caps.
     const ConnectionGate &connections() const { return *m_connections; }

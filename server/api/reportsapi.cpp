@@ -99,11 +99,8 @@ Result<TimeRange> parseRange(const QString &from, const QString &to, bool timest
     return TimeRange{*start, *end};
 }
 
-HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request)
+QByteArray deliveriesCsvFile(const DayRecords &records, const TimeRange &range)
 {
-    const auto range = parseRange(queryValue(request, "from"), queryValue(request, "to"), false);
-    if (!range)
-        return errorResponse(range.error());
     CsvWriter csv;
     csv.addRow({QStringLiteral("packageId"), QStringLiteral("trackingCode"),
                 QStringLiteral("recipientName"), QStringLiteral("address"),
@@ -112,7 +109,7 @@ HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request
                 QStringLiteral("deliveredAt"), QStringLiteral("failedAt"),
                 QStringLiteral("cancelledAt"), QStringLiteral("courierId"),
                 QStringLiteral("courierName"), QStringLiteral("reason"), QStringLiteral("proof")});
-    for (const PackageRecord &r : records.packages(range->from, range->to)) {
+    for (const PackageRecord &r : records.packages(range.from, range.to)) {
         const Package &p = r.package;
         csv.addRow({p.id, p.trackingCode, p.recipientName, p.address, statusName(p.status),
                     timeCell(p.createdAt), timeCell(r.assignedAt), timeCell(r.startedAt),
@@ -120,8 +117,21 @@ HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request
                     p.deliveryPersonId, r.courierName, p.reason,
                     r.proofPresent ? QStringLiteral("yes") : QStringLiteral("no")});
     }
-    return attachment(csv.bytes(), "text/csv; charset=utf-8",
-                      QStringLiteral("deliveries-%1.csv").arg(rangeName(*range)));
+    return csv.bytes();
+}
+
+QString deliveriesCsvFileName(const TimeRange &range)
+{
+    return QStringLiteral("deliveries-%1.csv").arg(rangeName(range));
+}
+
+HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request)
+{
+    const auto range = parseRange(queryValue(request, "from"), queryValue(request, "to"), false);
+    if (!range)
+        return errorResponse(range.error());
+    return attachment(deliveriesCsvFile(records, *range), "text/csv; charset=utf-8",
+                      deliveriesCsvFileName(*range));
 }
 
 HttpResponse courierTrack(const DayRecords &records, const QString &courierId,

@@ -28,6 +28,12 @@ struct TimeRange
 /// time (2026-12-03T08:30:00Z), taken as it is.
 Result<TimeRange> parseRange(const QString &from, const QString &to, bool timestampsToo);
 
+/// The deliveries of a range as the CSV file (byte order mark included) REST and the console
+/// give.
+QByteArray deliveriesCsvFile(const DayRecords &records, const TimeRange &range);
+/// Its file name: deliveries-DAY.csv, or deliveries-FIRST_LAST.csv for several days.
+QString deliveriesCsvFileName(const TimeRange &range);
+
 /// GET /api/reports/deliveries.csv?from&to
 HttpResponse deliveriesCsv(const DayRecords &records, const HttpRequest &request);
 /// GET /api/couriers/{id}/track.gpx?from&to
