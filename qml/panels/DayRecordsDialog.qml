@@ -36,7 +36,8 @@ Dialog {
             text: qsTr("Export...")
             enabled: dialog.records !== null
             onClicked: {
-                saveDialog.selectedFile = dialog.records.csvFileName();
+                saveDialog.currentFolder = dialog.records.exportFolder;
+                saveDialog.selectedFile = dialog.records.suggestedFile();
                 saveDialog.open();
             }
         }
@@ -48,6 +49,7 @@ Dialog {
 
     FileDialog {
         id: saveDialog
+        objectName: "saveRecordsDialog"
         title: qsTr("Save the day's deliveries")
         fileMode: FileDialog.SaveFile
         defaultSuffix: "csv"
@@ -100,10 +102,10 @@ Dialog {
             columns: 5
             columnSpacing: Theme.margin
             Label { Layout.fillWidth: true; text: qsTr("Courier"); font.bold: true }
-            Label { text: qsTr("Delivered"); font.bold: true }
-            Label { text: qsTr("Failed"); font.bold: true }
-            Label { text: qsTr("Distance"); font.bold: true }
-            Label { text: qsTr("On the road"); font.bold: true }
+            Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Delivered"); font.bold: true }
+            Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Failed"); font.bold: true }
+            Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Distance"); font.bold: true }
+            Label { Layout.preferredWidth: 100; horizontalAlignment: Text.AlignRight; text: qsTr("On the road"); font.bold: true }
         }
         ListView {
             id: table
@@ -118,10 +120,10 @@ Dialog {
                 columns: 5
                 columnSpacing: Theme.margin
                 Label { Layout.fillWidth: true; text: modelData.name; elide: Text.ElideRight }
-                Label { text: modelData.deliveries }
-                Label { text: modelData.failures }
-                Label { text: qsTr("%1 km").arg((modelData.distanceMetres / 1000).toFixed(1)) }
-                Label { text: dialog.hoursAndMinutes(modelData.onRoadSeconds) }
+                Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: modelData.deliveries }
+                Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: modelData.failures }
+                Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("%1 km").arg((modelData.distanceMetres / 1000).toFixed(1)) }
+                Label { Layout.preferredWidth: 100; horizontalAlignment: Text.AlignRight; text: dialog.hoursAndMinutes(modelData.onRoadSeconds) }
             }
         }
         Label {

@@ -4,7 +4,10 @@
 #include "dispatch/dayrecords.h"
 
 #include <QDate>
+#include <QDir>
+#include <QFileInfo>
 #include <QSaveFile>
+#include <QStandardPaths>
 #include <QVariantMap>
 
 #include <cmath>
@@ -18,7 +21,22 @@ RecordsController::RecordsController(const DayRecords &records, QObject *hubCont
     , m_records(records)
     , m_hubContext(hubContext)
     , m_date(QDate::currentDate().toString(Qt::ISODate))
+    , m_exportFolder(
+          QUrl::fromLocalFile(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)))
 {}
+
+void RecordsController::setExportFolder(const QUrl &folder)
+{
+    if (folder == m_exportFolder)
+        return;
+    m_exportFolder = folder;
+    Q_EMIT exportFolderChanged();
+}
+
+QUrl RecordsController::suggestedFile() const
+{
+    return QUrl::fromLocalFile(QDir(m_exportFolder.toLocalFile()).filePath(csvFileName()));
+}
 
 template <typename Work, typename Done> void RecordsController::onHub(Work work, Done done)
 {
@@ -120,6 +138,7 @@ void RecordsController::exportCsv(const QUrl &file)
                   Q_EMIT exportFailed(tr("Cannot save %1: %2").arg(path, out.errorString()));
                   return;
               }
+              setExportFolder(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
               Q_EMIT exported(path);
           });
 }

@@ -25,6 +25,8 @@ class RecordsController : public QObject
     /// onRoadSeconds, fixes.
     Q_PROPERTY(QVariantList couriers READ couriers NOTIFY couriersChanged)
     Q_PROPERTY(bool loading READ loading NOTIFY loadingChanged)
+    /// Where "Export..." opens: the user's documents folder at first, then the last one saved to.
+    Q_PROPERTY(QUrl exportFolder READ exportFolder WRITE setExportFolder NOTIFY exportFolderChanged)
 
 public:
     RecordsController(const DayRecords &records, QObject *hubContext, QObject *parent = nullptr);
@@ -33,6 +35,8 @@ public:
     void setDate(const QString &date);
     QVariantList couriers() const { return m_couriers; }
     bool loading() const { return m_pending > 0; }
+    QUrl exportFolder() const { return m_exportFolder; }
+    void setExportFolder(const QUrl &folder);
 
     /// Reads the day's couriers again.
     Q_INVOKABLE void refresh();
@@ -40,6 +44,8 @@ public:
     Q_INVOKABLE void stepDay(int days);
     /// The name the day's CSV file is offered under.
     Q_INVOKABLE QString csvFileName() const;
+    /// The file "Export..." offers: csvFileName() in exportFolder.
+    Q_INVOKABLE QUrl suggestedFile() const;
     /// Writes the day's deliveries as CSV to `file` (a local file URL); then exported or
     /// exportFailed.
     Q_INVOKABLE void exportCsv(const QUrl &file);
@@ -48,6 +54,7 @@ Q_SIGNALS:
     void dateChanged();
     void couriersChanged();
     void loadingChanged();
+    void exportFolderChanged();
     void exported(const QString &path);
     void exportFailed(const QString &message);
 
@@ -60,6 +67,7 @@ private:
     QPointer<QObject> m_hubContext;
     QString m_date;
     QVariantList m_couriers;
+    QUrl m_exportFolder;
     int m_pending = 0;
     quint64 m_generation = 0; // drops an answer for a day no longer shown
 };
