@@ -13,6 +13,8 @@ ApplicationWindow {
     required property ConsoleController controller
     // Where the chosen theme is kept across restarts; without it the theme follows the system.
     property ConsoleSettings settings: null
+    // The day's records; without them the console has no "Day's records" button.
+    property RecordsController records: null
 
     // While true, a click on the map sets the new package's destination.
     property bool pickingDestination: false
@@ -101,6 +103,12 @@ ApplicationWindow {
                 elide: Text.ElideRight
             }
             Item { Layout.fillWidth: !window.generatedPassword.length }
+            ToolButton {
+                objectName: "dayRecordsButton"
+                visible: window.records !== null
+                text: qsTr("Day's records")
+                onClicked: dayRecordsDialog.show()
+            }
             ToolButton {
                 objectName: "themeButton"
                 text: qsTr("Theme: %1").arg(Theme.modeLabel())
@@ -358,6 +366,13 @@ ApplicationWindow {
             if (window.controller.changeCourierPassword(courierId, password))
                 shown.connect(onChanged);
         }
+    }
+
+    DayRecordsDialog {
+        id: dayRecordsDialog
+        objectName: "dayRecordsDialog"
+        records: window.records
+        onFailed: message => window.showError(message)
     }
 
     CourierLinkDialog {

@@ -15,6 +15,7 @@ packages=(
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-window qml6-module-qtquick-shapes qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript qml6-module-qtpositioning qml6-module-qttest
+    qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel
     qt6-translations-l10n
 )
 # Node.js with npm (the build installs the web pages' npm packages): Debian's packages unless a
@@ -25,6 +26,8 @@ if [ "$with_tests" = 1 ]; then
     # A cluster's servers: HAProxy in front of several hubs (docs/cluster.md), redis-server and
     # PostgreSQL 15 (tests/e2e/cluster.mjs starts its own of each)
     packages+=(haproxy redis-server postgresql)
+    # The day's records read back by independent readers: GPX by gpxpy and GPSBabel
+    packages+=(python3-gpxpy gpsbabel)
 fi
 
 missing=()

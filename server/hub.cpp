@@ -8,6 +8,7 @@
 #include "cluster/redisstreamsadapter.h"
 #include "core/clock.h"
 #include "core/privatefiles.h"
+#include "dispatch/dayrecords.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "dispatch/trackingtokens.h"
@@ -293,6 +294,8 @@ void Hub::buildRest()
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());
     m_rest->setWebhooks(m_webhooks.get());
+    m_dayRecords = std::make_unique<DayRecords>(*m_dispatch, *m_store, DayRecords::Options{});
+    m_rest->setDayRecords(m_dayRecords.get());
     m_http = new HttpServer(this);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);

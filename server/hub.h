@@ -19,6 +19,7 @@ class ViewSync;
 class SocketApi;
 class SocketIoServer;
 class Clock;
+class DayRecords;
 class DispatchService;
 class HttpServer;
 class FunctionEndpoint;
@@ -82,6 +83,8 @@ public:
     DispatchService &dispatch() { return *m_dispatch; }
     Store &store() { return *m_store; }
     AuthService &auth() { return *m_auth; }
+    /// The day's records; read them on the hub's thread.
+    const DayRecords &dayRecords() const { return *m_dayRecords; }
     HttpServer &http() { return *m_http; }
     /// Open connections on all ports, counted against the caps.
     const ConnectionGate &connections() const { return *m_connections; }
@@ -130,6 +133,7 @@ private:
     std::unique_ptr<WebhookChannel> m_webhookChannel;
     std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
     std::unique_ptr<GuessLimiter> m_deviceLimiter;
+    std::unique_ptr<DayRecords> m_dayRecords; // outlives m_rest, which reads it
     std::unique_ptr<RestApi> m_rest;
     std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;

@@ -5,11 +5,13 @@
 #include "consoleoptions.h"
 #include "consolesettings.h"
 #include "demosimulator.h"
+#include "dispatch/dispatchservice.h"
 #include "hub.h"
 #include "hubthread.h"
 #include "logging.h"
 #include "mapsettings.h"
 #include "qrimageprovider.h"
+#include "recordscontroller.h"
 #include "tilesource.h"
 
 #include <QCommandLineParser>
@@ -107,6 +109,8 @@ int main(int argc, char *argv[])
 
     depot::ConsoleController controller(hub.dispatch(), hub.auth());
     controller.setHub(&hub);
+    // Read on the hub's thread, where the dispatch service lives.
+    depot::RecordsController records(hub.dayRecords(), &hub.dispatch());
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(
         QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
@@ -126,6 +130,7 @@ int main(int argc, char *argv[])
         {{QStringLiteral("listeningUrl"), hub.listeningUrl()},
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
          {QStringLiteral("controller"), QVariant::fromValue(&controller)},
+         {QStringLiteral("records"), QVariant::fromValue(&records)},
          {QStringLiteral("settings"), QVariant::fromValue(&settings)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())

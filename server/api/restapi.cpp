@@ -8,6 +8,7 @@
 #include "fixparsing.h"
 #include "guesslimiter.h"
 #include "jsonfields.h"
+#include "reportsapi.h"
 #include "transport/httpendpoint.h"
 
 #include <QJsonArray>
@@ -153,6 +154,14 @@ const std::vector<RestApi::Route> &RestApi::routes()
               [](RestApi &api, const Call &c) {
                   return api.postLocation(*c.caller, c.parameters[0], c.request, c.exchange);
               }),
+        route("/api/couriers/{id}/track.gpx"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.dayReport(*c.caller, [&](const DayRecords &records) {
+                      const Courier *courier = api.m_dispatch.findCourier(c.parameters[0]);
+                      return reports::courierTrack(records, c.parameters[0],
+                                                   courier ? courier->name : QString(), c.request);
+                  }));
+              }),
         route("/api/packages"_L1, "GET", kToken,
               [](RestApi &api, const Call &c) {
                   return std::optional(api.listPackages(*c.caller, c.request));
@@ -189,6 +198,18 @@ const std::vector<RestApi::Route> &RestApi::routes()
               [](RestApi &api, const Call &c) {
                   return std::optional(
                       api.webhookDeliveries(*c.caller, c.parameters[0], c.request));
+              }),
+        route("/api/reports/deliveries.csv"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.dayReport(*c.caller, [&](const DayRecords &records) {
+                      return reports::deliveriesCsv(records, c.request);
+                  }));
+              }),
+        route("/api/reports/couriers"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.dayReport(*c.caller, [&](const DayRecords &records) {
+                      return reports::courierDays(records, c.request);
+                  }));
               }),
     };
     return table;
@@ -565,6 +586,16 @@ HttpResponse RestApi::packageAction(const Principal &caller, const QString &id,
     if (!result)
         return errorResponse(result.error());
     return HttpResponse::json(200, result->toJson(caller.isDispatcher()));
+}
+
+HttpResponse RestApi::dayReport(const Principal &caller,
+                                const std::function<HttpResponse(const DayRecords &)> &report)
+{
+    if (!caller.isDispatcher())
+        return forbidden();
+    if (!m_dayRecords)
+        return notFound();
+    return report(*m_dayRecords);
 }
 
 HttpResponse RestApi::track(const QString &code, const QHostAddress &from)

@@ -13,6 +13,7 @@
 namespace depot {
 
 class AuthService;
+class DayRecords;
 class DispatchService;
 class GuessLimiter;
 class HttpExchange;
@@ -32,6 +33,8 @@ public:
     void setTrackingLimiter(GuessLimiter *limiter) { m_trackingLimiter = limiter; }
     /// Serves /api/webhooks from these; without them those paths are 404.
     void setWebhooks(WebhookService *webhooks) { m_webhooks = webhooks; }
+    /// The day's records behind /api/reports and the couriers' tracks; without them, 404.
+    void setDayRecords(const DayRecords *records) { m_dayRecords = records; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -103,6 +106,9 @@ private:
     HttpResponse deleteWebhook(const Principal &caller, const QString &id);
     HttpResponse webhookDeliveries(const Principal &caller, const QString &id,
                                    const HttpRequest &request);
+    /// A dispatcher's report: `report` answers it from the day's records.
+    HttpResponse dayReport(const Principal &caller,
+                           const std::function<HttpResponse(const DayRecords &)> &report);
 
     DispatchService &m_dispatch;
     AuthService &m_auth;
@@ -110,6 +116,7 @@ private:
     QByteArray m_corsOrigin = "*";
     GuessLimiter *m_trackingLimiter = nullptr;
     WebhookService *m_webhooks = nullptr;
+    const DayRecords *m_dayRecords = nullptr;
 };
 
 } // namespace depot

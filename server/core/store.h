@@ -112,6 +112,14 @@ public:
     }
     /// The courier's most recent current fixes, oldest first.
     virtual std::vector<Location> loadTrail(const QString &courierId, int limit) = 0;
+    /// The courier's current fixes taken in [from, to), oldest first: the newest `limit` of
+    /// them when there are more. Late fixes (kept as history only) are not part of it.
+    virtual std::vector<Location> loadTrack(const QString &courierId, const QDateTime &from,
+                                            const QDateTime &to, int limit)
+    {
+        (void)courierId, (void)from, (void)to, (void)limit;
+        return {};
+    }
     /// Deletes fixes received before `olderThan` and all but each courier's newest `keep`.
     virtual bool pruneFixes(const QDateTime &olderThan, int keepPerCourier) = 0;
 

@@ -605,6 +605,39 @@ std::vector<Location> SqlStore::loadTrail(const QString &courierId, int limit)
     return trail;
 }
 
+std::vector<Location> SqlStore::loadTrack(const QString &courierId, const QDateTime &from,
+                                          const QDateTime &to, int limit)
+{
+    std::vector<Location> track;
+    if (limit <= 0 || !ready())
+        return track;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    // Down the courier's chain, newest first, until a fix older than the range: a walk over the
+    // courier's own fixes alone, since fixes have no per-courier index. Current fixes are in
+    // time order, so the first one before `from` ends it.
+    q.prepare(QStringLiteral(
+        "WITH RECURSIVE chain(id, n) AS ("
+        " SELECT last_fix_id, 1 FROM couriers WHERE id = ? AND last_fix_id IS NOT NULL"
+        " UNION ALL"
+        " SELECT f.previous_id, chain.n + 1 FROM fixes f JOIN chain ON f.id = chain.id"
+        " WHERE f.previous_id IS NOT NULL AND f.timestamp >= ?) "
+        "SELECT f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.timestamp "
+        "FROM chain JOIN fixes f ON f.id = chain.id WHERE f.timestamp >= ? AND f.timestamp < ? "
+        "ORDER BY chain.n LIMIT ?"));
+    q.addBindValue(courierId);
+    q.addBindValue(iso(from));
+    q.addBindValue(iso(from));
+    q.addBindValue(iso(to));
+    q.addBindValue(limit);
+    if (!exec(q))
+        return track;
+    while (q.next())
+        track.push_back(readLocation(q, 0));
+    std::reverse(track.begin(), track.end());
+    return track;
+}
+
 bool SqlStore::pruneFixes(const QDateTime &olderThan, int keepPerCourier)
 {
     return transaction([&] {

@@ -48,6 +48,8 @@ public:
 
     bool appendFixes(const std::vector<StoredFix> &fixes) override;
     std::vector<Location> loadTrail(const QString &courierId, int limit) override;
+    std::vector<Location> loadTrack(const QString &courierId, const QDateTime &from,
+                                    const QDateTime &to, int limit) override;
     bool pruneFixes(const QDateTime &olderThan, int keepPerCourier) override;
 
     std::optional<QString> setting(const QString &key) override;

@@ -110,6 +110,8 @@ private Q_SLOTS:
     void packageEmailAndLanguage();
     void fixesAndTrails_data() { stores(); }
     void fixesAndTrails();
+    void tracksByTimeRange_data() { stores(); }
+    void tracksByTimeRange();
     void settings_data() { stores(); }
     void settings();
     void loginFailures_data() { stores(); }
@@ -380,6 +382,40 @@ void tst_StoreConformance::fixesAndTrails()
     QCOMPARE(store->loadTrail(ada.id, 10).size(), size_t(1));
     QVERIFY(store->pruneFixes(kT0.addSecs(60), 10));
     QVERIFY(store->loadTrail(ada.id, 10).empty());
+}
+
+void tst_StoreConformance::tracksByTimeRange()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    const User bob = makeUser(QStringLiteral("bob"), Role::Courier);
+    QVERIFY(store->insertCourier(ada, courierOf(ada)));
+    QVERIFY(store->insertCourier(bob, courierOf(bob)));
+    QVERIFY(store->loadTrack(ada.id, kT0, kT0.addSecs(60), 10).empty());
+    std::vector<StoredFix> fixes;
+    for (int second = 0; second < 10; ++second) {
+        fixes.push_back(StoredFix{ada.id, fixAt(second, second), kT0, true});
+        fixes.push_back(StoredFix{bob.id, fixAt(40 + second, second), kT0, true});
+    }
+    // A late fix inside the range is history, not track.
+    fixes.push_back(StoredFix{ada.id, fixAt(50, 4), kT0, false});
+    QVERIFY(store->appendFixes(fixes));
+
+    // From inclusive, to exclusive, oldest first, only this courier's.
+    const auto track = store->loadTrack(ada.id, kT0.addSecs(3), kT0.addSecs(7), 100);
+    QCOMPARE(track.size(), size_t(4));
+    QCOMPARE(track[0].latitude, 3.0);
+    QCOMPARE(track[3].latitude, 6.0);
+    QCOMPARE(track[0].timestamp, kT0.addSecs(3));
+    QCOMPARE(track[0].heading, std::optional<double>(270.0));
+    QCOMPARE(store->loadTrack(ada.id, kT0, kT0.addSecs(100), 100).size(), size_t(10));
+    QCOMPARE(store->loadTrack(bob.id, kT0.addSecs(9), kT0.addSecs(100), 100)[0].latitude, 49.0);
+    // Past the limit: the newest of the range.
+    const auto newest = store->loadTrack(ada.id, kT0, kT0.addSecs(100), 3);
+    QCOMPARE(newest.size(), size_t(3));
+    QCOMPARE(newest[0].latitude, 7.0);
+    QVERIFY(store->loadTrack(ada.id, kT0.addSecs(20), kT0.addSecs(30), 100).empty());
+    QVERIFY(store->loadTrack(newId(), kT0, kT0.addSecs(100), 100).empty());
 }
 
 void tst_StoreConformance::settings()
