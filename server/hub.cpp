@@ -3,11 +3,13 @@
 #include "api/authservice.h"
 #include "api/guesslimiter.h"
 #include "api/osmandapi.h"
+#include "api/proofapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
 #include "cluster/redisstreamsadapter.h"
 #include "core/clock.h"
 #include "core/privatefiles.h"
+#include "core/prooffiles.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "dispatch/trackingtokens.h"
@@ -188,6 +190,8 @@ std::optional<StartError> Hub::buildDomain(const QString &dir)
     }
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
     m_dispatch->setTrackingSecret(*trackingSecret);
+    m_dispatch->setProofPolicy(m_config.proofPolicy);
+    m_proofFiles = std::make_unique<ProofFiles>(dir + QStringLiteral("/proofs"));
     m_dispatch->load();
     AuthService::Options authOptions;
     authOptions.tokenTtlMs = m_config.tokenTtlSeconds * 1000;
@@ -219,7 +223,14 @@ void Hub::buildRest()
     m_rest = std::make_unique<RestApi>(*m_dispatch, *m_auth, *m_locations);
     m_rest->setCorsOrigin(m_config.corsOrigin);
     m_rest->setTrackingLimiter(m_trackingLimiter.get());
+    m_proofs = std::make_unique<ProofApi>(
+        *m_dispatch, *m_proofFiles,
+        ProofApi::Options{m_config.proofMaxFileBytes, m_config.proofPhotosForTrackers});
+    m_rest->setProofApi(m_proofs.get());
     m_http = new HttpServer(this);
+    m_http->setLargeBodyRoute(&ProofApi::isUpload,
+                              ProofApi::maxBodyBytes(m_config.proofMaxFileBytes),
+                              m_config.proofUploadsAtOnce);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
     m_http->setCorsOrigin(m_config.corsOrigin); // errors and refusals included

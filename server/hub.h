@@ -29,6 +29,8 @@ class TileFetcher;
 struct TlsIdentity;
 class LocationIngest;
 class OsmAndApi;
+class ProofApi;
+class ProofFiles;
 class RestApi;
 class Store;
 class WebPages;
@@ -110,6 +112,8 @@ private:
     std::unique_ptr<LocationIngest> m_locations;
     std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
     std::unique_ptr<GuessLimiter> m_deviceLimiter;
+    std::unique_ptr<ProofFiles> m_proofFiles; // outlives the API that uses it
+    std::unique_ptr<ProofApi> m_proofs;
     std::unique_ptr<RestApi> m_rest;
     std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;

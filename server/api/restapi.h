@@ -17,6 +17,7 @@ class DispatchService;
 class GuessLimiter;
 class HttpExchange;
 class LocationIngest;
+class ProofApi;
 
 /// The REST half of the contract: routes, authentication, validation and status codes.
 /// Every request gets an answer, and a refused one changes nothing.
@@ -29,6 +30,8 @@ public:
     void setCorsOrigin(const QByteArray &origin) { m_corsOrigin = origin; }
     /// Counts unknown tracking codes per address and refuses an address past its limit.
     void setTrackingLimiter(GuessLimiter *limiter) { m_trackingLimiter = limiter; }
+    /// Serves proofs of delivery; without one their routes answer 404.
+    void setProofApi(ProofApi *proofs) { m_proofs = proofs; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -100,6 +103,7 @@ private:
     LocationIngest &m_locations;
     QByteArray m_corsOrigin = "*";
     GuessLimiter *m_trackingLimiter = nullptr;
+    ProofApi *m_proofs = nullptr;
 };
 
 } // namespace depot

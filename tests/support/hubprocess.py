@@ -12,11 +12,12 @@ import threading
 class HubProcess:
     """A running depot-hub; `url` is its base URL, `stderr` its last 200 lines of errors."""
 
-    def __init__(self, executable, password, data_dir_prefix="depot-hub-"):
-        self.data_dir = tempfile.mkdtemp(prefix=data_dir_prefix)
+    def __init__(self, executable, password, data_dir_prefix="depot-hub-", extra_args=(),
+                 data_dir=None):
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix=data_dir_prefix)
         self.proc = subprocess.Popen(
             [executable, "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-             "--admin-password", password, "--osmand-port", "0"],
+             "--admin-password", password, "--osmand-port", "0", *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr = []
         threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr), daemon=True).start()
@@ -44,6 +45,12 @@ class HubProcess:
         for line in stream:
             sink.append(line.rstrip("\n"))
             del sink[:-200]
+
+    def kill(self):
+        """SIGKILL, keeping the data dir for a hub started on it again."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
 
     def stop(self):
         if self.proc.poll() is None:
