@@ -294,6 +294,8 @@ void Hub::buildPagesAndTiles()
     WebPages::Options pageOptions;
     pageOptions.locationIntervalSeconds = m_config.locationIntervalSeconds;
     pageOptions.locationDistanceMetres = m_config.locationDistanceMetres;
+    pageOptions.proofPolicy = proofPolicyName(m_config.proofPolicy);
+    pageOptions.proofPhotosForTrackers = m_config.proofPhotosForTrackers;
     if (m_mbtiles) {
         pageOptions.tileAttribution = m_mbtiles->metadata().value(QStringLiteral("attribution"));
         pageOptions.tileMaximumZoom = m_mbtiles->maximumZoom();
