@@ -22,7 +22,7 @@ packages=(
 # Node.js with npm is already there.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "$with_tests" = 1 ]; then
-    packages+=(python3 python3-socketio python3-requests python3-websocket python3-aiosmtpd xvfb xauth chromium)
+    packages+=(python3 python3-socketio python3-requests python3-websocket python3-aiosmtpd xvfb xauth chromium curl)
     # A cluster's servers: HAProxy in front of several hubs (docs/cluster.md), redis-server and
     # PostgreSQL 15 (tests/e2e/cluster.mjs starts its own of each)
     packages+=(haproxy redis-server postgresql)

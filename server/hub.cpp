@@ -3,12 +3,14 @@
 #include "api/authservice.h"
 #include "api/guesslimiter.h"
 #include "api/osmandapi.h"
+#include "api/proofapi.h"
 #include "api/restapi.h"
 #include "api/socketapi.h"
 #include "cluster/redisstreamsadapter.h"
 #include "core/clock.h"
 #include "core/privatefiles.h"
 #include "dispatch/dayrecords.h"
+#include "core/prooffiles.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "dispatch/trackingtokens.h"
@@ -244,6 +246,8 @@ std::optional<StartError> Hub::buildDomain(const QString &dir)
     }
     m_dispatch = std::make_unique<DispatchService>(*m_store, *m_clock);
     m_dispatch->setTrackingSecret(*trackingSecret);
+    m_dispatch->setProofPolicy(m_config.proofPolicy);
+    m_proofFiles = std::make_unique<ProofFiles>(dir + QStringLiteral("/proofs"));
     m_dispatch->load();
     AuthService::Options authOptions;
     authOptions.tokenTtlMs = m_config.tokenTtlSeconds * 1000;
@@ -296,7 +300,14 @@ void Hub::buildRest()
     m_rest->setWebhooks(m_webhooks.get());
     m_dayRecords = std::make_unique<DayRecords>(*m_dispatch, *m_store, DayRecords::Options{});
     m_rest->setDayRecords(m_dayRecords.get());
+    m_proofs = std::make_unique<ProofApi>(
+        *m_dispatch, *m_proofFiles,
+        ProofApi::Options{m_config.proofMaxFileBytes, m_config.proofPhotosForTrackers});
+    m_rest->setProofApi(m_proofs.get());
     m_http = new HttpServer(this);
+    m_http->setLargeBodyRoute(&ProofApi::isUpload,
+                              ProofApi::maxBodyBytes(m_config.proofMaxFileBytes),
+                              m_config.proofUploadsAtOnce);
     m_http->setConnectionLimits(m_config.connectionLimits);
     m_http->setConnectionGate(m_connections);
     m_http->setTrustedProxies(m_config.trustedProxies);
@@ -361,6 +372,8 @@ void Hub::buildPagesAndTiles()
     WebPages::Options pageOptions;
     pageOptions.locationIntervalSeconds = m_config.locationIntervalSeconds;
     pageOptions.locationDistanceMetres = m_config.locationDistanceMetres;
+    pageOptions.proofPolicy = proofPolicyName(m_config.proofPolicy);
+    pageOptions.proofPhotosForTrackers = m_config.proofPhotosForTrackers;
     if (m_mbtiles) {
         pageOptions.tileAttribution = m_mbtiles->metadata().value(QStringLiteral("attribution"));
         pageOptions.tileMaximumZoom = m_mbtiles->maximumZoom();

@@ -37,6 +37,8 @@ class OsmAndApi;
 class OutboxRelay;
 class WebhookChannel;
 class WebhookService;
+class ProofApi;
+class ProofFiles;
 class RestApi;
 class Store;
 class WebPages;
@@ -134,6 +136,8 @@ private:
     std::unique_ptr<GuessLimiter> m_trackingLimiter; // outlive the APIs that use them
     std::unique_ptr<GuessLimiter> m_deviceLimiter;
     std::unique_ptr<DayRecords> m_dayRecords; // outlives m_rest, which reads it
+    std::unique_ptr<ProofFiles> m_proofFiles; // outlives the API that uses it
+    std::unique_ptr<ProofApi> m_proofs;
     std::unique_ptr<RestApi> m_rest;
     std::shared_ptr<ConnectionGate> m_connections;
     HttpServer *m_http = nullptr;

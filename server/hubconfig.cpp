@@ -334,6 +334,17 @@ void addHubOptions(QCommandLineParser &parser, const QTranslator *translator)
                                 "may send a minute before it is refused for the rest of the "
                                 "minute [20]. Env: DEPOT_GUESS_LIMIT.")),
          QStringLiteral("n")},
+        {QStringLiteral("proof"),
+         text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                "Proof of delivery: \"none\" (the courier page does not ask), "
+                                "\"optional\" (it asks), \"required\" (no package is COMPLETED "
+                                "without one) [optional]. Env: DEPOT_PROOF.")),
+         QStringLiteral("policy")},
+        {QStringLiteral("proof-photos-for-trackers"),
+         text(
+             QT_TRANSLATE_NOOP("depot::HubOptions",
+                               "Show the photos of a proof of delivery on the tracking page, "
+                               "without their metadata. Env: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1."))},
         {QStringLiteral("redis"),
          text(QT_TRANSLATE_NOOP("depot::HubOptions",
                                 "Share events and dropped sessions with the other hubs on this "
@@ -532,6 +543,24 @@ Result<HubConfig> hubConfigFrom(const QCommandLineParser &parser, const QProcess
     c.tileCache = lookup(parser, env, QStringLiteral("tile-cache"))
                       .value_or(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
                                 QStringLiteral("/tiles"));
+    if (const auto value = lookup(parser, env, QStringLiteral("proof"))) {
+        const auto policy = proofPolicyFromName(*value);
+        if (!policy)
+            return invalid(QStringLiteral("proof"),
+                           text(QT_TRANSLATE_NOOP("depot::HubOptions",
+                                                  "'%1' is not none, optional or required"))
+                               .arg(*value));
+        c.proofPolicy = *policy;
+    }
+    if (parser.isSet(QStringLiteral("proof-photos-for-trackers"))) {
+        c.proofPhotosForTrackers = true;
+    } else {
+        const QString photos =
+            env.value(QStringLiteral("DEPOT_PROOF_PHOTOS_FOR_TRACKERS")).toLower();
+        c.proofPhotosForTrackers = photos == QLatin1String("1") ||
+                                   photos == QLatin1String("true") ||
+                                   photos == QLatin1String("yes");
+    }
     if (parser.isSet(QStringLiteral("demo"))) {
         c.demo = true;
     } else {

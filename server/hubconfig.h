@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/redisurl.h"
+#include "core/proof.h"
 #include "core/result.h"
 #include "mail/smtpurl.h"
 #include "store/databaseurl.h"
@@ -51,6 +52,13 @@ struct HubConfig
     int maxConnections = -1;
     int maxConnectionsPerAddress = -1;
     int maxUnauthenticatedPerAddress = -1;
+    // What a delivery needs before COMPLETED, and whether trackers see its photos.
+    ProofPolicy proofPolicy = ProofPolicy::Optional;
+    bool proofPhotosForTrackers = false;
+    // Each file of a proof may have this many bytes; uploads read at once. No flags, tests
+    // lower them.
+    qint64 proofMaxFileBytes = 5 * 1024 * 1024;
+    int proofUploadsAtOnce = 4;
     // Other hubs to share broadcasts and dropped sessions with; none: this hub alone.
     std::optional<RedisUrl> redis;
     // Reverse proxies whose X-Forwarded-For names the client (HAProxy before a cluster).

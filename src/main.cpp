@@ -10,6 +10,7 @@
 #include "hubthread.h"
 #include "logging.h"
 #include "mapsettings.h"
+#include "proofimageprovider.h"
 #include "qrimageprovider.h"
 #include "recordscontroller.h"
 #include "tilesource.h"
@@ -118,6 +119,9 @@ int main(int argc, char *argv[])
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
     engine.addImageProvider(QStringLiteral("qr"), new depot::QrImageProvider);
+    auto *proofImages = new depot::ProofImageProvider; // the engine owns it
+    engine.addImageProvider(QStringLiteral("proof"), proofImages);
+    controller.setProofImages(proofImages);
     QStringList qmlWarnings;
     if (options.selfTest) {
         QObject::connect(&engine, &QQmlEngine::warnings, &app,

@@ -22,6 +22,16 @@ const STATUS_LABELS = {
     CANCELLED: 'Cancelled',
 };
 
+// The depot's proof of delivery policy: none, optional (a second button) or required (Delivered
+// asks for it).
+const PROOF_POLICY = ['none', 'optional', 'required'].includes(
+    document.querySelector('meta[name="depot-proof"]')?.content)
+    ? document.querySelector('meta[name="depot-proof"]').content : 'optional';
+const MAX_PHOTOS = 3;
+// Photos are shrunk on the phone before they wait or travel: longest side, JPEG quality.
+const PHOTO_MAX_SIDE = 1600;
+const PHOTO_QUALITY = 0.85;
+
 const SESSION_KEY = 'depot.courier.session';
 const SHARING_KEY = 'depot.courier.sharing';
 const queueKey = (userId) => `depot.courier.fixes.${userId}`;
@@ -39,6 +49,10 @@ let retryTimer = null;
 let watchId = null;
 let lastKeptFix = null;
 let positionsSeen = 0; // from the browser, kept or not
+const proofDrafts = new Map(); // package id -> { form, canvas, signed, photos: [Blob] }
+let outboxJobs = []; // deliveries with their proof, waiting in IndexedDB, oldest first
+let flushingOutbox = false;
+let outboxTimer = null;
 
 // ---- session ----
 
@@ -117,6 +131,7 @@ function startApp() {
     lastKeptFix = queue.at(-1) ?? null;
     renderDeliveries();
     renderQueue();
+    loadOutbox();
     connect();
     loadDeliveries();
     if (localStorage.getItem(SHARING_KEY) === '1')
@@ -169,6 +184,7 @@ function connect() {
         if (!socket.recovered)
             loadDeliveries();
         flushQueue();
+        flushOutbox();
     });
     socket.on('disconnect', renderConnection);
     socket.on('connect_error', (err) => {
@@ -264,13 +280,27 @@ function renderCard(p) {
     const state = cardState.get(p.id) ?? {};
     const busy = Boolean(state.busy);
     const buttons = [];
+    const waiting = outboxJobs.some((job) => job.packageId === p.id);
+    if (waiting)
+        return el('li', { class: 'card', dataset: { id: p.id, status: p.status, waiting: '1' } },
+            el('div', { class: 'card-head' },
+               el('strong', { class: 'recipient' }, p.recipientName),
+               el('span', { class: 'badge' }, 'Waiting to send')),
+            el('p', { class: 'address' }, p.address),
+            el('p', { class: 'hint' }, 'Delivered. The proof and the delivery go out as soon as the depot can be reached.'));
     if (p.status === 'ASSIGNED')
         buttons.push(el('button', { type: 'button', class: 'primary', 'data-action': 'start', disabled: busy,
                                     onclick: () => act(p, 'start') }, 'Start'));
-    if (p.status === 'IN_PROGRESS')
+    if (p.status === 'IN_PROGRESS' && !state.proofOpen) {
+        // With a required proof, Delivered asks for it; an optional one has a button of its own.
+        const askProof = PROOF_POLICY === 'required';
         buttons.push(el('button', { type: 'button', class: 'primary', 'data-action': 'complete', disabled: busy,
-                                    onclick: () => act(p, 'complete') }, 'Delivered'));
-    if ((p.status === 'ASSIGNED' || p.status === 'IN_PROGRESS') && !state.failOpen)
+                                    onclick: () => (askProof ? openProof(p) : act(p, 'complete')) }, 'Delivered'));
+        if (PROOF_POLICY === 'optional')
+            buttons.push(el('button', { type: 'button', 'data-action': 'proof', disabled: busy,
+                                        onclick: () => openProof(p) }, 'Delivered with proof…'));
+    }
+    if ((p.status === 'ASSIGNED' || p.status === 'IN_PROGRESS') && !state.failOpen && !state.proofOpen)
         buttons.push(el('button', { type: 'button', class: 'danger', 'data-action': 'fail', disabled: busy,
                                     onclick: () => setCardState(p.id, { failOpen: true, error: '' }) }, 'Failed…'));
 
@@ -313,6 +343,7 @@ function renderCard(p) {
         destination,
         buttons.length ? el('div', { class: 'actions' }, ...buttons) : null,
         failForm,
+        state.proofOpen && p.status === 'IN_PROGRESS' ? proofDrafts.get(p.id)?.form : null,
         state.error ? el('p', { class: 'error', role: 'alert' }, state.error) : null);
 }
 
@@ -334,6 +365,259 @@ async function act(p, action, body) {
             handleApiError(err);
         else if (err.status === 404 || err.status === 409)
             refreshPackage(p.id); // changed elsewhere: show what it is now
+    }
+}
+
+// ---- proof of delivery ----
+
+/** Opens the proof form of a card; the form (its drawing and photos) outlives re-renders. */
+function openProof(p) {
+    if (!proofDrafts.has(p.id))
+        proofDrafts.set(p.id, makeProofForm(p));
+    setCardState(p.id, { proofOpen: true, failOpen: false, error: '' });
+}
+
+function closeProof(id) {
+    proofDrafts.delete(id);
+    setCardState(id, { proofOpen: false });
+}
+
+function makeProofForm(p) {
+    const draft = { signed: false, photos: [] };
+    const name = el('input', { name: 'recipientName', maxlength: 200, autocomplete: 'off', 'aria-label': 'Recipient\'s name' });
+    name.value = p.recipientName ?? '';
+    const canvas = el('canvas', { class: 'signature', width: 600, height: 200, 'aria-label': 'Signature' });
+    draft.canvas = canvas;
+    clearSignature(draft);
+    let last = null;
+    const point = (event) => {
+        const box = canvas.getBoundingClientRect();
+        return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+    };
+    canvas.addEventListener('pointerdown', (event) => {
+        event.preventDefault();
+        canvas.setPointerCapture(event.pointerId);
+        last = point(event);
+    });
+    canvas.addEventListener('pointermove', (event) => {
+        if (!last)
+            return;
+        const next = point(event);
+        const ctx = canvas.getContext('2d');
+        ctx.lineWidth = 4;
+        ctx.lineCap = 'round';
+        ctx.strokeStyle = '#111';
+        ctx.beginPath();
+        ctx.moveTo(...last);
+        ctx.lineTo(...next);
+        ctx.stroke();
+        last = next;
+        draft.signed = true;
+    });
+    for (const end of ['pointerup', 'pointercancel'])
+        canvas.addEventListener(end, () => { last = null; });
+
+    const photoCount = el('p', { class: 'hint photo-count', 'data-count': '0' }, 'No photos');
+    const thumbnails = el('div', { class: 'thumbnails' });
+    const input = el('input', { type: 'file', name: 'photo', accept: 'image/*', capture: 'environment', 'aria-label': 'Add a photo' });
+    const error = el('p', { class: 'error', role: 'alert', hidden: true });
+    const renderPhotos = () => {
+        photoCount.dataset.count = String(draft.photos.length);
+        photoCount.textContent = draft.photos.length ? `${draft.photos.length} of ${MAX_PHOTOS} photos` : 'No photos';
+        input.disabled = draft.photos.length >= MAX_PHOTOS;
+        thumbnails.replaceChildren(...draft.photos.map((blob) => el('img', { src: URL.createObjectURL(blob), alt: '' })));
+    };
+    input.addEventListener('change', async () => {
+        const files = [...input.files].slice(0, MAX_PHOTOS - draft.photos.length);
+        input.value = '';
+        for (const file of files) {
+            try {
+                draft.photos.push(await shrinkPhoto(file));
+            } catch {
+                showMessage(error, 'That file is not a photo this phone can read.');
+            }
+        }
+        renderPhotos();
+    });
+    const busy = el('button', { type: 'submit', class: 'primary', 'data-action': 'confirm-proof' }, 'Confirm delivery');
+    draft.form = el('form', { class: 'proof-form', onsubmit: async (event) => {
+        event.preventDefault();
+        const recipientName = name.value.trim();
+        if (!recipientName)
+            return showMessage(error, 'Enter the name of the person who took the parcel.');
+        if (PROOF_POLICY === 'required' && !draft.signed && !draft.photos.length)
+            return showMessage(error, 'This depot needs a signature or a photo.');
+        busy.disabled = true;
+        try {
+            const signature = draft.signed ? await canvasBlob(canvas, 'image/png') : null;
+            await queueDelivery({ packageId: p.id, recipientName, signature, photos: draft.photos });
+            closeProof(p.id);
+        } catch (err) {
+            busy.disabled = false;
+            showMessage(error, `The delivery could not be kept on this phone: ${err.message}`);
+        }
+    } },
+    el('label', {}, 'Recipient\'s name'), name,
+    el('label', {}, 'Signature'), canvas,
+    el('div', { class: 'actions' },
+       el('button', { type: 'button', class: 'quiet', 'data-action': 'clear-signature',
+                      onclick: () => clearSignature(draft) }, 'Clear signature')),
+    el('label', {}, `Photos (up to ${MAX_PHOTOS})`), input, photoCount, thumbnails,
+    error,
+    el('div', { class: 'actions' }, busy,
+       el('button', { type: 'button', class: 'quiet', onclick: () => closeProof(p.id) }, 'Back')));
+    return draft;
+}
+
+function clearSignature(draft) {
+    const ctx = draft.canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, draft.canvas.width, draft.canvas.height);
+    draft.signed = false;
+}
+
+function canvasBlob(canvas, type, quality) {
+    return new Promise((resolve, reject) => canvas.toBlob(
+        (blob) => (blob ? resolve(blob) : reject(new Error('the image could not be made'))), type, quality));
+}
+
+/** The photo as a JPEG whose longest side is at most PHOTO_MAX_SIDE, turned as the camera held it. */
+async function shrinkPhoto(file) {
+    const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return canvasBlob(canvas, 'image/jpeg', PHOTO_QUALITY);
+}
+
+// ---- the outbox: deliveries with their proof, in IndexedDB until the depot has them ----
+
+const OUTBOX_DB = 'depot-courier';
+const OUTBOX_STORE = 'outbox';
+
+function openOutbox() {
+    return new Promise((resolve, reject) => {
+        const request = indexedDB.open(OUTBOX_DB, 1);
+        request.onupgradeneeded = () => request.result.createObjectStore(OUTBOX_STORE, { keyPath: 'seq', autoIncrement: true });
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+}
+
+async function outboxDo(mode, work) {
+    const db = await openOutbox();
+    try {
+        return await new Promise((resolve, reject) => {
+            const tx = db.transaction(OUTBOX_STORE, mode);
+            const result = work(tx.objectStore(OUTBOX_STORE));
+            tx.oncomplete = () => resolve(result?.result);
+            tx.onerror = () => reject(tx.error);
+            tx.onabort = () => reject(tx.error ?? new Error('aborted'));
+        });
+    } finally {
+        db.close();
+    }
+}
+
+async function loadOutbox() {
+    try {
+        const all = await outboxDo('readonly', (store) => store.getAll());
+        outboxJobs = (all ?? []).filter((job) => job.userId === session?.user.id);
+    } catch {
+        outboxJobs = [];
+    }
+    renderOutbox();
+    renderDeliveries();
+    flushOutbox();
+}
+
+async function queueDelivery({ packageId, recipientName, signature, photos }) {
+    const job = { userId: session.user.id, packageId, recipientName, signature, photos,
+                  proofSent: false, queuedAt: new Date().toISOString() };
+    job.seq = await outboxDo('readwrite', (store) => store.add(job));
+    outboxJobs.push(job);
+    renderOutbox();
+    renderDeliveries();
+    flushOutbox();
+}
+
+function renderOutbox() {
+    const n = outboxJobs.length;
+    const node = $('pending-deliveries');
+    node.hidden = n === 0;
+    node.dataset.count = String(n);
+    node.textContent = n === 1 ? '1 delivery waiting to be sent' : `${n} deliveries waiting to be sent`;
+}
+
+async function sendProof(job) {
+    const form = new FormData();
+    form.append('recipientName', job.recipientName);
+    if (job.signature)
+        form.append('signature', job.signature, 'signature.png');
+    job.photos.forEach((photo, i) => form.append('photo', photo, `photo${i + 1}.jpg`));
+    let res;
+    try {
+        res = await fetch(`/api/packages/${job.packageId}/proof`, {
+            method: 'PUT', headers: { Authorization: `Bearer ${session.token}` }, body: form,
+            signal: AbortSignal.timeout(60000), cache: 'no-store' });
+    } catch {
+        throw new ApiError(0, 'unreachable', 'Could not reach the depot.');
+    }
+    if (!res.ok) {
+        const error = await res.json().then((j) => j?.error, () => null);
+        throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `The depot answered ${res.status}.`);
+    }
+}
+
+async function dropJob(job, message) {
+    await outboxDo('readwrite', (store) => store.delete(job.seq)).catch(() => {});
+    outboxJobs = outboxJobs.filter((j) => j !== job);
+    if (message)
+        cardState.set(job.packageId, { ...(cardState.get(job.packageId) ?? {}), error: message });
+    renderOutbox();
+    renderDeliveries();
+}
+
+/** Sends the waiting deliveries one at a time, in order: each one's proof, then its Delivered. */
+async function flushOutbox() {
+    if (flushingOutbox || !session)
+        return;
+    flushingOutbox = true;
+    clearTimeout(outboxTimer);
+    try {
+        while (outboxJobs.length && session) {
+            const job = outboxJobs[0];
+            try {
+                if (!job.proofSent) {
+                    await sendProof(job);
+                    job.proofSent = true;
+                    await outboxDo('readwrite', (store) => store.put(job));
+                }
+                const updated = await api('POST', `/api/packages/${job.packageId}/complete`, { token: session.token });
+                packages.set(updated.id, updated);
+                await dropJob(job);
+            } catch (err) {
+                if (err.status === 0) {
+                    outboxTimer = setTimeout(flushOutbox, RETRY_AFTER_MS); // and on 'online' or a reconnect
+                    break;
+                }
+                if (err.status === 401) {
+                    handleApiError(err);
+                    break;
+                }
+                // Delivered already (an answer lost on the way): done.
+                const now = err.status === 409
+                    ? await api('GET', `/api/packages/${job.packageId}`, { token: session.token }).catch(() => null) : null;
+                // Refused for good (the package changed, a file was refused): it goes, with why.
+                await dropJob(job, now?.status === 'COMPLETED' ? '' : `The delivery was not accepted: ${err.message}`);
+                refreshPackage(job.packageId);
+            }
+        }
+    } finally {
+        flushingOutbox = false;
     }
 }
 
@@ -484,7 +768,10 @@ async function flushQueue() {
 $('login-form').addEventListener('submit', logIn);
 $('logout').addEventListener('click', () => logOut());
 $('share-toggle').addEventListener('click', () => (watchId === null ? startSharing() : stopSharing()));
-window.addEventListener('online', renderConnection);
+window.addEventListener('online', () => {
+    renderConnection();
+    flushOutbox();
+});
 window.addEventListener('offline', renderConnection);
 
 session = loadSession();

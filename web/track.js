@@ -39,6 +39,8 @@ async function lookUp() {
     $('tracking-code').textContent = parcel.trackingCode;
     $('recipient').textContent = `For ${parcel.recipientName}`;
     setStatus(parcel.status);
+    if (parcel.status === 'COMPLETED')
+        loadProof();
     showMap();
     await loadHistory();
     connect();
@@ -77,6 +79,8 @@ function connect() {
             return; // never anything about another parcel
         addStatus(e);
         renderTimeline();
+        if (e.status === 'COMPLETED')
+            loadProof();
     });
     socket.on('location:update', (e) => {
         if (e.packageId !== parcel.id || !ON_ITS_WAY.has(status))
@@ -111,6 +115,43 @@ function renderTimeline() {
         el('time', { datetime: t.timestamp }, formatTime(t.timestamp)),
         el('span', {}, STATUS_LABELS[t.status] ?? t.status),
         t.reason ? el('span', { class: 'reason' }, t.reason) : null)));
+}
+
+// ---- proof of delivery ----
+
+let proofShown = null; // the id of the proof on the page
+
+/** "Delivered to NAME", and the first photo when the depot shows photos to recipients. */
+async function loadProof() {
+    let proof;
+    try {
+        proof = await api('GET', `/api/packages/${parcel.id}/proof`, { token });
+    } catch {
+        return; // none (yet), or unreachable: the status says delivered either way
+    }
+    if (proof.id === proofShown)
+        return;
+    proofShown = proof.id;
+    $('proof').hidden = false;
+    $('delivered-to').textContent = `Delivered to ${proof.recipientName}`;
+    const photo = proof.photos?.[0];
+    if (!photo) {
+        $('proof-photo').hidden = true;
+        return;
+    }
+    try {
+        // Images need the token, which travels in a header: fetched, then shown from a blob.
+        const res = await fetch(photo.url, { headers: { Authorization: `Bearer ${token}` } });
+        if (!res.ok)
+            return;
+        const img = $('proof-photo');
+        if (img.src)
+            URL.revokeObjectURL(img.src);
+        img.src = URL.createObjectURL(await res.blob());
+        img.hidden = false;
+    } catch {
+        // The photo is extra; the name is shown.
+    }
 }
 
 // ---- map ----

@@ -24,7 +24,20 @@ Rectangle {
             courierBox.currentIndex = courierModel.rowOf(suggestedId);
     }
 
-    onPkgChanged: suggest()
+    // The package's proof of delivery (ConsoleController.proof()), read when it is selected or
+    // its status changes; an empty object when it has none.
+    property var proof: ({})
+    function readProof() {
+        proof = pkg && controller && (status === "COMPLETED" || status === "IN_PROGRESS"
+                                      || status === "ASSIGNED")
+                ? controller.proof(pkg.packageId) : ({});
+    }
+
+    onPkgChanged: {
+        suggest();
+        readProof();
+    }
+    onStatusChanged: readProof()
 
     implicitHeight: content.implicitHeight + 2 * Theme.margin
     color: Theme.panelHeader
@@ -81,6 +94,57 @@ Rectangle {
             text: details.pkg ? qsTr("Notes: %1").arg(details.pkg.notes) : ""
             color: Theme.textMuted
             wrapMode: Text.WordWrap
+        }
+
+        ColumnLayout {
+            objectName: "proofSection"
+            visible: !!details.pkg && !!details.proof.id
+            Layout.fillWidth: true
+            spacing: Theme.spacing / 2
+            Label {
+                Layout.fillWidth: true
+                text: qsTr("Delivered to %1").arg(details.proof.recipientName || "")
+                color: Theme.text
+                font.bold: true
+                wrapMode: Text.WordWrap
+            }
+            Label {
+                visible: !!details.proof.note
+                Layout.fillWidth: true
+                text: qsTr("Courier's note: %1").arg(details.proof.note || "")
+                color: Theme.textMuted
+                wrapMode: Text.WordWrap
+            }
+            Flow {
+                Layout.fillWidth: true
+                spacing: Theme.spacing
+                Repeater {
+                    model: (details.proof.signature ? [details.proof.signature] : [])
+                           .concat(details.proof.photos || [])
+                    delegate: Image {
+                        objectName: "proofThumbnail"
+                        required property string modelData
+                        required property int index
+                        width: 72
+                        height: 72
+                        source: modelData
+                        sourceSize.width: 144
+                        sourceSize.height: 144
+                        fillMode: Image.PreserveAspectFit
+                        asynchronous: true
+                        Accessible.name: index === 0 && details.proof.signature ? qsTr("Signature")
+                                                                                 : qsTr("Photo")
+                        MouseArea {
+                            anchors.fill: parent
+                            cursorShape: Qt.PointingHandCursor
+                            onClicked: {
+                                enlarged.source = parent.modelData;
+                                enlargedPopup.open();
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         RowLayout {
@@ -152,6 +216,27 @@ Rectangle {
                          || details.status === "CANCELLED"
                 text: qsTr("This package is closed.")
                 color: Theme.textMuted
+            }
+        }
+    }
+
+    Popup {
+        id: enlargedPopup
+        objectName: "proofPopup"
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: parent ? Math.min(parent.width * 0.9, 1000) : 600
+        height: parent ? Math.min(parent.height * 0.9, 800) : 450
+        modal: true
+        padding: Theme.margin
+        Image {
+            id: enlarged
+            anchors.fill: parent
+            fillMode: Image.PreserveAspectFit
+            asynchronous: true
+            MouseArea {
+                anchors.fill: parent
+                onClicked: enlargedPopup.close()
             }
         }
     }

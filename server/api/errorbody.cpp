@@ -29,6 +29,8 @@ int httpStatus(ErrorCode code)
         return 500;
     case ErrorCode::StoreUnavailable:
         return 503;
+    case ErrorCode::ProofRequired:
+        return 422;
     }
     return 500;
 }
@@ -58,6 +60,8 @@ QString codeName(ErrorCode code)
         return QStringLiteral("internal_error");
     case ErrorCode::StoreUnavailable:
         return QStringLiteral("store_unavailable");
+    case ErrorCode::ProofRequired:
+        return QStringLiteral("proof_required");
     }
     return QStringLiteral("internal_error");
 }

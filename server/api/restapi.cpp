@@ -9,6 +9,7 @@
 #include "guesslimiter.h"
 #include "jsonfields.h"
 #include "reportsapi.h"
+#include "proofapi.h"
 #include "transport/httpendpoint.h"
 
 #include <QJsonArray>
@@ -177,6 +178,33 @@ const std::vector<RestApi::Route> &RestApi::routes()
         route("/api/packages/{id}/events"_L1, "GET", kToken,
               [](RestApi &api, const Call &c) {
                   return std::optional(api.packageEvents(*c.caller, c.parameters[0]));
+              }),
+        route("/api/packages/{id}/proof"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.m_proofs ? api.m_proofs->get(*c.caller, c.parameters[0])
+                                                    : notFound());
+              }),
+        route("/api/packages/{id}/proof"_L1, "PUT", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(
+                      api.m_proofs ? api.m_proofs->put(*c.caller, c.parameters[0], c.request)
+                                   : notFound());
+              }),
+        route("/api/proofs/{id}/signature"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.m_proofs
+                                           ? api.m_proofs->image(*c.caller, c.parameters[0],
+                                                                 QStringLiteral("signature"),
+                                                                 QString(), c.request)
+                                           : notFound());
+              }),
+        route("/api/proofs/{id}/photos/{n}"_L1, "GET", kToken,
+              [](RestApi &api, const Call &c) {
+                  return std::optional(api.m_proofs
+                                           ? api.m_proofs->image(*c.caller, c.parameters[0],
+                                                                 QStringLiteral("photos"),
+                                                                 c.parameters[1], c.request)
+                                           : notFound());
               }),
         action("/api/packages/{id}/assign"_L1, QStringLiteral("assign")),
         action("/api/packages/{id}/start"_L1, QStringLiteral("start")),

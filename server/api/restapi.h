@@ -19,6 +19,7 @@ class GuessLimiter;
 class HttpExchange;
 class LocationIngest;
 class WebhookService;
+class ProofApi;
 
 /// The REST half of the contract: routes, authentication, validation and status codes.
 /// Every request gets an answer, and a refused one changes nothing.
@@ -35,6 +36,8 @@ public:
     void setWebhooks(WebhookService *webhooks) { m_webhooks = webhooks; }
     /// The day's records behind /api/reports and the couriers' tracks; without them, 404.
     void setDayRecords(const DayRecords *records) { m_dayRecords = records; }
+    /// Serves proofs of delivery; without one their routes answer 404.
+    void setProofApi(ProofApi *proofs) { m_proofs = proofs; }
 
     /// Answers the request now, or (for a fix) once it is on disk.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpExchange> &exchange);
@@ -117,6 +120,7 @@ private:
     GuessLimiter *m_trackingLimiter = nullptr;
     WebhookService *m_webhooks = nullptr;
     const DayRecords *m_dayRecords = nullptr;
+    ProofApi *m_proofs = nullptr;
 };
 
 } // namespace depot

@@ -21,6 +21,8 @@ enum class ErrorCode {
     Internal,
     /// The database cannot be reached now; nothing was changed (503 store_unavailable).
     StoreUnavailable,
+    /// The depot requires a proof of delivery before this (422 proof_required).
+    ProofRequired,
 };
 
 struct Error

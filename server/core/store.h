@@ -1,6 +1,7 @@
 #pragma once
 
 #include "outbox.h"
+#include "proof.h"
 #include "types.h"
 
 #include <QString>
@@ -94,6 +95,19 @@ public:
     virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
     /// Replaces packages' stored tracking token hashes: (package id, hash) pairs.
     virtual bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) = 0;
+
+    /// Stores a package's proof of delivery, replacing the one it had.
+    virtual bool saveProof(const Proof &proof)
+    {
+        (void)proof;
+        return false;
+    }
+    /// The proof of a package (`byPackage`) or with this id, or nullopt.
+    virtual std::optional<Proof> loadProof(const QString &id, bool byPackage)
+    {
+        (void)id, (void)byPackage;
+        return std::nullopt;
+    }
 
     /// Appends fixes and moves each courier's current position, all in one transaction.
     virtual bool appendFixes(const std::vector<StoredFix> &fixes) = 0;

@@ -554,6 +554,18 @@ Result<Package> DispatchService::tryTransition(const Package &before, PackageAct
     if (action == PackageAction::Fail || action == PackageAction::Cancel)
         after.reason = reason;
 
+    // A delivery carries its proof; where the depot requires one, none means no delivery.
+    std::optional<Proof> proof;
+    if (action == PackageAction::Complete && m_proofPolicy != ProofPolicy::None) {
+        proof = m_store.loadProof(before.id, true);
+        if (!proof && m_proofPolicy == ProofPolicy::Required)
+            return makeError(ErrorCode::ProofRequired,
+                             QStringLiteral("this depot requires a proof of delivery (recipient "
+                                            "name and a signature or photo) before a package is "
+                                            "COMPLETED; PUT it to /api/packages/%1/proof first")
+                                 .arg(before.id));
+    }
+
     const QJsonValue courierValue = after.deliveryPersonId.isEmpty()
                                         ? QJsonValue(QJsonValue::Null)
                                         : QJsonValue(after.deliveryPersonId);
@@ -573,9 +585,13 @@ Result<Package> DispatchService::tryTransition(const Package &before, PackageAct
     case PackageAction::Start:
         add(QStringLiteral("delivery:started"), delivery);
         break;
-    case PackageAction::Complete:
-        add(QStringLiteral("delivery:completed"), delivery);
+    case PackageAction::Complete: {
+        QJsonObject completed = delivery;
+        if (proof)
+            completed.insert(QStringLiteral("proof"), proof->summaryJson());
+        add(QStringLiteral("delivery:completed"), completed);
         break;
+    }
     case PackageAction::Fail: {
         QJsonObject failed = delivery;
         failed.insert(QStringLiteral("reason"), reasonValue);
@@ -589,12 +605,14 @@ Result<Package> DispatchService::tryTransition(const Package &before, PackageAct
                         {QStringLiteral("timestamp"), ts}});
         break;
     }
-    add(QStringLiteral("package:update"),
-        QJsonObject{{QStringLiteral("packageId"), after.id},
-                    {QStringLiteral("status"), statusName(after.status)},
-                    {QStringLiteral("timestamp"), ts},
-                    {QStringLiteral("deliveryPersonId"), courierValue},
-                    {QStringLiteral("reason"), reasonValue}});
+    QJsonObject update{{QStringLiteral("packageId"), after.id},
+                       {QStringLiteral("status"), statusName(after.status)},
+                       {QStringLiteral("timestamp"), ts},
+                       {QStringLiteral("deliveryPersonId"), courierValue},
+                       {QStringLiteral("reason"), reasonValue}};
+    if (proof)
+        update.insert(QStringLiteral("proof"), proof->summaryJson());
+    add(QStringLiteral("package:update"), update);
 
     if (!savePackage(&before, after, events)) {
         // On a shared store, most likely another hub changed the package first (see above).
@@ -627,6 +645,75 @@ bool DispatchService::savePackage(const Package *before, const Package &after,
             e.nextAttemptAtMs = e.createdAtMs;
     }
     return m_store.savePackage(after, events, before == nullptr, outbox);
+}
+
+// --- Proofs of delivery ----------------------------------------------------------------------
+
+Result<Proof> DispatchService::saveProof(const Principal &caller, const QString &packageId,
+                                         Proof proof)
+{
+    if (!caller.isCourier())
+        return makeError(ErrorCode::Forbidden,
+                         QStringLiteral("only the package's courier may give its proof"));
+    if (m_store.shared())
+        adoptStoredPackage(packageId); // it may have changed on another hub
+    auto it = m_packages.find(packageId);
+    if (it == m_packages.end() || !canSee(caller, *it) || it->deliveryPersonId != caller.userId)
+        return notFound(QStringLiteral("package"));
+    const PackageStatus status = it->status;
+    if (status != PackageStatus::Assigned && status != PackageStatus::InProgress &&
+        status != PackageStatus::Completed)
+        return makeError(
+            ErrorCode::InvalidTransition,
+            QStringLiteral("package is %1; it takes no proof of delivery").arg(statusName(status)));
+    proof.id = newId();
+    proof.packageId = packageId;
+    proof.courierId = caller.userId;
+    proof.createdAt = m_clock.now();
+    if (!m_store.saveProof(proof))
+        return writeFailed();
+    if (status == PackageStatus::Completed) {
+        // Delivered before its proof came: the package's watchers learn of it now.
+        const Package before = *it;
+        Package after = before;
+        std::vector<PackageEvent> events{
+            PackageEvent{0, after.id, QStringLiteral("package:update"), proof.createdAt,
+                         QJsonObject{{QStringLiteral("packageId"), after.id},
+                                     {QStringLiteral("status"), statusName(after.status)},
+                                     {QStringLiteral("timestamp"), isoTimestamp(proof.createdAt)},
+                                     {QStringLiteral("deliveryPersonId"), after.deliveryPersonId},
+                                     {QStringLiteral("reason"), after.reason.isEmpty()
+                                                                    ? QJsonValue(QJsonValue::Null)
+                                                                    : QJsonValue(after.reason)},
+                                     {QStringLiteral("proof"), proof.summaryJson()}}}};
+        if (savePackage(&before, after, events)) {
+            ++after.version;
+            m_packages[after.id] = after;
+            Q_EMIT packageChanged(after, events, QString());
+        }
+    }
+    return proof;
+}
+
+Result<Proof> DispatchService::proof(const Principal &caller, const QString &packageId) const
+{
+    const Package *p = findPackage(packageId);
+    if (!p || !canSee(caller, *p))
+        return notFound(QStringLiteral("package"));
+    auto stored = m_store.loadProof(packageId, true);
+    if (!stored)
+        return makeError(ErrorCode::NotFound,
+                         QStringLiteral("this package has no proof of delivery"));
+    return std::move(*stored);
+}
+
+Result<Proof> DispatchService::proofById(const Principal &caller, const QString &proofId) const
+{
+    auto stored = m_store.loadProof(proofId, false);
+    const Package *p = stored ? findPackage(stored->packageId) : nullptr;
+    if (!p || !canSee(caller, *p))
+        return notFound(QStringLiteral("proof"));
+    return std::move(*stored);
 }
 
 // --- Locations -------------------------------------------------------------------------------

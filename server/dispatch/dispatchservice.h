@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/carriedpackages.h"
+#include "core/proof.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -117,6 +118,19 @@ public:
     Result<Package> cancel(const Principal &caller, const QString &packageId,
                            const QString &reason);
 
+    // Proofs of delivery
+    /// What a delivery needs before COMPLETED (--proof); Optional unless set.
+    void setProofPolicy(ProofPolicy policy) { m_proofPolicy = policy; }
+    ProofPolicy proofPolicy() const { return m_proofPolicy; }
+    /// Stores the proof of a package ASSIGNED, IN_PROGRESS or COMPLETED, given by its courier
+    /// (its images already stored), replacing any earlier one. A COMPLETED package announces it
+    /// with another package:update.
+    Result<Proof> saveProof(const Principal &caller, const QString &packageId, Proof proof);
+    /// The proof of a package the caller may see.
+    Result<Proof> proof(const Principal &caller, const QString &packageId) const;
+    /// A proof by its own id, if the caller may see its package.
+    Result<Proof> proofById(const Principal &caller, const QString &proofId) const;
+
     // Locations
     /// Moves a courier to a fix that LocationIngest has already stored.
     void applyFix(const QString &courierId, const Location &fix);
@@ -193,6 +207,7 @@ private:
     QSet<QString> m_onlineElsewhere;
     bool m_applyingRemote = false;
     std::vector<OutboxProducer *> m_outboxProducers;
+    ProofPolicy m_proofPolicy = ProofPolicy::Optional;
 };
 
 } // namespace depot

@@ -144,6 +144,18 @@ const char *const kMigrations[] = {
     ALTER TABLE packages ADD COLUMN recipient_email TEXT;
     ALTER TABLE packages ADD COLUMN language TEXT;
     )sql",
+    // Proofs of delivery: the images are files in the data dir named by their SHA-256; a row
+    // names them (JSON: signature and photos with their types and hashes).
+    R"sql(
+    CREATE TABLE proofs (
+        id TEXT PRIMARY KEY,
+        package_id TEXT NOT NULL UNIQUE REFERENCES packages(id),
+        courier_id TEXT NOT NULL,
+        recipient_name TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        images TEXT NOT NULL,
+        created_at TEXT NOT NULL);
+    )sql",
 };
 
 // Hubs starting together on one database migrate it one at a time, under this advisory lock.

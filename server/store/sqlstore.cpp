@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "storelog.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -572,6 +573,63 @@ std::vector<PackageEvent> SqlStore::loadEvents(const QString &packageId)
         events.push_back(std::move(e));
     }
     return events;
+}
+
+bool SqlStore::saveProof(const Proof &proof)
+{
+    QJsonArray photos;
+    for (const ProofImage &photo : proof.photos)
+        photos.append(photo.toJson());
+    const QJsonObject images{
+        {QStringLiteral("signature"),
+         proof.signature ? QJsonValue(proof.signature->toJson()) : QJsonValue()},
+        {QStringLiteral("photos"), photos}};
+    return transaction([&] {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral(
+            "INSERT INTO proofs (id, package_id, courier_id, recipient_name, note, images, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(package_id) DO UPDATE SET "
+            "id = excluded.id, courier_id = excluded.courier_id, recipient_name = "
+            "excluded.recipient_name, note = excluded.note, images = excluded.images, "
+            "created_at = excluded.created_at"));
+        q.addBindValue(proof.id);
+        q.addBindValue(proof.packageId);
+        q.addBindValue(proof.courierId);
+        q.addBindValue(notNull(proof.recipientName));
+        q.addBindValue(notNull(proof.note));
+        q.addBindValue(QString::fromUtf8(QJsonDocument(images).toJson(QJsonDocument::Compact)));
+        q.addBindValue(iso(proof.createdAt));
+        return exec(q);
+    });
+}
+
+std::optional<Proof> SqlStore::loadProof(const QString &id, bool byPackage)
+{
+    if (!ready())
+        return std::nullopt;
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    q.prepare(byPackage ? QStringLiteral("SELECT id, package_id, courier_id, recipient_name, note, "
+                                         "images, created_at FROM proofs WHERE package_id = ?")
+                        : QStringLiteral("SELECT id, package_id, courier_id, recipient_name, note, "
+                                         "images, created_at FROM proofs WHERE id = ?"));
+    q.addBindValue(id);
+    if (!exec(q) || !q.next())
+        return std::nullopt;
+    Proof proof;
+    proof.id = q.value(0).toString();
+    proof.packageId = q.value(1).toString();
+    proof.courierId = q.value(2).toString();
+    proof.recipientName = q.value(3).toString();
+    proof.note = q.value(4).toString();
+    const QJsonObject images = QJsonDocument::fromJson(q.value(5).toString().toUtf8()).object();
+    proof.signature = ProofImage::fromJson(images.value(QStringLiteral("signature")).toObject());
+    for (const QJsonValue &photo : images.value(QStringLiteral("photos")).toArray()) {
+        if (auto image = ProofImage::fromJson(photo.toObject()))
+            proof.photos.push_back(std::move(*image));
+    }
+    proof.createdAt = fromIso(q.value(6));
+    return proof;
 }
 
 bool SqlStore::appendFixes(const std::vector<StoredFix> &fixes)

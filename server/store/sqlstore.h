@@ -46,6 +46,9 @@ public:
     bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override;
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
 
+    bool saveProof(const Proof &proof) override;
+    std::optional<Proof> loadProof(const QString &id, bool byPackage) override;
+
     bool appendFixes(const std::vector<StoredFix> &fixes) override;
     std::vector<Location> loadTrail(const QString &courierId, int limit) override;
     std::vector<Location> loadTrack(const QString &courierId, const QDateTime &from,

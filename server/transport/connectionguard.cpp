@@ -50,7 +50,19 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpServer *server,
     rearm();
 }
 
-ConnectionGuard::~ConnectionGuard() = default;
+ConnectionGuard::~ConnectionGuard()
+{
+    releaseLargeBody();
+}
+
+void ConnectionGuard::releaseLargeBody()
+{
+    if (!m_largeBodySlot)
+        return;
+    ++*m_largeBodySlot;
+    m_largeBodySlot.reset();
+    m_maxRequestBytes = m_server->maxBodyBytes() + kHeaderAllowance;
+}
 
 ConnectionGuard *ConnectionGuard::of(const QTcpSocket *socket)
 {
@@ -115,8 +127,32 @@ void ConnectionGuard::scanHead()
         m_request = std::move(request);
     }
     m_head = QByteArray();
+    const qint64 limit =
+        m_request ? m_server->maxBodyBytesFor(*m_request) : m_server->maxBodyBytes();
     const qint64 announced = m_request ? m_request->header("content-length").toLongLong() : 0;
-    if (announced > m_server->maxBodyBytes()) {
+    if (limit > m_server->maxBodyBytes() && announced <= limit) {
+        // An upload route: a larger body, but only so many at once.
+        const std::shared_ptr<int> &slots = m_server->largeBodySlots();
+        if (*slots <= 0) {
+            m_tooLarge = true;
+            m_deadline.stop();
+            HttpResponse busy =
+                HttpResponse::error(503, QStringLiteral("too_many_uploads"),
+                                    QStringLiteral("too many uploads at once; try again later"));
+            m_socket->write(m_server->withCors(busy)
+                                .withHeader("Connection", "close")
+                                .withHeader("Retry-After", "1")
+                                .serialize());
+            // What the client still sends is read and dropped, so that it gets the answer.
+            m_drainUntil = std::min(m_headBytes + announced, limit + kHeaderAllowance);
+            drainRefused();
+            return;
+        }
+        --*slots;
+        m_largeBodySlot = slots;
+        m_maxRequestBytes = limit + kHeaderAllowance;
+    }
+    if (announced > limit) {
         // Refused before any of the body is parsed. What the client is still sending is read
         // and dropped, up to the limit, so that it gets the answer rather than a reset.
         refuseTooLarge(std::min(m_headBytes + announced, m_maxRequestBytes));
@@ -143,6 +179,7 @@ void ConnectionGuard::drainRefused()
 
 void ConnectionGuard::requestStarted()
 {
+    releaseLargeBody(); // the whole request is read: the next one starts at the usual limit
     ++m_outstanding;
     m_requestBytes = 0; // the next request starts counting afresh
     m_head.clear();

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QObject>
 
+#include <memory>
 #include <optional>
 
 class QTcpSocket;
@@ -63,6 +64,8 @@ private:
     void resume();
     void pollPaused();
     void closeNow(const char *why);
+    // Gives back the server's large-body slot this request held.
+    void releaseLargeBody();
 
     QTcpSocket *m_socket;
     const HttpServer *m_server;
@@ -83,6 +86,7 @@ private:
     QByteArray m_head;                    // the current request's head as it arrives (bounded)
     std::optional<HttpRequest> m_request; // its head, once complete and well-formed
     qint64 m_headBytes = 0;               // the size of that head, blank line included
+    std::shared_ptr<int> m_largeBodySlot; // the server's slots, while this request holds one
     QBasicTimer m_deadline;
     QBasicTimer m_pausePoll;
 };

@@ -199,6 +199,21 @@ quint16 HttpServer::listenOn(const QHostAddress &address, quint16 port, QString 
     return server->serverPort();
 }
 
+void HttpServer::setLargeBodyRoute(std::function<bool(const HttpRequest &)> matches, qint64 bytes,
+                                   int concurrent)
+{
+    m_largeBodyMatches = std::move(matches);
+    m_largeBodyBytes = bytes;
+    *m_largeBodySlots = concurrent;
+}
+
+qint64 HttpServer::maxBodyBytesFor(const HttpRequest &head) const
+{
+    if (m_largeBodyMatches && m_largeBodyBytes > m_maxBodyBytes && m_largeBodyMatches(head))
+        return m_largeBodyBytes;
+    return m_maxBodyBytes;
+}
+
 HttpEndpoint *HttpServer::endpointFor(const QString &path) const
 {
     for (const auto &[prefix, endpoint] : m_endpoints) {
@@ -213,7 +228,8 @@ HttpEndpoint *HttpServer::endpointFor(const QString &path) const
 HttpResponse HttpServer::tooLarge(const HttpRequest &request) const
 {
     HttpEndpoint *endpoint = endpointFor(request.path);
-    return endpoint ? endpoint->tooLarge(request, m_maxBodyBytes) : genericTooLarge(m_maxBodyBytes);
+    const qint64 limit = maxBodyBytesFor(request);
+    return endpoint ? endpoint->tooLarge(request, limit) : genericTooLarge(limit);
 }
 
 HttpResponse &HttpServer::withCors(HttpResponse &response) const
@@ -291,7 +307,7 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         return accepted;
     }
 
-    if (r.body.size() > m_maxBodyBytes) {
+    if (r.body.size() > maxBodyBytesFor(r)) {
         std::make_shared<HttpExchange>(socket, m_corsOrigin)->respond(tooLarge(r));
         return true;
     }

@@ -33,6 +33,16 @@ public:
     /// The largest body the hub reads; a larger request is answered 413 and closed.
     void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = bytes; }
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
+    /// Requests whose head `matches` (an upload route) may have bodies up to `bytes`; at most
+    /// `concurrent` of them are read at once, more are answered 503, so that what the hub
+    /// buffers stays bounded. Call before listen().
+    void setLargeBodyRoute(std::function<bool(const HttpRequest &head)> matches, qint64 bytes,
+                           int concurrent);
+    /// The body limit of a request with this head.
+    qint64 maxBodyBytesFor(const HttpRequest &head) const;
+    /// The free large-body slots, shared with the connections that take and give them back
+    /// (they may outlive the server while it is destroyed).
+    const std::shared_ptr<int> &largeBodySlots() const { return m_largeBodySlots; }
     /// Requests not claimed by an endpoint.
     void setFallbackHandler(Handler handler) { m_fallback = std::move(handler); }
     /// Access-Control-Allow-Origin on every answer of this server that has none, its own
@@ -88,6 +98,9 @@ private:
     QList<QPair<QString, HttpEndpoint *>> m_endpoints;
     std::unique_ptr<QSslConfiguration> m_tls;
     qint64 m_maxBodyBytes = 1'000'000;
+    std::function<bool(const HttpRequest &)> m_largeBodyMatches;
+    qint64 m_largeBodyBytes = 0;
+    std::shared_ptr<int> m_largeBodySlots = std::make_shared<int>(0);
     ConnectionLimits m_limits;
     std::shared_ptr<ConnectionGate> m_gate;
     // Upgrades Qt's WebSocket server is answering, by peer, so that their guards follow them.

@@ -43,8 +43,9 @@ QByteArray readResource(const QString &path)
 }
 
 // Pages load only what the hub serves; tiles come through the hub too, and the socket talks
-// to the same origin: 'self' covers ws: and wss: to it (CSP Level 3), and no other host.
-const QByteArray kPagePolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' "
+// to the same origin: 'self' covers ws: and wss: to it (CSP Level 3), and no other host. Photos
+// of a delivery are shown from blob: URLs (fetched with the token, or shrunk on the phone).
+const QByteArray kPagePolicy = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
                                "'unsafe-inline'; connect-src 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -91,6 +92,8 @@ WebPages::File WebPages::loadPage(const QString &path, const Options &options) c
     body.replace("{{locationDistanceMetres}}", QByteArray::number(options.locationDistanceMetres));
     body.replace("{{tileAttribution}}", options.tileAttribution.toHtmlEscaped().toUtf8());
     body.replace("{{tileMaximumZoom}}", QByteArray::number(options.tileMaximumZoom));
+    body.replace("{{proofPolicy}}", options.proofPolicy.toUtf8());
+    body.replace("{{proofPhotosForTrackers}}", options.proofPhotosForTrackers ? "1" : "0");
     const QByteArray etag =
         '"' + QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex().left(16) + '"';
     return File{contentTypeFor(path), body, etag};

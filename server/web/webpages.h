@@ -27,6 +27,10 @@ public:
         /// The tracking page's map: the credit the tiles' licence asks for, and the deepest zoom.
         QString tileAttribution;
         int tileMaximumZoom = 19;
+        /// The depot's proof of delivery policy (none, optional, required) for the courier page,
+        /// and whether the tracking page shows the proof's photos.
+        QString proofPolicy = QStringLiteral("optional");
+        bool proofPhotosForTrackers = false;
         /// Where the pages and the files they load are in the resources. When they are not there
         /// (a build with DEPOT_BUILD_WEB=OFF), or this is empty, every page and file is answered
         /// 503 `web_pages_not_built`.

@@ -8,12 +8,16 @@
 
 #include "api/authservice.h"
 #include "core/clock.h"
+#include "core/prooffiles.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/fieldrules.h"
 #include "hub.h"
+#include "qr/proofimageprovider.h"
 #include "realtime/socketioserver.h"
 
+#include <QDir>
 #include <QGeoCoordinate>
+#include <QImage>
 #include <QNetworkInterface>
 #include <QRandomGenerator>
 #include <QUrl>
@@ -369,6 +373,42 @@ bool ConsoleController::fail(const QString &packageId, const QString &reason)
         return reportMessage(fieldRefusalText(*refusal));
     const auto r = onService([&] { return m_dispatch.fail(consoleDispatcher(), packageId, why); });
     return r ? true : reportRefusal(r.error(), PackageAction::Fail, packageId);
+}
+
+QVariantMap ConsoleController::proof(const QString &packageId)
+{
+    const auto proof = onService([&] { return m_dispatch.proof(consoleDispatcher(), packageId); });
+    if (!proof)
+        return {};
+    // The files are read and decoded here, once, for QML's image threads to show.
+    QHash<QString, QImage> images;
+    auto url = [&proof](const QString &path) {
+        return QStringLiteral("image://proof/%1/%2").arg(proof->id, path);
+    };
+    std::optional<ProofFiles> files;
+    if (m_hub)
+        files.emplace(QDir(m_hub->config().dataDir).absoluteFilePath(QStringLiteral("proofs")));
+    auto load = [&](const ProofImage &image, const QString &path) {
+        const auto bytes = files ? files->get(image.sha256) : std::nullopt;
+        if (bytes)
+            images.insert(path, QImage::fromData(*bytes));
+    };
+    QVariantList photos;
+    for (size_t i = 0; i < proof->photos.size(); ++i) {
+        const QString path = QStringLiteral("photos/%1").arg(i + 1);
+        load(proof->photos[i], path);
+        photos << url(path);
+    }
+    if (proof->signature)
+        load(*proof->signature, QStringLiteral("signature"));
+    if (m_proofImages)
+        m_proofImages->setImages(proof->id, images);
+    return QVariantMap{{QStringLiteral("id"), proof->id},
+                       {QStringLiteral("recipientName"), proof->recipientName},
+                       {QStringLiteral("note"), proof->note},
+                       {QStringLiteral("signature"),
+                        proof->signature ? url(QStringLiteral("signature")) : QString()},
+                       {QStringLiteral("photos"), photos}};
 }
 
 bool ConsoleController::cancel(const QString &packageId, const QString &reason)

@@ -4,6 +4,7 @@
 #include <QPointer>
 #include <QStringList>
 #include <QTimer>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <array>
@@ -23,6 +24,7 @@ class EventFeedModel;
 class Hub;
 class PackageFilterModel;
 class PackageModel;
+class ProofImageProvider;
 struct Error;
 struct FieldRefusal;
 enum class PackageAction;
@@ -84,6 +86,11 @@ public:
     Q_INVOKABLE bool complete(const QString &packageId);
     Q_INVOKABLE bool fail(const QString &packageId, const QString &reason);
     Q_INVOKABLE bool cancel(const QString &packageId, const QString &reason);
+    /// The package's proof of delivery for its details: {id, recipientName, note, signature,
+    /// photos} with image://proof/ URLs (its images handed to the provider), or an empty map.
+    Q_INVOKABLE QVariantMap proof(const QString &packageId);
+    /// Where proof() puts the images it reads.
+    void setProofImages(ProofImageProvider *provider) { m_proofImages = provider; }
     /// Creates a courier, their password hashed off the GUI thread: true when the creation is
     /// under way, then courierCreated, or errorOccurred.
     Q_INVOKABLE bool createCourier(const QString &name, const QString &username,
@@ -146,6 +153,7 @@ private:
     DispatchService &m_dispatch;
     AuthService &m_auth;
     QPointer<Hub> m_hub;
+    ProofImageProvider *m_proofImages = nullptr;
     DispatchMirror *m_world = nullptr; // what the models show, on this thread
     PackageModel *m_packages = nullptr;
     PackageFilterModel *m_packageFilter = nullptr;

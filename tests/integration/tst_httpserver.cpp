@@ -10,6 +10,7 @@
 #include <QLoggingCategory>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUuid>
 
 #include <memory>
 
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void rateLimitedLoginCarriesCors();
     void pollingPostOverLimitEndsSession_data();
     void pollingPostOverLimitEndsSession();
+    void proofUploadsAreBoundedInSizeAndNumber();
 
 private:
     QString openPollingSession();
@@ -235,6 +237,61 @@ void tst_HttpServer::pollingPostOverLimitEndsSession()
     QCOMPARE(poll.status, 400);
     QCOMPARE(QJsonDocument::fromJson(poll.body).object().value(QStringLiteral("code")).toInt(), 1);
     QCOMPARE(poll.header("access-control-allow-origin"), QByteArray("*"));
+}
+
+void tst_HttpServer::proofUploadsAreBoundedInSizeAndNumber()
+{
+    // A hub of its own: one upload at a time, files of at most 300 kB (a body of 1.27 MB).
+    QTemporaryDir dir;
+    HubConfig config = test::loopbackHubConfig(dir.path(), QString::fromLatin1(kAdminPassword));
+    config.proofUploadsAtOnce = 1;
+    config.proofMaxFileBytes = 300'000;
+    Hub hub(config);
+    const auto error = hub.start();
+    QVERIFY2(!error, error ? qPrintable(error->message) : "");
+    const QByteArray target =
+        "/api/packages/" + QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1() + "/proof";
+    const QByteArray limitHead = "Content-Type: multipart/form-data; boundary=q\r\n";
+    auto head = [&](qint64 length) -> QByteArray {
+        return "PUT " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + limitHead +
+               "Content-Length: " + QByteArray::number(length) + "\r\n\r\n";
+    };
+
+    // Past 1 MB, as the route allows, but under its own limit (4 files and the form).
+    const qint64 allowed = 4 * 300'000 + 64 * 1024;
+    test::RawHttpClient first(hub.port());
+    first.send(head(allowed) + QByteArray(100, 'x'));
+    QVERIFY(QTest::qWaitFor([&] { return first.sent(); }, test::kRawHttpWaitMs));
+
+    // Once the hub reads it (the epoll transport hands it over in a later pass), another upload
+    // is turned away at once.
+    RawResponse second;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            second = test::rawHttpExchange(hub.port(), head(10) + QByteArray(10, 'x'));
+            return second.status == 503;
+        },
+        test::kRawHttpWaitMs));
+    QCOMPARE(second.errorCode(), QStringLiteral("too_many_uploads"));
+    QCOMPARE(second.header("retry-after"), QByteArray("1"));
+    QVERIFY(first.responses().isEmpty());
+
+    // The first one whole: answered (no token), and its slot free again.
+    first.send(QByteArray(allowed - 100, 'x'));
+    QVERIFY(first.waitForResponses());
+    QCOMPARE(first.responses()[0].status, 401);
+    const RawResponse third = test::rawHttpExchange(hub.port(), head(10) + QByteArray(10, 'x'));
+    QCOMPARE(third.status, 401);
+
+    // Over the route's limit, and over 1 MB elsewhere: 413, the limit named.
+    const RawResponse over = test::rawHttpExchange(hub.port(), head(allowed + 1));
+    QCOMPARE(over.status, 413);
+    QVERIFY2(over.body.contains(QByteArray::number(allowed)), over.body.constData());
+    const RawResponse elsewhere =
+        test::rawHttpExchange(hub.port(), test::rawHttpRequest("POST", "/api/packages",
+                                                               "Content-Type: application/json\r\n",
+                                                               QByteArray(1'000'001, ' ')));
+    QCOMPARE(elsewhere.status, 413);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpServer)

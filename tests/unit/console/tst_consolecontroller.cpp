@@ -8,9 +8,14 @@
 #include "loopbackhub.h"
 #include "packagefiltermodel.h"
 #include "packagemodel.h"
+#include "proofimageprovider.h"
 
 #include "api/authservice.h"
+#include "core/prooffiles.h"
 
+#include <QBuffer>
+#include <QDir>
+#include <QImage>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QUrlQuery>
@@ -37,6 +42,7 @@ private Q_SLOTS:
     void suggestsTheNearestFreeCourier();
     void eventsPerMinute();
     void modelsAreWired();
+    void showsTheProofOfDelivery();
 };
 
 void tst_ConsoleController::driveAPackageToTheEnd()
@@ -356,6 +362,57 @@ void tst_ConsoleController::modelsAreWired()
     QCOMPARE(controller.packageFilter()->sourceModel(), controller.packages());
     QCOMPARE(controller.packageFilter()->rowCount(), 1);
     QCOMPARE(controller.connectedClients(), 0);
+}
+
+void tst_ConsoleController::showsTheProofOfDelivery()
+{
+    QTemporaryDir dataDir;
+    Hub hub(test::loopbackHubConfig(dataDir.path(), u"console-proof"_s));
+    const auto error = hub.start();
+    QVERIFY2(!error, qPrintable(error ? error->message : QString()));
+    ConsoleController controller(hub.dispatch(), hub.auth());
+    controller.setHub(&hub);
+    ProofImageProvider images;
+    controller.setProofImages(&images);
+
+    const auto courier = hub.dispatch().createCourier(
+        NewCourier{u"Ada"_s, u"ada"_s, u"hash"_s, QString(), QString()});
+    QVERIFY(courier);
+    const auto pkg =
+        hub.dispatch().createPackage(NewPackage{u"Grace"_s, u"1 Navy Way"_s, 51.5, -0.1, {}});
+    QVERIFY(pkg);
+    QVERIFY(controller.assign(pkg->id, courier->id));
+    QVERIFY(controller.proof(pkg->id).isEmpty());
+
+    // A photo as the courier's upload leaves it: a file of the data dir, named in the proof.
+    QImage photo(40, 30, QImage::Format_RGB32);
+    photo.fill(Qt::darkGreen);
+    QByteArray png;
+    QBuffer buffer(&png);
+    QVERIFY(photo.save(&buffer, "PNG"));
+    ProofFiles files(QDir(dataDir.path()).filePath(u"proofs"_s));
+    const auto hash = files.put(png);
+    QVERIFY(hash);
+    Proof proof;
+    proof.recipientName = u"Grace (neighbour)"_s;
+    proof.note = u"left next door"_s;
+    proof.photos = {ProofImage{u"image/png"_s, *hash, *hash, png.size()}};
+    const Principal asCourier{Role::Courier, courier->id, {}, u"ada"_s, u"Ada"_s, {}};
+    const auto stored = hub.dispatch().saveProof(asCourier, pkg->id, proof);
+    QVERIFY2(stored, qPrintable(stored ? QString() : stored.error().message));
+
+    const QVariantMap shown = controller.proof(pkg->id);
+    QCOMPARE(shown.value(u"recipientName"_s).toString(), u"Grace (neighbour)"_s);
+    QCOMPARE(shown.value(u"note"_s).toString(), u"left next door"_s);
+    QCOMPARE(shown.value(u"signature"_s).toString(), QString());
+    const QString url = u"image://proof/%1/photos/1"_s.arg(stored->id);
+    QCOMPARE(shown.value(u"photos"_s).toList(), QVariantList{url});
+    QSize size;
+    const QImage thumbnail =
+        images.requestImage(url.mid(u"image://proof/"_s.size()), &size, QSize(20, 20));
+    QCOMPARE(size, QSize(40, 30));
+    QCOMPARE(thumbnail.size(), QSize(20, 15));
+    QCOMPARE(thumbnail.pixelColor(10, 7), QColor(Qt::darkGreen));
 }
 
 QTEST_GUILESS_MAIN(tst_ConsoleController)

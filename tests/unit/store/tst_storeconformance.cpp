@@ -124,6 +124,8 @@ private Q_SLOTS:
     void outboxKeepsOrderAndClaims();
     void webhooks_data() { stores(); }
     void webhooks();
+    void proofs_data() { stores(); }
+    void proofs();
 
 private:
     void stores();
@@ -475,7 +477,65 @@ void tst_StoreConformance::guessWindows()
     QCOMPARE(store->guessWindow(tracking, QStringLiteral("10.0.0.2"))->second, 1);
 }
 
-QTEST_GUILESS_MAIN(tst_StoreConformance)
+void tst_StoreConformance::proofs()
+{
+    OPEN_STORE(store);
+    const User ada = makeUser(QStringLiteral("ada"), Role::Courier);
+    QVERIFY(store->insertCourier(ada, courierOf(ada)));
+    Package p = makePackage(QStringLiteral("AAAA000002"));
+    std::vector<PackageEvent> none;
+    QVERIFY(store->savePackage(p, none, true));
+    QVERIFY(!store->loadProof(p.id, true));
+
+    Proof proof;
+    proof.id = newId();
+    proof.packageId = p.id;
+    proof.courierId = ada.id;
+    proof.recipientName = QStringLiteral("Grace Hopper");
+    proof.note = QStringLiteral("left with the neighbour");
+    proof.signature = ProofImage{QStringLiteral("image/png"), QString(64, QLatin1Char('a')),
+                                 QString(64, QLatin1Char('a')), 120};
+    proof.photos = {ProofImage{QStringLiteral("image/jpeg"), QString(64, QLatin1Char('b')),
+                               QString(64, QLatin1Char('c')), 4000},
+                    ProofImage{QStringLiteral("image/webp"), QString(64, QLatin1Char('d')),
+                               QString(64, QLatin1Char('d')), 3000}};
+    proof.createdAt = kT0.addSecs(5);
+    QVERIFY(store->saveProof(proof));
+
+    for (const auto &loaded : {store->loadProof(p.id, true), store->loadProof(proof.id, false)}) {
+        QVERIFY(loaded);
+        QCOMPARE(loaded->id, proof.id);
+        QCOMPARE(loaded->packageId, p.id);
+        QCOMPARE(loaded->courierId, ada.id);
+        QCOMPARE(loaded->recipientName, proof.recipientName);
+        QCOMPARE(loaded->note, proof.note);
+        QCOMPARE(loaded->createdAt, proof.createdAt);
+        QVERIFY(loaded->signature);
+        QCOMPARE(loaded->signature->mimeType, QStringLiteral("image/png"));
+        QCOMPARE(loaded->photos.size(), size_t(2));
+        QCOMPARE(loaded->photos[0].sha256, QString(64, QLatin1Char('b')));
+        QCOMPARE(loaded->photos[0].publicSha256, QString(64, QLatin1Char('c')));
+        QCOMPARE(loaded->photos[0].bytes, 4000);
+        QCOMPARE(loaded->photos[1].mimeType, QStringLiteral("image/webp"));
+    }
+
+    // A second proof of the package replaces the first.
+    Proof again = proof;
+    again.id = newId();
+    again.recipientName = QStringLiteral("Alan");
+    again.signature.reset();
+    again.photos.resize(1);
+    QVERIFY(store->saveProof(again));
+    const auto replaced = store->loadProof(p.id, true);
+    QVERIFY(replaced);
+    QCOMPARE(replaced->id, again.id);
+    QCOMPARE(replaced->recipientName, QStringLiteral("Alan"));
+    QVERIFY(!replaced->signature);
+    QCOMPARE(replaced->photos.size(), size_t(1));
+    QVERIFY(!store->loadProof(proof.id, false));
+    QVERIFY(!store->loadProof(newId(), true));
+}
+
 void tst_StoreConformance::outboxEntriesComeWithTheChange()
 {
     OPEN_STORE(store);
@@ -625,4 +685,5 @@ void tst_StoreConformance::webhooks()
                 .empty());
 }
 
+QTEST_GUILESS_MAIN(tst_StoreConformance)
 #include "tst_storeconformance.moc"
