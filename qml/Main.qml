@@ -13,6 +13,8 @@ ApplicationWindow {
     required property ConsoleController controller
     // Where the chosen theme is kept across restarts; without it the theme follows the system.
     property ConsoleSettings settings: null
+    // The webhooks page's controller; without one (tests) the page is not offered.
+    property WebhooksController webhooks: null
 
     // While true, a click on the map sets the new package's destination.
     property bool pickingDestination: false
@@ -101,6 +103,12 @@ ApplicationWindow {
                 elide: Text.ElideRight
             }
             Item { Layout.fillWidth: !window.generatedPassword.length }
+            ToolButton {
+                objectName: "webhooksButton"
+                visible: window.webhooks !== null
+                text: qsTr("Webhooks…")
+                onClicked: webhooksDialog.show()
+            }
             ToolButton {
                 objectName: "themeButton"
                 text: qsTr("Theme: %1").arg(Theme.modeLabel())
@@ -358,6 +366,11 @@ ApplicationWindow {
             if (window.controller.changeCourierPassword(courierId, password))
                 shown.connect(onChanged);
         }
+    }
+
+    WebhooksDialog {
+        id: webhooksDialog
+        webhooks: window.webhooks
     }
 
     CourierLinkDialog {

@@ -11,6 +11,7 @@
 #include "mapsettings.h"
 #include "qrimageprovider.h"
 #include "tilesource.h"
+#include "webhookscontroller.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -107,6 +108,7 @@ int main(int argc, char *argv[])
 
     depot::ConsoleController controller(hub.dispatch(), hub.auth());
     controller.setHub(&hub);
+    depot::WebhooksController webhooks(hub.webhooks(), &hub);
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(
         QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
@@ -126,7 +128,8 @@ int main(int argc, char *argv[])
         {{QStringLiteral("listeningUrl"), hub.listeningUrl()},
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
          {QStringLiteral("controller"), QVariant::fromValue(&controller)},
-         {QStringLiteral("settings"), QVariant::fromValue(&settings)}});
+         {QStringLiteral("settings"), QVariant::fromValue(&settings)},
+         {QStringLiteral("webhooks"), QVariant::fromValue(&webhooks)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;
