@@ -370,6 +370,7 @@ ApplicationWindow {
 
     WebhooksDialog {
         id: webhooksDialog
+        objectName: "webhooksDialog"
         webhooks: window.webhooks
     }
 

@@ -35,8 +35,9 @@ void tst_WebhooksController::addListDeliveriesDelete()
     QSignalSpy refused(&controller, &WebhooksController::errorOccurred);
 
     QVERIFY(controller.knownEvents().contains(QStringLiteral("delivery:completed")));
-    QVERIFY(controller.add(QStringLiteral("ftp://example.com/x"), {QStringLiteral("package:update")})
-                .isEmpty());
+    QVERIFY(
+        controller.add(QStringLiteral("ftp://example.com/x"), {QStringLiteral("package:update")})
+            .isEmpty());
     QCOMPARE(refused.size(), 1);
     QVERIFY(controller.lastError().contains(QStringLiteral("http")));
     QCOMPARE(changed.size(), 0);
