@@ -15,6 +15,8 @@ ApplicationWindow {
     property ConsoleSettings settings: null
     // The day's records; without them the console has no "Day's records" button.
     property RecordsController records: null
+    // The webhooks page's controller; without one (tests) the page is not offered.
+    property WebhooksController webhooks: null
 
     // While true, a click on the map sets the new package's destination.
     property bool pickingDestination: false
@@ -108,6 +110,12 @@ ApplicationWindow {
                 visible: window.records !== null
                 text: qsTr("Day's records")
                 onClicked: dayRecordsDialog.show()
+            }
+            ToolButton {
+                objectName: "webhooksButton"
+                visible: window.webhooks !== null
+                text: qsTr("Webhooks…")
+                onClicked: webhooksDialog.show()
             }
             ToolButton {
                 objectName: "themeButton"
@@ -373,6 +381,12 @@ ApplicationWindow {
         objectName: "dayRecordsDialog"
         records: window.records
         onFailed: message => window.showError(message)
+    }
+
+    WebhooksDialog {
+        id: webhooksDialog
+        objectName: "webhooksDialog"
+        webhooks: window.webhooks
     }
 
     CourierLinkDialog {

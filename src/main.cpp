@@ -14,6 +14,7 @@
 #include "qrimageprovider.h"
 #include "recordscontroller.h"
 #include "tilesource.h"
+#include "webhookscontroller.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -112,6 +113,7 @@ int main(int argc, char *argv[])
     controller.setHub(&hub);
     // Read on the hub's thread, where the dispatch service lives.
     depot::RecordsController records(hub.dayRecords(), &hub.dispatch());
+    depot::WebhooksController webhooks(hub.webhooks(), &hub);
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(
         QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
@@ -135,7 +137,8 @@ int main(int argc, char *argv[])
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
          {QStringLiteral("controller"), QVariant::fromValue(&controller)},
          {QStringLiteral("records"), QVariant::fromValue(&records)},
-         {QStringLiteral("settings"), QVariant::fromValue(&settings)}});
+         {QStringLiteral("settings"), QVariant::fromValue(&settings)},
+         {QStringLiteral("webhooks"), QVariant::fromValue(&webhooks)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())
         return 1;

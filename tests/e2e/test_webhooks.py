@@ -139,12 +139,6 @@ class Hub(HubProcess):
         assert status == 200, (status, p)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class WebhookTests(unittest.TestCase):
     def setUp(self):
         self.cleanups = []
@@ -232,7 +226,13 @@ class WebhookTests(unittest.TestCase):
         self.assertEqual(sum(1 for d in deliveries for a in d["log"] if a["status"] == 500), 5)
 
     def test_kill_minus_nine_loses_nothing(self):
-        port = free_port()  # nobody listens there yet: the receiver is down
+        # The receiver is down in two ways: it takes connections and never answers (attempts
+        # are in flight when the hub dies), and before that nobody listened at all.
+        hanging = socket.socket()
+        hanging.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hanging.bind(("127.0.0.1", 0))
+        port = hanging.getsockname()[1]
+        held = []
         data_dir = tempfile.mkdtemp(prefix="depot-webhooks-kill-")
         self.cleanups.append(lambda: shutil.rmtree(data_dir, ignore_errors=True))
         hub = self.start_hub(extra_args=FAST_RETRIES, data_dir=data_dir)
@@ -241,8 +241,15 @@ class WebhookTests(unittest.TestCase):
         packages = [hub.package("P%d" % i) for i in range(3)]
         for p in packages:
             hub.cancel(p)
-        hub.kill()  # right after the answers, while the receiver is down
+        hanging.listen(16)
+        hanging.settimeout(WAIT)
+        held.append(hanging.accept()[0])  # an attempt is in flight now
+        hub.kill()  # after the answers, while the receiver is down
+        for s in held + [hanging]:
+            s.close()
         receiver = self.start_receiver(port=port)
+        # Without a restarted hub taking over the killed one's claims, the deliveries that
+        # were in flight would wait for their leases (minutes) and not arrive in time.
         self.start_hub(extra_args=FAST_RETRIES, data_dir=data_dir)
         receiver.wait_for_delivered(9)
         expected = ["package:update", "package:cancelled", "package:update"]
