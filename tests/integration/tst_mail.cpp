@@ -395,6 +395,26 @@ private Q_SLOTS:
                  qPrintable(outcome.detail));
     }
 
+    void clientSendsNoAddressThatBendsACommand()
+    {
+        SmtpServer server({});
+        QVERIFY(server.port());
+        SmtpClient::Options o;
+        o.server.host = QStringLiteral("127.0.0.1");
+        o.server.port = server.port();
+        for (const QString &to : {QStringLiteral("a@example.com>\r\nRCPT TO:<b@example.com"),
+                                  QStringLiteral("a@example.com\n"), QString()}) {
+            SmtpClient client(o);
+            std::optional<SmtpResult> result;
+            client.send(QStringLiteral("depot@depot.example"), to, "Subject: x\r\n\r\nx\r\n",
+                        [&result](const SmtpResult &r) { result = r; });
+            QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10'000);
+            QVERIFY(!result->sent);
+            QVERIFY(result->permanent);
+        }
+        QCOMPARE(server.messageCount(), 0);
+    }
+
     void flags()
     {
         auto parse = [](const QStringList &args, const QProcessEnvironment &env = {}) {
