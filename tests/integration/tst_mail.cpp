@@ -311,6 +311,31 @@ private Q_SLOTS:
                  QStringLiteral("Your parcel K3SBGMVN9V has been delivered"));
     }
 
+    void smtpsSpeaksTlsFromTheStart()
+    {
+        const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
+        const QString key = m_translations.filePath(QStringLiteral("key.pem"));
+        SmtpServer server({QStringLiteral("--tls"), cert, key, QStringLiteral("--implicit-tls"),
+                           QStringLiteral("--user"), QStringLiteral("mailer"),
+                           QStringLiteral("--password"), QStringLiteral("secret")});
+        QVERIFY(server.port());
+        MailChannel::Options o = options(server.port());
+        o.smtp.caCertificates = QSslCertificate::fromPath(cert);
+        o.smtp.server = *SmtpUrl::parse(
+            QStringLiteral("smtps://mailer:secret@127.0.0.1:%1").arg(server.port()));
+        MailChannel channel(o, m_clock);
+        const DeliveryOutcome outcome =
+            deliver(channel, entry(QStringLiteral("delivered"), QStringLiteral("en")));
+        QVERIFY2(outcome.delivered, qPrintable(outcome.detail));
+        QVERIFY(server.envelope(1).value(QStringLiteral("tls")).toBool());
+        QCOMPARE(server.envelope(1)
+                     .value(QStringLiteral("auth"))
+                     .toObject()
+                     .value(QStringLiteral("login"))
+                     .toString(),
+                 QStringLiteral("mailer"));
+    }
+
     void untrustedCertificateIsRetryable()
     {
         const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
