@@ -528,6 +528,12 @@ private Q_SLOTS:
         Hub hub(config);
         const auto error = hub.start();
         QVERIFY2(!error, error ? qPrintable(error->message) : "");
+        // The translations are in the program, depot-hub's included.
+        for (const char *language : {"de", "es", "fr"})
+            QVERIFY2(
+                QFile::exists(
+                    QStringLiteral(":/depot/mail-i18n/depot_%1.qm").arg(QLatin1String(language))),
+                language);
         QVERIFY(hub.mailChannel());
         QVERIFY(hub.mailProducer());
         QCOMPARE(hub.mailChannel()->name(), QStringLiteral("email"));
