@@ -311,6 +311,30 @@ private Q_SLOTS:
                  QStringLiteral("Your parcel K3SBGMVN9V has been delivered"));
     }
 
+    void authLoginWhereThereIsNoPlain()
+    {
+        const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
+        const QString key = m_translations.filePath(QStringLiteral("key.pem"));
+        SmtpServer server({QStringLiteral("--tls"), cert, key, QStringLiteral("--user"),
+                           QStringLiteral("mailer"), QStringLiteral("--password"),
+                           QStringLiteral("secret"), QStringLiteral("--login-only")});
+        QVERIFY(server.port());
+        MailChannel::Options o = options(server.port());
+        o.smtp.caCertificates = QSslCertificate::fromPath(cert);
+        o.smtp.server.user = QStringLiteral("mailer");
+        o.smtp.server.password = QStringLiteral("secret");
+        MailChannel channel(o, m_clock);
+        const DeliveryOutcome outcome =
+            deliver(channel, entry(QStringLiteral("delivered"), QStringLiteral("en")));
+        QVERIFY2(outcome.delivered, qPrintable(outcome.detail));
+        QCOMPARE(server.envelope(1)
+                     .value(QStringLiteral("auth"))
+                     .toObject()
+                     .value(QStringLiteral("mechanism"))
+                     .toString(),
+                 QStringLiteral("LOGIN"));
+    }
+
     void smtpsSpeaksTlsFromTheStart()
     {
         const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));

@@ -6,7 +6,7 @@ becomes <dir>/<n>.eml (the bytes after DATA) and <dir>/<n>.json (the envelope: s
 recipients, whether TLS was on, the AUTH mechanism and login used). Runs until killed.
 
     smtpserver.py DIR [--tls CERT KEY [--implicit-tls]] [--user NAME --password SECRET]
-                      [--refuse-rcpt CODE]
+                      [--login-only] [--refuse-rcpt CODE]
 
 --tls offers STARTTLS; with --implicit-tls the server speaks TLS from the first byte (smtps).
 """
@@ -56,6 +56,7 @@ def main():
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN, not PLAIN")
     parser.add_argument("--refuse-rcpt", type=int, default=0)
     args = parser.parse_args()
 
@@ -82,6 +83,7 @@ def main():
         return SMTP(handler, hostname="smtp.test", tls_context=None if implicit else context,
                     authenticator=authenticate if args.user else None,
                     auth_required=bool(args.user),
+                    auth_exclude_mechanism=["PLAIN"] if args.login_only else None,
                     # aiosmtpd does not see TLS it did not start itself: smtps is TLS throughout.
                     auth_require_tls=not implicit, loop=loop)
 
