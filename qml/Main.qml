@@ -318,7 +318,8 @@ ApplicationWindow {
             window.pickingDestination = true;
         }
         onCreateRequested: (recipient, address, lat, lon, notes) => {
-            const id = window.controller.createPackage(recipient, address, lat, lon, notes);
+            const id = window.controller.createPackage(recipient, address, lat, lon, notes,
+                                                       newPackageDialog.recipientEmail);
             if (id.length > 0)
                 window.selectPackage(id);
         }

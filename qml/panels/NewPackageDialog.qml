@@ -3,12 +3,15 @@ import Depot.Console
 import QtQuick.Controls
 import QtQuick.Layouts
 
-// A new package: recipient, address, notes and the destination, typed or picked on the map.
+// A new package: recipient, address, notes, the customer's e-mail and the destination, typed or
+// picked on the map.
 Dialog {
     id: dialog
 
     property real latitude: NaN
     property real longitude: NaN
+    // Optional: with --smtp the customer is told of the delivery by e-mail.
+    readonly property alias recipientEmail: emailField.text
     readonly property bool hasDestination: !isNaN(latitude) && !isNaN(longitude)
                                            && latitude >= -90 && latitude <= 90
                                            && longitude >= -180 && longitude <= 180
@@ -28,6 +31,7 @@ Dialog {
         recipientField.text = "";
         addressField.text = "";
         notesField.text = "";
+        emailField.text = "";
         latField.text = "";
         lonField.text = "";
         latitude = NaN;
@@ -76,6 +80,15 @@ Dialog {
             objectName: "addressField"
             Layout.fillWidth: true
             placeholderText: qsTr("Street, number, city")
+            selectByMouse: true
+        }
+        Label { text: qsTr("E-mail") }
+        TextField {
+            id: emailField
+            objectName: "recipientEmailField"
+            Layout.fillWidth: true
+            placeholderText: qsTr("Optional: the customer is told of the delivery")
+            inputMethodHints: Qt.ImhEmailCharactersOnly
             selectByMouse: true
         }
         Label { text: qsTr("Latitude") }

@@ -87,7 +87,7 @@ std::optional<FieldRefusal> FieldRules::email(QString &address)
     static const QRegularExpression pattern(
         QStringLiteral("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
                        "[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
-                       "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+$"));
+                       "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+\\z"));
     if (!address.isEmpty() &&
         (!pattern.match(address).hasMatch() || address.startsWith(QLatin1Char('.')) ||
          address.contains(QLatin1String("..")) || address.contains(QLatin1String(".@"))))

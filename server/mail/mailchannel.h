@@ -28,7 +28,7 @@ public:
         QString fromAddress; // the envelope sender and the From header
         QString fromName;    // the From header's display name; empty: none
         // Where the translations are: <folder>/depot_<language>.qm; the English texts need none.
-        QString translationFolder = QStringLiteral(":/i18n");
+        QString translationFolder = QStringLiteral(":/depot/mail-i18n");
     };
 
     MailChannel(Options options, const Clock &clock, QObject *parent = nullptr);

@@ -179,8 +179,8 @@ bool isPlausibleAddress(const QString &address)
     // a domain of labels with at least one dot, or an internationalised one.
     static const QRegularExpression pattern(
         QStringLiteral("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
-                       "(?=.{1,253}$)[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
-                       "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+$"));
+                       "(?=.{1,253}\\z)[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?"
+                       "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?)+\\z"));
     return address.size() <= 254 && pattern.match(address).hasMatch() &&
            !address.startsWith(QLatin1Char('.')) && !address.contains(QLatin1String("..")) &&
            !address.section(QLatin1Char('@'), 0, 0).endsWith(QLatin1Char('.'));

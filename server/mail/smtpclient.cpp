@@ -2,6 +2,8 @@
 
 #include <QSslConfiguration>
 
+#include <algorithm>
+
 namespace depot {
 
 namespace {
@@ -63,6 +65,19 @@ void SmtpClient::send(const QString &from, const QString &to, const QByteArray &
     m_message = message;
     m_done = std::move(done);
     m_step = Step::Greeting;
+    // An address goes into a command line as it is: nothing in it may end or bend that line.
+    const auto unsafe = [](const QString &address) {
+        return address.isEmpty() || std::any_of(address.begin(), address.end(), [](QChar c) {
+                   return c.unicode() <= 0x20 || c.unicode() == 0x7f || c == QLatin1Char('<') ||
+                          c == QLatin1Char('>');
+               });
+    };
+    if (unsafe(from) || unsafe(to)) {
+        QTimer::singleShot(0, this, [this] {
+            finish({false, true, 0, QStringLiteral("not an address SMTP can carry")});
+        });
+        return;
+    }
     m_deadline.start(m_options.timeoutMs);
     if (m_options.server.implicitTls)
         m_socket.connectToHostEncrypted(m_options.server.host, m_options.server.port);

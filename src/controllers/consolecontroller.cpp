@@ -289,6 +289,8 @@ QString ConsoleController::fieldRefusalText(const FieldRefusal &refusal) const
         return tr("The device id is too long.");
     if (is(FieldRules::kNotes))
         return tr("The notes are too long.");
+    if (is(FieldRules::kRecipientEmail))
+        return tr("The e-mail address is not valid.");
     return refusal.error().message; // a rule the console cannot word itself, as REST gives it
 }
 
@@ -336,9 +338,10 @@ bool ConsoleController::reportMessage(const QString &message)
 }
 
 QString ConsoleController::createPackage(const QString &recipientName, const QString &address,
-                                         double latitude, double longitude, const QString &notes)
+                                         double latitude, double longitude, const QString &notes,
+                                         const QString &recipientEmail)
 {
-    NewPackage fields{recipientName, address, latitude, longitude, notes};
+    NewPackage fields{recipientName, address, latitude, longitude, notes, recipientEmail, {}};
     if (const auto refusal = FieldRules::newPackage(fields))
         return refused(fieldRefusalText(*refusal));
     const auto created = onService([&] { return m_dispatch.createPackage(fields); });

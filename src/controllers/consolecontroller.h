@@ -80,7 +80,8 @@ public:
     /// Each returns the new id or true, or an empty string / false after errorOccurred.
     Q_INVOKABLE QString createPackage(const QString &recipientName, const QString &address,
                                       double latitude, double longitude,
-                                      const QString &notes = QString());
+                                      const QString &notes = QString(),
+                                      const QString &recipientEmail = QString());
     Q_INVOKABLE bool assign(const QString &packageId, const QString &courierId);
     Q_INVOKABLE bool start(const QString &packageId);
     Q_INVOKABLE bool complete(const QString &packageId);

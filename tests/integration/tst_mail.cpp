@@ -311,6 +311,55 @@ private Q_SLOTS:
                  QStringLiteral("Your parcel K3SBGMVN9V has been delivered"));
     }
 
+    void authLoginWhereThereIsNoPlain()
+    {
+        const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
+        const QString key = m_translations.filePath(QStringLiteral("key.pem"));
+        SmtpServer server({QStringLiteral("--tls"), cert, key, QStringLiteral("--user"),
+                           QStringLiteral("mailer"), QStringLiteral("--password"),
+                           QStringLiteral("secret"), QStringLiteral("--login-only")});
+        QVERIFY(server.port());
+        MailChannel::Options o = options(server.port());
+        o.smtp.caCertificates = QSslCertificate::fromPath(cert);
+        o.smtp.server.user = QStringLiteral("mailer");
+        o.smtp.server.password = QStringLiteral("secret");
+        MailChannel channel(o, m_clock);
+        const DeliveryOutcome outcome =
+            deliver(channel, entry(QStringLiteral("delivered"), QStringLiteral("en")));
+        QVERIFY2(outcome.delivered, qPrintable(outcome.detail));
+        QCOMPARE(server.envelope(1)
+                     .value(QStringLiteral("auth"))
+                     .toObject()
+                     .value(QStringLiteral("mechanism"))
+                     .toString(),
+                 QStringLiteral("LOGIN"));
+    }
+
+    void smtpsSpeaksTlsFromTheStart()
+    {
+        const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
+        const QString key = m_translations.filePath(QStringLiteral("key.pem"));
+        SmtpServer server({QStringLiteral("--tls"), cert, key, QStringLiteral("--implicit-tls"),
+                           QStringLiteral("--user"), QStringLiteral("mailer"),
+                           QStringLiteral("--password"), QStringLiteral("secret")});
+        QVERIFY(server.port());
+        MailChannel::Options o = options(server.port());
+        o.smtp.caCertificates = QSslCertificate::fromPath(cert);
+        o.smtp.server = *SmtpUrl::parse(
+            QStringLiteral("smtps://mailer:secret@127.0.0.1:%1").arg(server.port()));
+        MailChannel channel(o, m_clock);
+        const DeliveryOutcome outcome =
+            deliver(channel, entry(QStringLiteral("delivered"), QStringLiteral("en")));
+        QVERIFY2(outcome.delivered, qPrintable(outcome.detail));
+        QVERIFY(server.envelope(1).value(QStringLiteral("tls")).toBool());
+        QCOMPARE(server.envelope(1)
+                     .value(QStringLiteral("auth"))
+                     .toObject()
+                     .value(QStringLiteral("login"))
+                     .toString(),
+                 QStringLiteral("mailer"));
+    }
+
     void untrustedCertificateIsRetryable()
     {
         const QString cert = m_translations.filePath(QStringLiteral("cert.pem"));
@@ -393,6 +442,26 @@ private Q_SLOTS:
         QVERIFY(!outcome.permanent);
         QVERIFY2(outcome.detail.contains(QLatin1String("did not answer in time")),
                  qPrintable(outcome.detail));
+    }
+
+    void clientSendsNoAddressThatBendsACommand()
+    {
+        SmtpServer server({});
+        QVERIFY(server.port());
+        SmtpClient::Options o;
+        o.server.host = QStringLiteral("127.0.0.1");
+        o.server.port = server.port();
+        for (const QString &to : {QStringLiteral("a@example.com>\r\nRCPT TO:<b@example.com"),
+                                  QStringLiteral("a@example.com\n"), QString()}) {
+            SmtpClient client(o);
+            std::optional<SmtpResult> result;
+            client.send(QStringLiteral("depot@depot.example"), to, "Subject: x\r\n\r\nx\r\n",
+                        [&result](const SmtpResult &r) { result = r; });
+            QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 10'000);
+            QVERIFY(!result->sent);
+            QVERIFY(result->permanent);
+        }
+        QCOMPARE(server.messageCount(), 0);
     }
 
     void flags()
@@ -483,6 +552,12 @@ private Q_SLOTS:
         Hub hub(config);
         const auto error = hub.start();
         QVERIFY2(!error, error ? qPrintable(error->message) : "");
+        // The translations are in the program, depot-hub's included.
+        for (const char *language : {"de", "es", "fr"})
+            QVERIFY2(
+                QFile::exists(
+                    QStringLiteral(":/depot/mail-i18n/depot_%1.qm").arg(QLatin1String(language))),
+                language);
         QVERIFY(hub.mailChannel());
         QVERIFY(hub.mailProducer());
         QCOMPARE(hub.mailChannel()->name(), QStringLiteral("email"));

@@ -5,8 +5,10 @@ Listens on 127.0.0.1 on a free port and prints "PORT <n>" once it does. Each mes
 becomes <dir>/<n>.eml (the bytes after DATA) and <dir>/<n>.json (the envelope: sender,
 recipients, whether TLS was on, the AUTH mechanism and login used). Runs until killed.
 
-    smtpserver.py DIR [--tls CERT KEY] [--user NAME --password SECRET] [--refuse-rcpt CODE]
-                      [--port N]
+    smtpserver.py DIR [--tls CERT KEY [--implicit-tls]] [--user NAME --password SECRET]
+                      [--login-only] [--refuse-rcpt CODE] [--port N]
+
+--tls offers STARTTLS; with --implicit-tls the server speaks TLS from the first byte (smtps).
 """
 import argparse
 import asyncio
@@ -19,8 +21,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, folder, refuse_rcpt):
+    def __init__(self, folder, refuse_rcpt, implicit_tls):
         self.folder = folder
+        self.implicit_tls = implicit_tls
         self.refuse_rcpt = refuse_rcpt
         self.count = 0
 
@@ -39,7 +42,7 @@ class Handler:
         with open(base + ".json", "w") as f:
             json.dump({"mailFrom": envelope.mail_from,
                        "rcptTos": envelope.rcpt_tos,
-                       "tls": session.ssl is not None,
+                       "tls": self.implicit_tls or session.ssl is not None,
                        "auth": getattr(session, "depot_auth", None)}, f)
         # The .eml appears last and whole: a test waiting for it reads a finished message.
         os.rename(base + ".eml.part", base + ".eml")
@@ -50,8 +53,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN, not PLAIN")
     parser.add_argument("--refuse-rcpt", type=int, default=0)
     parser.add_argument("--port", type=int, default=0, help="0: a free one")
     args = parser.parse_args()
@@ -69,16 +74,21 @@ def main():
             session.depot_auth = {"mechanism": mechanism, "login": args.user}
         return AuthResult(success=ok)
 
-    handler = Handler(args.folder, args.refuse_rcpt)
+    handler = Handler(args.folder, args.refuse_rcpt, args.implicit_tls)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
-    def factory():
-        return SMTP(handler, hostname="smtp.test", tls_context=context,
-                    authenticator=authenticate if args.user else None,
-                    auth_required=bool(args.user), auth_require_tls=True, loop=loop)
+    implicit = context if args.implicit_tls else None
 
-    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", args.port))
+    def factory():
+        return SMTP(handler, hostname="smtp.test", tls_context=None if implicit else context,
+                    authenticator=authenticate if args.user else None,
+                    auth_required=bool(args.user),
+                    auth_exclude_mechanism=["PLAIN"] if args.login_only else None,
+                    # aiosmtpd does not see TLS it did not start itself: smtps is TLS throughout.
+                    auth_require_tls=not implicit, loop=loop)
+
+    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", args.port, ssl=implicit))
     print("PORT %d" % server.sockets[0].getsockname()[1], flush=True)
     loop.run_forever()
 

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void refusalsSpeakTheConsoleLanguage();
     void failNeedsAReason();
     void createPackageChecksItsFields();
+    void createPackageWithTheCustomersEmail();
     void createCourierAndTheirPhoneLink();
     void phoneLinksUseHttpsWithTls();
     void duplicateLoginIsRefused();
@@ -175,6 +176,22 @@ void tst_ConsoleController::createPackageChecksItsFields()
     QCOMPARE(errors.count(), 3);
     QCOMPARE(errors.at(2).at(0).toString(), u"The destination is not a valid coordinate."_s);
     QCOMPARE(controller.packages()->rowCount(), 0);
+}
+
+void tst_ConsoleController::createPackageWithTheCustomersEmail()
+{
+    DispatchFixture f;
+    ConsoleController controller(f.service, f.auth);
+    QSignalSpy errors(&controller, &ConsoleController::errorOccurred);
+    const QString id = controller.createPackage(u"Grace"_s, u"1 Navy Yard"_s, 52.5, 13.4, {},
+                                                u" grace@example.com "_s);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(f.service.findPackage(id)->recipientEmail, u"grace@example.com"_s);
+    QVERIFY(controller.createPackage(u"Grace"_s, u"1 Navy Yard"_s, 52.5, 13.4, {}, u"grace"_s)
+                .isEmpty());
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).toString(), u"The e-mail address is not valid."_s);
+    QCOMPARE(controller.packages()->rowCount(), 1);
 }
 
 void tst_ConsoleController::createCourierAndTheirPhoneLink()

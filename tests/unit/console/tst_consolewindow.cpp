@@ -39,6 +39,7 @@ private Q_SLOTS:
     void courierMenuTakesOffAndGivesANewPassword();
     void newCourierGetsTheirLinkOnceCreated();
     void destinationPickedOnTheMap();
+    void newPackageTakesTheCustomersEmail();
 
 private:
     QQuickItem *child(const QString &name) const;
@@ -312,6 +313,27 @@ void tst_ConsoleWindow::destinationPickedOnTheMap()
     QCOMPARE(dialog->property("latitude").toDouble(), expected.latitude());
     QCOMPARE(dialog->property("longitude").toDouble(), expected.longitude());
     QVERIFY(dialog->property("hasDestination").toBool());
+}
+
+void tst_ConsoleWindow::newPackageTakesTheCustomersEmail()
+{
+    auto *dialog = m_window->findChild<QObject *>(u"newPackageDialog"_s);
+    QVERIFY(dialog);
+    auto *email = dialog->findChild<QObject *>(u"recipientEmailField"_s);
+    QVERIFY(email);
+    QVERIFY(email->setProperty("text", u"grace@example.com"_s));
+    const qsizetype before = m_f->service.packages(m_f->dispatcher, PackageFilter{}).size();
+    QVERIFY(QMetaObject::invokeMethod(dialog, "createRequested", Q_ARG(QString, u"Grace"_s),
+                                      Q_ARG(QString, u"1 Navy Yard"_s), Q_ARG(double, 52.5),
+                                      Q_ARG(double, 13.4), Q_ARG(QString, QString())));
+    std::vector<Package> now;
+    QTRY_VERIFY((now = m_f->service.packages(m_f->dispatcher, PackageFilter{})).size() ==
+                size_t(before + 1));
+    const auto created = std::find_if(
+        now.begin(), now.end(), [](const Package &p) { return p.recipientName == u"Grace"_s; });
+    QVERIFY(created != now.end());
+    QCOMPARE(created->recipientEmail, u"grace@example.com"_s);
+    QVERIFY2(m_warnings.isEmpty(), qPrintable(m_warnings.join(u'\n')));
 }
 
 QTEST_MAIN(tst_ConsoleWindow)

@@ -182,7 +182,7 @@ private Q_SLOTS:
         for (const char *bad :
              {"", "grace", "grace@", "@example.com", "grace@localhost", "a b@example.com",
               "a@b@example.com", "a..b@example.com", "a@example.com\r\nBcc: b@example.com",
-              "<a@example.com>", ".a@example.com", "a.@example.com"})
+              "<a@example.com>", "a@example.com\n", ".a@example.com", "a.@example.com"})
             QVERIFY2(!mime::isPlausibleAddress(QString::fromUtf8(bad)), bad);
         // REST and the console refuse what the mail layer would refuse.
         for (const char *bad : {"grace", "a b@example.com", "a@example.com\nBcc: b@example.com",
