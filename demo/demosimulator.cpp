@@ -7,6 +7,7 @@
 #include "hubclient.h"
 
 #include <QGeoCoordinate>
+#include <QHttpMultiPart>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -225,6 +226,41 @@ void DemoSimulator::post(SimCourier &courier, const QString &path, const QJsonOb
     });
 }
 
+void DemoSimulator::putProof(SimCourier &courier, const QString &packageId,
+                             const QString &recipientName, std::function<void(bool)> done)
+{
+    // A 1 x 1 white PNG: what a depot that requires a signature or photo takes.
+    static const QByteArray kSignature =
+        QByteArray::fromBase64("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQE"
+                               "AG7buVgAAAABJRU5ErkJggg==");
+    QUrl url = m_base;
+    url.setPath(QStringLiteral("/api/packages/%1/proof").arg(packageId));
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer " + courier.token.toLatin1());
+    auto *form = new QHttpMultiPart(QHttpMultiPart::FormDataType);
+    QHttpPart name;
+    name.setHeader(QNetworkRequest::ContentDispositionHeader,
+                   QByteArrayLiteral("form-data; name=\"recipientName\""));
+    name.setBody(recipientName.toUtf8());
+    form->append(name);
+    QHttpPart signature;
+    signature.setHeader(
+        QNetworkRequest::ContentDispositionHeader,
+        QByteArrayLiteral("form-data; name=\"signature\"; filename=\"signature.png\""));
+    signature.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("image/png"));
+    signature.setBody(kSignature);
+    form->append(signature);
+    courier.busy = true;
+    QNetworkReply *reply = m_network.put(request, form);
+    form->setParent(reply);
+    SimCourier *c = &courier;
+    connect(reply, &QNetworkReply::finished, this, [reply, c, done = std::move(done)] {
+        reply->deleteLater();
+        c->busy = false;
+        done(reply->error() == QNetworkReply::NoError);
+    });
+}
+
 void DemoSimulator::takeNextPackage(SimCourier &courier)
 {
     if (courier.busy || !courier.packageId.isEmpty())
@@ -254,12 +290,21 @@ void DemoSimulator::arrive(SimCourier &courier)
     const QJsonObject body =
         failed ? QJsonObject{{QStringLiteral("reason"), QStringLiteral("Recipient not at home")}}
                : QJsonObject{};
-    post(courier, path, body, [this, &courier](bool) {
-        courier.packageId.clear();
-        takeNextPackage(courier);
-        if (courier.packageId.isEmpty())
-            courier.route = routeTo(courier.position, {kDepotLatitude, kDepotLongitude});
-    });
+    auto report = [this, &courier, path, body] {
+        post(courier, path, body, [this, &courier](bool) {
+            courier.packageId.clear();
+            takeNextPackage(courier);
+            if (courier.packageId.isEmpty())
+                courier.route = routeTo(courier.position, {kDepotLatitude, kDepotLongitude});
+        });
+    };
+    // Where the depot requires a proof of delivery, the simulated courier gives one first.
+    const Package *package = m_hub.dispatch().findPackage(id);
+    if (failed || !package || m_hub.dispatch().proofPolicy() != ProofPolicy::Required) {
+        report();
+        return;
+    }
+    putProof(courier, id, package->recipientName, [report](bool) { report(); });
 }
 
 void DemoSimulator::dispatchFreeCouriers()

@@ -78,6 +78,9 @@ private:
     void arrive(SimCourier &courier);
     void dispatchFreeCouriers();
     void takeNextPackage(SimCourier &courier);
+    /// PUT /api/packages/{id}/proof as the courier: the recipient's name and a signature.
+    void putProof(SimCourier &courier, const QString &packageId, const QString &recipientName,
+                  std::function<void(bool)> done);
     void post(SimCourier &courier, const QString &path, const QJsonObject &body,
               std::function<void(bool)> done);
     Point randomAddressPoint();

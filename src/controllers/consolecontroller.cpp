@@ -389,7 +389,9 @@ QVariantMap ConsoleController::proof(const QString &packageId)
         return QStringLiteral("image://proof/%1/%2").arg(proof->id, path);
     };
     std::optional<ProofFiles> files;
-    if (m_hub)
+    if (!m_proofDirectory.isEmpty())
+        files.emplace(m_proofDirectory);
+    else if (m_hub)
         files.emplace(QDir(m_hub->config().dataDir).absoluteFilePath(QStringLiteral("proofs")));
     auto load = [&](const ProofImage &image, const QString &path) {
         const auto bytes = files ? files->get(image.sha256) : std::nullopt;

@@ -92,6 +92,8 @@ public:
     Q_INVOKABLE QVariantMap proof(const QString &packageId);
     /// Where proof() puts the images it reads.
     void setProofImages(ProofImageProvider *provider) { m_proofImages = provider; }
+    /// Where proof() reads the images; the hub's data dir's `proofs/` unless set.
+    void setProofDirectory(const QString &directory) { m_proofDirectory = directory; }
     /// Creates a courier, their password hashed off the GUI thread: true when the creation is
     /// under way, then courierCreated, or errorOccurred.
     Q_INVOKABLE bool createCourier(const QString &name, const QString &username,
@@ -155,6 +157,7 @@ private:
     AuthService &m_auth;
     QPointer<Hub> m_hub;
     ProofImageProvider *m_proofImages = nullptr;
+    QString m_proofDirectory;
     DispatchMirror *m_world = nullptr; // what the models show, on this thread
     PackageModel *m_packages = nullptr;
     PackageFilterModel *m_packageFilter = nullptr;

@@ -20,6 +20,7 @@ class tst_DemoSimulator : public QObject
 private Q_SLOTS:
     void couriersMoveWithinTwoSeconds();
     void deliveriesHappen();
+    void deliveriesHappenWhereAProofIsRequired();
 
 private:
     static HubConfig configFor(const QString &dir)
@@ -89,6 +90,33 @@ void tst_DemoSimulator::deliveriesHappen()
     QTRY_VERIFY_WITH_TIMEOUT(count(PackageStatus::InProgress) > 0, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(count(PackageStatus::Completed) + count(PackageStatus::Failed) > 0,
                              20000);
+}
+
+void tst_DemoSimulator::deliveriesHappenWhereAProofIsRequired()
+{
+    QTemporaryDir dir;
+    HubConfig config = configFor(dir.path());
+    config.proofPolicy = ProofPolicy::Required;
+    Hub hub(config);
+    QVERIFY(!hub.start());
+    DemoSimulator::Options options;
+    options.couriers = 3;
+    options.packages = 6;
+    options.tickMs = 20;
+    options.secondsPerTick = 15;
+    options.failureRate = 0;
+    options.seed = 7;
+    DemoSimulator demo(hub, options);
+    demo.start();
+    Principal dispatcher;
+    dispatcher.role = Role::Dispatcher;
+    auto completed = [&] {
+        return hub.dispatch().packages(dispatcher, PackageFilter{PackageStatus::Completed, {}});
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!completed().empty(), 20000);
+    // Each one with the proof the simulated courier gave first.
+    for (const Package &p : completed())
+        QVERIFY(hub.dispatch().proof(dispatcher, p.id));
 }
 
 QTEST_GUILESS_MAIN(tst_DemoSimulator)

@@ -19,4 +19,17 @@ inline QQuickItem *findItem(QQuickItem *root, const QString &name)
     return nullptr;
 }
 
+/// Every item under `root` (itself included) with this objectName, in tree order.
+inline QList<QQuickItem *> findItems(QQuickItem *root, const QString &name)
+{
+    QList<QQuickItem *> found;
+    if (!root)
+        return found;
+    if (root->objectName() == name)
+        found << root;
+    for (QQuickItem *child : root->childItems())
+        found << findItems(child, name);
+    return found;
+}
+
 } // namespace depot

@@ -1,10 +1,14 @@
 // The packages panel offscreen, over the real models: rows, the search field, the status chips
-// and their counts.
+// and their counts; and a package's details with its proof of delivery.
 #include "consolecontroller.h"
+#include "core/prooffiles.h"
 #include "dispatchfixture.h"
 #include "packagefiltermodel.h"
+#include "proofimageprovider.h"
 #include "quickfind.h"
 
+#include <QBuffer>
+#include <QImage>
 #include <QQmlComponent>
 #include <QQmlEngine>
 #include <QQuickItem>
@@ -30,6 +34,7 @@ private Q_SLOTS:
     void searchFieldFilters();
     void statusChipFiltersAndCounts();
     void selectionFollowsTheRow();
+    void detailsShowTheProof();
 
 private:
     QQuickItem *child(const QString &name) const;
@@ -173,6 +178,76 @@ void tst_PackagesPanel::selectionFollowsTheRow()
     QVERIFY(m_f->service.assign(m_f->dispatcher, m_grace.id, m_ada.id));
     QCOMPARE(current->property("status").toString(), u"ASSIGNED"_s);
     QCOMPARE(current->property("courierName").toString(), u"Ada"_s);
+}
+
+void tst_PackagesPanel::detailsShowTheProof()
+{
+    // A proof of Alan's package, its photo a file of the fixture's data dir.
+    QImage photo(40, 30, QImage::Format_RGB32);
+    photo.fill(Qt::darkGreen);
+    QByteArray png;
+    QBuffer buffer(&png);
+    QVERIFY(photo.save(&buffer, "PNG"));
+    const QString proofsDir = m_f->dir.filePath(u"proofs"_s);
+    const auto hash = ProofFiles(proofsDir).put(png);
+    QVERIFY(hash);
+    Proof proof;
+    proof.recipientName = u"Alan (porter)"_s;
+    proof.signature = ProofImage{u"image/png"_s, *hash, *hash, png.size()};
+    proof.photos = {ProofImage{u"image/png"_s, *hash, *hash, png.size()}};
+    const Principal ada{Role::Courier, m_ada.id, {}, u"ada"_s, u"Ada"_s, {}};
+    QVERIFY(m_f->service.saveProof(ada, m_alan.id, proof));
+
+    // The console reads proof files from the hub's data dir; here the fixture's, through a
+    // controller whose images go to the view's provider.
+    QQuickView view;
+    view.engine()->addImportPath(u"qrc:/qt/qml"_s);
+    auto *images = new ProofImageProvider;
+    view.engine()->addImageProvider(u"proof"_s, images);
+    m_controller->setProofImages(images);
+    m_controller->setProofDirectory(proofsDir);
+    QQmlComponent component(view.engine());
+    component.setData(R"(
+        import QtQuick
+        import QtQuick.Controls
+        import Depot.Console
+        ApplicationWindow {
+            property alias details: details
+            width: 360; height: 600
+            PackageDetails { id: details; width: 360 }
+        }
+    )",
+                      QUrl(u"qrc:/tst_packagedetails.qml"_s));
+    std::unique_ptr<QObject> window(component.create());
+    QVERIFY2(window, qPrintable(component.errorString()));
+    auto *details = window->property("details").value<QQuickItem *>();
+    QVERIFY(details);
+    details->setProperty("controller", QVariant::fromValue<QObject *>(m_controller.get()));
+    details->setProperty("pkg", QVariantMap{{u"packageId"_s, m_alan.id},
+                                            {u"status"_s, u"ASSIGNED"_s},
+                                            {u"trackingCode"_s, m_alan.trackingCode},
+                                            {u"recipientName"_s, m_alan.recipientName},
+                                            {u"address"_s, m_alan.address},
+                                            {u"courierName"_s, u"Ada"_s},
+                                            {u"notes"_s, QString()}});
+    qobject_cast<QQuickWindow *>(window.get())->show();
+    QVERIFY(QTest::qWaitForWindowExposed(qobject_cast<QQuickWindow *>(window.get())));
+
+    QQuickItem *section = findItem(details, u"proofSection"_s);
+    QVERIFY(section);
+    QTRY_VERIFY(section->isVisible());
+    QList<QQuickItem *> thumbnails;
+    QTRY_COMPARE((thumbnails = findItems(details, u"proofThumbnail"_s)).size(), 2);
+    for (QQuickItem *thumbnail : thumbnails)
+        QTRY_COMPARE(thumbnail->property("status").toInt(), 1); // Image.Ready
+    QObject *popup = details->findChild<QObject *>(u"proofPopup"_s);
+    QVERIFY(popup);
+    QVERIFY(!popup->property("opened").toBool());
+    const QPointF centre =
+        thumbnails[1]->mapToScene(QPointF(thumbnails[1]->width() / 2, thumbnails[1]->height() / 2));
+    QTest::mouseClick(qobject_cast<QQuickWindow *>(window.get()), Qt::LeftButton, {},
+                      centre.toPoint());
+    QTRY_VERIFY(popup->property("opened").toBool());
 }
 
 QTEST_MAIN(tst_PackagesPanel)
