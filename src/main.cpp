@@ -12,6 +12,7 @@
 #include "mapsettings.h"
 #include "qrimageprovider.h"
 #include "recordscontroller.h"
+#include "replaycontroller.h"
 #include "tilesource.h"
 
 #include <QCommandLineParser>
@@ -111,6 +112,7 @@ int main(int argc, char *argv[])
     controller.setHub(&hub);
     // Read on the hub's thread, where the dispatch service lives.
     depot::RecordsController records(hub.dayRecords(), &hub.dispatch());
+    depot::ReplayController replay(&hub.dayRecords(), &hub.dispatch());
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(
         QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
@@ -131,6 +133,7 @@ int main(int argc, char *argv[])
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
          {QStringLiteral("controller"), QVariant::fromValue(&controller)},
          {QStringLiteral("records"), QVariant::fromValue(&records)},
+         {QStringLiteral("replay"), QVariant::fromValue(&replay)},
          {QStringLiteral("settings"), QVariant::fromValue(&settings)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));
     if (engine.rootObjects().isEmpty())

@@ -134,6 +134,27 @@ std::vector<CourierDay> DayRecords::couriers(const QDateTime &from, const QDateT
     return answer;
 }
 
+std::vector<CourierEvent> DayRecords::courierEvents(const QString &courierId, const QDateTime &from,
+                                                    const QDateTime &to) const
+{
+    std::vector<CourierEvent> events;
+    Principal everyone;
+    everyone.role = Role::Dispatcher;
+    for (const Package &p : m_dispatch.packages(everyone, PackageFilter{})) {
+        if (!activeBetween(p, from, to))
+            continue;
+        for (const PackageEvent &e : m_store.loadEvents(p.id)) {
+            if (!e.event.startsWith(QLatin1String("delivery:")) || !within(e.timestamp, from, to) ||
+                e.payload.value(QStringLiteral("deliveryPersonId")).toString() != courierId)
+                continue;
+            events.push_back(CourierEvent{e.timestamp, e.event, p});
+        }
+    }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const CourierEvent &a, const CourierEvent &b) { return a.at < b.at; });
+    return events;
+}
+
 Result<std::vector<Location>> DayRecords::track(const QString &courierId, const QDateTime &from,
                                                 const QDateTime &to) const
 {
