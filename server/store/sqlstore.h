@@ -43,6 +43,7 @@ public:
                      bool isNew) override;
     bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override;
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
+    std::vector<PackageEvent> loadEventsOf(const QStringList &packageIds) override;
 
     bool appendFixes(const std::vector<StoredFix> &fixes) override;
     std::vector<Location> loadTrail(const QString &courierId, int limit) override;
