@@ -17,6 +17,8 @@ ApplicationWindow {
     property RecordsController records: null
     // The webhooks page's controller; without one (tests) the page is not offered.
     property WebhooksController webhooks: null
+    // Plays a courier's day on the map; without it the records offer no replay.
+    property ReplayController replay: null
 
     // While true, a click on the map sets the new package's destination.
     property bool pickingDestination: false
@@ -190,6 +192,7 @@ ApplicationWindow {
                     courierModel: window.controller.couriers
                     packageModel: window.controller.packageFilter
                     packageCourierRole: "deliveryPersonId"
+                    replay: window.replay
                     onCourierClicked: row => couriersPanel.currentIndex = row
                     onPackageClicked: row => packagesPanel.currentIndex = row
                 }
@@ -282,6 +285,12 @@ ApplicationWindow {
                         }
                     }
                 }
+            }
+
+            ReplayBar {
+                objectName: "replayBar"
+                Layout.fillWidth: true
+                replay: window.replay
             }
 
             Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }
@@ -382,6 +391,21 @@ ApplicationWindow {
         objectName: "dayRecordsDialog"
         records: window.records
         onFailed: message => window.showError(message)
+        onReplayRequested: (courierId, name) => {
+            if (!window.replay)
+                return;
+            close();
+            window.replay.load(courierId, name, window.records.date);
+        }
+    }
+
+    Connections {
+        target: window.replay
+        function onLoadedChanged() {
+            const points = window.replay.loaded ? window.replay.allCoordinates() : [];
+            if (points.length > 0)
+                mapPane.map.fitBounds(points);
+        }
     }
 
     WebhooksDialog {

@@ -13,6 +13,7 @@
 #include "proofimageprovider.h"
 #include "qrimageprovider.h"
 #include "recordscontroller.h"
+#include "replaycontroller.h"
 #include "tilesource.h"
 #include "webhookscontroller.h"
 
@@ -114,6 +115,7 @@ int main(int argc, char *argv[])
     // Read on the hub's thread, where the dispatch service lives.
     depot::RecordsController records(hub.dayRecords(), &hub.dispatch());
     depot::WebhooksController webhooks(hub.webhooks(), &hub);
+    depot::ReplayController replay(&hub.dayRecords(), &hub.dispatch());
     // The dispatcher's choices (the theme) live beside the database.
     depot::ConsoleSettings settings(
         QDir(hub.config().dataDir).filePath(depot::ConsoleSettings::defaultFileName()));
@@ -137,6 +139,7 @@ int main(int argc, char *argv[])
          {QStringLiteral("generatedPassword"), hub.generatedAdminPassword()},
          {QStringLiteral("controller"), QVariant::fromValue(&controller)},
          {QStringLiteral("records"), QVariant::fromValue(&records)},
+         {QStringLiteral("replay"), QVariant::fromValue(&replay)},
          {QStringLiteral("settings"), QVariant::fromValue(&settings)},
          {QStringLiteral("webhooks"), QVariant::fromValue(&webhooks)}});
     engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Depot/Console/Main.qml")));

@@ -23,6 +23,10 @@ Item {
     property alias selectedCourier: courierLayer.selectedRow
     property alias following: courierLayer.follow
     property alias courierTrail: courierLayer.trail
+    // A courier's day played back (a ReplayController): while it is loaded, the live markers
+    // give way to the replayed courier, their trail so far and their packages' events.
+    property var replay: null
+    readonly property bool replaying: replay !== null && replay.loaded
 
     signal courierClicked(int row)
     signal packageClicked(int row)
@@ -45,6 +49,30 @@ Item {
     Component.onCompleted: updateDepot()
 
     ListModel { id: depotModel }
+    ListModel { id: replayCourierModel }
+    ListModel { id: replayEventModel }
+    Connections {
+        target: pane.replay
+        function onPositionChanged() {
+            // The courier's row is moved in place: the layer keeps it selected, with its trail.
+            const courier = pane.replay.courier;
+            if (courier.length === 0)
+                replayCourierModel.clear();
+            else if (replayCourierModel.count === 0)
+                replayCourierModel.append(courier[0]);
+            else
+                replayCourierModel.set(0, courier[0]);
+            const events = pane.replay.events;
+            if (events.length < replayEventModel.count)
+                replayEventModel.clear();
+            for (let i = 0; i < events.length; ++i) {
+                if (i < replayEventModel.count)
+                    replayEventModel.set(i, events[i]);
+                else
+                    replayEventModel.append(events[i]);
+            }
+        }
+    }
 
     MapView {
         id: map
@@ -62,6 +90,7 @@ Item {
 
         MarkerLayer {
             id: packageLayer
+            visible: !pane.replaying
             shape: MarkerLayer.Pin
             model: pane.packageModel
             markerSize: MapTheme.pinSize
@@ -94,6 +123,7 @@ Item {
 
         MarkerLayer {
             id: courierLayer
+            visible: !pane.replaying
             shape: MarkerLayer.Courier
             model: pane.courierModel
             markerSize: MapTheme.courierSize
@@ -110,6 +140,39 @@ Item {
                 courierLayer.selectedRow = row;
                 pane.courierClicked(row);
             }
+        }
+
+        MarkerLayer {
+            id: replayEventLayer
+            objectName: "replayEventLayer"
+            shape: MarkerLayer.Pin
+            model: replayEventModel
+            markerSize: MapTheme.pinSize
+            stateColors: MapTheme.packageStatuses
+            outlineColor: MapTheme.outline
+            labelColor: MapTheme.label
+            labelHaloColor: MapTheme.labelHalo
+            labelZoom: 13
+            glideDuration: 0
+        }
+
+        MarkerLayer {
+            id: replayLayer
+            objectName: "replayCourierLayer"
+            shape: MarkerLayer.Courier
+            model: replayCourierModel
+            markerSize: MapTheme.courierSize
+            stateColors: MapTheme.courierStates
+            outlineColor: MapTheme.outline
+            selectionColor: MapTheme.selection
+            trailColor: MapTheme.trail
+            labelColor: MapTheme.label
+            labelHaloColor: MapTheme.labelHalo
+            labelZoom: 0
+            glideDuration: 0
+            selectedRow: replayCourierModel.count > 0 ? 0 : -1
+            trailLength: 0
+            trail: pane.replaying ? pane.replay.trail : []
         }
     }
 

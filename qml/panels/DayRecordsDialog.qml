@@ -13,6 +13,7 @@ Dialog {
     property RecordsController records: null
 
     signal failed(string message)
+    signal replayRequested(string courierId, string name)
 
     function show() {
         if (records)
@@ -99,13 +100,14 @@ Dialog {
         // The table: a header row, then one row per courier.
         GridLayout {
             Layout.fillWidth: true
-            columns: 5
+            columns: 6
             columnSpacing: Theme.margin
             Label { Layout.fillWidth: true; text: qsTr("Courier"); font.bold: true }
             Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Delivered"); font.bold: true }
             Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Failed"); font.bold: true }
             Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("Distance"); font.bold: true }
             Label { Layout.preferredWidth: 100; horizontalAlignment: Text.AlignRight; text: qsTr("On the road"); font.bold: true }
+            Item { Layout.preferredWidth: 80 }
         }
         ListView {
             id: table
@@ -117,13 +119,21 @@ Dialog {
             delegate: GridLayout {
                 required property var modelData
                 width: table.width
-                columns: 5
+                columns: 6
                 columnSpacing: Theme.margin
                 Label { Layout.fillWidth: true; text: modelData.name; elide: Text.ElideRight }
                 Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: modelData.deliveries }
                 Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: modelData.failures }
                 Label { Layout.preferredWidth: 80; horizontalAlignment: Text.AlignRight; text: qsTr("%1 km").arg((modelData.distanceMetres / 1000).toFixed(1)) }
                 Label { Layout.preferredWidth: 100; horizontalAlignment: Text.AlignRight; text: dialog.hoursAndMinutes(modelData.onRoadSeconds) }
+                ToolButton {
+                    objectName: "replayButton"
+                    Layout.preferredWidth: 80
+                    text: qsTr("Replay")
+                    onClicked: dialog.replayRequested(modelData.courierId, modelData.name)
+                    ToolTip.visible: hovered
+                    ToolTip.text: qsTr("Play this courier's day on the map")
+                }
             }
         }
         Label {

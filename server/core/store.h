@@ -7,6 +7,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <functional>
 #include <future>
 #include <optional>
@@ -93,6 +94,18 @@ public:
         return outbox.empty() && savePackage(package, events, isNew);
     }
     virtual std::vector<PackageEvent> loadEvents(const QString &packageId) = 0;
+    /// The events of several packages, in store order (for reports over many packages).
+    virtual std::vector<PackageEvent> loadEventsOf(const QStringList &packageIds)
+    {
+        std::vector<PackageEvent> events;
+        for (const QString &id : packageIds) {
+            std::vector<PackageEvent> one = loadEvents(id);
+            events.insert(events.end(), one.begin(), one.end());
+        }
+        std::sort(events.begin(), events.end(),
+                  [](const PackageEvent &a, const PackageEvent &b) { return a.seq < b.seq; });
+        return events;
+    }
     /// Replaces packages' stored tracking token hashes: (package id, hash) pairs.
     virtual bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) = 0;
 

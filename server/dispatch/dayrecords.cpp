@@ -23,6 +23,34 @@ bool within(const QDateTime &t, const QDateTime &from, const QDateTime &to)
     return t >= from && t < to;
 }
 
+/// The packages active in [from, to), in creation order.
+std::vector<Package> activePackages(const DispatchService &dispatch, const QDateTime &from,
+                                    const QDateTime &to)
+{
+    Principal everyone;
+    everyone.role = Role::Dispatcher;
+    std::vector<Package> active;
+    for (Package &p : dispatch.packages(everyone, PackageFilter{})) {
+        if (activeBetween(p, from, to))
+            active.push_back(std::move(p));
+    }
+    return active;
+}
+
+/// The stored events of `packages`, each package's in store order, read in one go.
+QHash<QString, std::vector<PackageEvent>> eventsOf(Store &store,
+                                                   const std::vector<Package> &packages)
+{
+    QStringList ids;
+    ids.reserve(qsizetype(packages.size()));
+    for (const Package &p : packages)
+        ids << p.id;
+    QHash<QString, std::vector<PackageEvent>> byPackage;
+    for (PackageEvent &e : store.loadEventsOf(ids))
+        byPackage[e.packageId].push_back(std::move(e));
+    return byPackage;
+}
+
 } // namespace
 
 TrackTotals trackTotals(const std::vector<Location> &track, qint64 maxGapMs)
@@ -74,12 +102,10 @@ DayRecords::DayRecords(const DispatchService &dispatch, Store &store, Options op
 std::vector<PackageRecord> DayRecords::packages(const QDateTime &from, const QDateTime &to) const
 {
     std::vector<PackageRecord> records;
-    Principal everyone;
-    everyone.role = Role::Dispatcher;
-    for (const Package &p : m_dispatch.packages(everyone, PackageFilter{})) {
-        if (!activeBetween(p, from, to))
-            continue;
-        PackageRecord r = packageRecord(p, m_store.loadEvents(p.id));
+    const std::vector<Package> active = activePackages(m_dispatch, from, to);
+    const auto events = eventsOf(m_store, active);
+    for (const Package &p : active) {
+        PackageRecord r = packageRecord(p, events.value(p.id));
         if (const Courier *c = m_dispatch.findCourier(p.deliveryPersonId))
             r.courierName = c->name;
         r.proofPresent = m_proofLookup && m_proofLookup(p.id);
@@ -102,12 +128,10 @@ std::vector<CourierDay> DayRecords::couriers(const QDateTime &from, const QDateT
         index.insert(c.id, days.size());
         days.push_back(CourierDay{c.id, c.name});
     }
-    Principal everyone;
-    everyone.role = Role::Dispatcher;
-    for (const Package &p : m_dispatch.packages(everyone, PackageFilter{})) {
-        if (!activeBetween(p, from, to))
-            continue;
-        for (const PackageEvent &e : m_store.loadEvents(p.id)) {
+    const std::vector<Package> active = activePackages(m_dispatch, from, to);
+    const auto events = eventsOf(m_store, active);
+    for (const Package &p : active) {
+        for (const PackageEvent &e : events.value(p.id)) {
             const bool completed = e.event == kCompleted;
             if ((!completed && e.event != kFailed) || !within(e.timestamp, from, to))
                 continue;
@@ -132,6 +156,25 @@ std::vector<CourierDay> DayRecords::couriers(const QDateTime &from, const QDateT
             answer.push_back(std::move(day));
     }
     return answer;
+}
+
+std::vector<CourierEvent> DayRecords::courierEvents(const QString &courierId, const QDateTime &from,
+                                                    const QDateTime &to) const
+{
+    std::vector<CourierEvent> events;
+    const std::vector<Package> active = activePackages(m_dispatch, from, to);
+    const auto stored = eventsOf(m_store, active);
+    for (const Package &p : active) {
+        for (const PackageEvent &e : stored.value(p.id)) {
+            if (!e.event.startsWith(QLatin1String("delivery:")) || !within(e.timestamp, from, to) ||
+                e.payload.value(QStringLiteral("deliveryPersonId")).toString() != courierId)
+                continue;
+            events.push_back(CourierEvent{e.timestamp, e.event, p});
+        }
+    }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const CourierEvent &a, const CourierEvent &b) { return a.at < b.at; });
+    return events;
 }
 
 Result<std::vector<Location>> DayRecords::track(const QString &courierId, const QDateTime &from,

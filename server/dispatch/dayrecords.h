@@ -26,6 +26,14 @@ struct PackageRecord
     bool proofPresent = false;
 };
 
+/// One of a courier's package events (delivery:assigned ... delivery:failed), with its package.
+struct CourierEvent
+{
+    QDateTime at;
+    QString event;
+    Package package;
+};
+
 /// A courier's day: what they delivered and how far and long they drove.
 struct CourierDay
 {
@@ -76,9 +84,12 @@ public:
 
     /// Every package active in [from, to), in creation order.
     std::vector<PackageRecord> packages(const QDateTime &from, const QDateTime &to) const;
-    /// Every courier, by name, with their deliveries, failures and driving in [from, to); couriers taken
-    /// off appear only when they did something then.
+    /// Every courier, by name, with their deliveries, failures and driving in [from, to); couriers
+    /// taken off appear only when they did something then.
     std::vector<CourierDay> couriers(const QDateTime &from, const QDateTime &to) const;
+    /// The delivery events in [from, to) of the courier's packages, oldest first.
+    std::vector<CourierEvent> courierEvents(const QString &courierId, const QDateTime &from,
+                                            const QDateTime &to) const;
     /// The courier's fixes in [from, to); NotFound for an unknown courier, PayloadTooLarge past
     /// maxTrackPoints.
     Result<std::vector<Location>> track(const QString &courierId, const QDateTime &from,

@@ -632,6 +632,42 @@ std::optional<Proof> SqlStore::loadProof(const QString &id, bool byPackage)
     return proof;
 }
 
+std::vector<PackageEvent> SqlStore::loadEventsOf(const QStringList &packageIds)
+{
+    std::vector<PackageEvent> events;
+    if (!ready())
+        return events;
+    // A few hundred ids a query: one statement instead of one per package, within every
+    // database's limit on bound values.
+    constexpr qsizetype kIdsPerQuery = 500;
+    for (qsizetype first = 0; first < packageIds.size(); first += kIdsPerQuery) {
+        const QStringList ids = packageIds.mid(first, kIdsPerQuery);
+        QStringList marks;
+        marks.fill(QStringLiteral("?"), ids.size());
+        QSqlQuery q(m_db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT seq, package_id, event, timestamp, payload FROM "
+                                 "package_events WHERE package_id IN (%1)")
+                      .arg(marks.join(QLatin1Char(','))));
+        for (const QString &id : ids)
+            q.addBindValue(id);
+        if (!exec(q))
+            return {};
+        while (q.next()) {
+            PackageEvent e;
+            e.seq = q.value(0).toLongLong();
+            e.packageId = q.value(1).toString();
+            e.event = q.value(2).toString();
+            e.timestamp = fromIso(q.value(3));
+            e.payload = QJsonDocument::fromJson(q.value(4).toString().toUtf8()).object();
+            events.push_back(std::move(e));
+        }
+    }
+    std::sort(events.begin(), events.end(),
+              [](const PackageEvent &a, const PackageEvent &b) { return a.seq < b.seq; });
+    return events;
+}
+
 bool SqlStore::appendFixes(const std::vector<StoredFix> &fixes)
 {
     // One way to write fixes, so that every fix joins its courier's chain the same way.

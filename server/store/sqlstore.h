@@ -45,6 +45,7 @@ public:
                      std::vector<OutboxEntry> &outbox) override;
     bool setTrackingTokenHashes(const std::vector<std::pair<QString, QString>> &hashes) override;
     std::vector<PackageEvent> loadEvents(const QString &packageId) override;
+    std::vector<PackageEvent> loadEventsOf(const QStringList &packageIds) override;
 
     bool saveProof(const Proof &proof) override;
     std::optional<Proof> loadProof(const QString &id, bool byPackage) override;

@@ -5,6 +5,7 @@
 #include "dispatchfixture.h"
 #include "quickfind.h"
 #include "recordscontroller.h"
+#include "replaycontroller.h"
 
 #include "dispatch/dayrecords.h"
 
@@ -30,6 +31,7 @@ class tst_DayRecordsWindow : public QObject
 private Q_SLOTS:
     void initTestCase() { QQuickStyle::setStyle(u"Fusion"_s); }
     void showsEachCouriersDayAndExports();
+    void replaysACouriersDayOnTheMap();
 };
 
 void tst_DayRecordsWindow::showsEachCouriersDayAndExports()
@@ -109,6 +111,93 @@ void tst_DayRecordsWindow::showsEachCouriersDayAndExports()
     QVERIFY(csv.startsWith("\xEF\xBB\xBFpackageId,"));
     QCOMPARE(csv.count("\r\n"), 4);
     QVERIFY(csv.contains("nobody at home"));
+    QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
+}
+
+void tst_DayRecordsWindow::replaysACouriersDayOnTheMap()
+{
+    DispatchFixture f;
+    const Courier ada = f.addCourier(u"Ada Lovelace"_s, u"ada"_s);
+    const QDateTime start = f.clock.now();
+    std::vector<StoredFix> fixes;
+    for (int i = 0; i < 10; ++i)
+        fixes.push_back(StoredFix{
+            ada.id,
+            Location{52.50 + 0.002 * i, 13.40 + 0.003 * i, {}, 5.0, 45.0, start.addSecs(60 * i)},
+            start, true});
+    QVERIFY(f.store.appendFixes(fixes));
+    const Package p = f.addPackage(u"Grace Hopper"_s, u"Karl-Marx-Allee 90"_s, 52.515, 13.42);
+    QVERIFY(f.service.assign(f.dispatcher, p.id, ada.id));
+    QVERIFY(f.service.start(f.dispatcher, p.id));
+    f.clock.advanceMs(5 * 60'000);
+    QVERIFY(f.service.complete(f.dispatcher, p.id));
+    ConsoleController controller(f.service, f.auth);
+    DayRecords dayRecords(f.service, f.store, DayRecords::Options{});
+    RecordsController records(dayRecords, &f.service);
+    ReplayController replay(&dayRecords, &f.service);
+    records.setDate(start.toLocalTime().date().toString(Qt::ISODate));
+
+    QQmlApplicationEngine engine;
+    engine.addImportPath(u"qrc:/qt/qml"_s);
+    QStringList warnings;
+    connect(&engine, &QQmlEngine::warnings, this, [&warnings](const QList<QQmlError> &list) {
+        for (const QQmlError &e : list)
+            warnings << e.toString();
+    });
+    engine.setInitialProperties({{u"listeningUrl"_s, u"http://0.0.0.0:3000"_s},
+                                 {u"generatedPassword"_s, QString()},
+                                 {u"controller"_s, QVariant::fromValue(&controller)},
+                                 {u"records"_s, QVariant::fromValue(&records)},
+                                 {u"replay"_s, QVariant::fromValue(&replay)}});
+    engine.load(QUrl(u"qrc:/qt/qml/Depot/Console/Main.qml"_s));
+    QVERIFY(!engine.rootObjects().isEmpty());
+    auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    QVERIFY(QTest::qWaitForWindowExposed(window));
+    QQuickItem *top = window->contentItem();
+    while (top->parentItem())
+        top = top->parentItem();
+    QQuickItem *bar = findItem(top, u"replayBar"_s);
+    QVERIFY(bar && !bar->isVisible());
+
+    // Records, then the courier's "Replay": the dialog closes and the bar shows their day.
+    QMetaObject::invokeMethod(findItem(top, u"dayRecordsButton"_s), "clicked");
+    QQuickItem *replayButton = nullptr;
+    QTRY_VERIFY((replayButton = findItem(top, u"replayButton"_s)));
+    QMetaObject::invokeMethod(replayButton, "clicked");
+    QTRY_VERIFY(replay.loaded());
+    QTRY_VERIFY(bar->isVisible());
+    QVERIFY(!window->findChild<QObject *>(u"dayRecordsDialog"_s)->property("visible").toBool());
+    QCOMPARE(replay.courierName(), ada.name);
+    QCOMPARE(replay.fixCount(), 10);
+    QQuickItem *courierLayer = findItem(top, u"replayCourierLayer"_s);
+    QQuickItem *eventLayer = findItem(top, u"replayEventLayer"_s);
+    QVERIFY(courierLayer && eventLayer);
+    QTRY_COMPARE(courierLayer->property("count").toInt(), 1);
+    // Scrubbed past the delivery: the courier's trail and the package's events are on the map.
+    replay.setPosition(replay.duration());
+    QTRY_COMPARE(eventLayer->property("count").toInt(), 1);
+    QCOMPARE(courierLayer->property("trail").toList().size(), 10);
+    QVERIFY(
+        findItem(top, u"replayLastEvent"_s)->property("text").toString().contains(p.trackingCode));
+    QQuickItem *play = findItem(top, u"playReplayButton"_s);
+    replay.setPosition(0);
+    QMetaObject::invokeMethod(play, "clicked");
+    QVERIFY(replay.playing());
+    QTRY_VERIFY(replay.position() > 0);
+    if (qEnvironmentVariableIsSet("DEPOT_CONSOLE_SCREENSHOT")) {
+        replay.setPlaying(false);
+        replay.setPosition(replay.duration() * 2 / 3);
+        QTest::qWait(300);
+        QString path = qEnvironmentVariable("DEPOT_CONSOLE_SCREENSHOT");
+        path.replace(u".png"_s, u".replay.png"_s);
+        QVERIFY(window->grabWindow().save(path));
+    }
+    // Back to live: the bar goes, the live markers return.
+    QMetaObject::invokeMethod(findItem(top, u"closeReplayButton"_s), "clicked");
+    QVERIFY(!replay.loaded());
+    QTRY_VERIFY(!bar->isVisible());
+    QTRY_COMPARE(courierLayer->property("count").toInt(), 0);
+    QCOMPARE(eventLayer->property("count").toInt(), 0);
     QVERIFY2(warnings.isEmpty(), qPrintable(warnings.join(u'\n')));
 }
 

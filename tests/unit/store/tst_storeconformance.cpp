@@ -110,6 +110,8 @@ private Q_SLOTS:
     void packageEmailAndLanguage();
     void fixesAndTrails_data() { stores(); }
     void fixesAndTrails();
+    void eventsOfSeveralPackages_data() { stores(); }
+    void eventsOfSeveralPackages();
     void tracksByTimeRange_data() { stores(); }
     void tracksByTimeRange();
     void settings_data() { stores(); }
@@ -384,6 +386,43 @@ void tst_StoreConformance::fixesAndTrails()
     QCOMPARE(store->loadTrail(ada.id, 10).size(), size_t(1));
     QVERIFY(store->pruneFixes(kT0.addSecs(60), 10));
     QVERIFY(store->loadTrail(ada.id, 10).empty());
+}
+
+void tst_StoreConformance::eventsOfSeveralPackages()
+{
+    OPEN_STORE(store);
+    const Package a = makePackage(QStringLiteral("AAAA"));
+    const Package b = makePackage(QStringLiteral("BBBB"));
+    const Package quiet = makePackage(QStringLiteral("CCCC"));
+    std::vector<PackageEvent> events{makeEvent(a, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(a, events, true));
+    events = {makeEvent(b, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(b, events, true));
+    events = {makeEvent(quiet, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(quiet, events, true));
+    Package assigned = a;
+    assigned.status = PackageStatus::Assigned;
+    events = {makeEvent(assigned, QStringLiteral("delivery:assigned")),
+              makeEvent(assigned, QStringLiteral("package:update"))};
+    QVERIFY(store->savePackage(assigned, events, false));
+
+    // Both packages' events, in store order, and nothing of the one not asked for.
+    const auto both = store->loadEventsOf({b.id, a.id, newId()});
+    QCOMPARE(both.size(), size_t(4));
+    QCOMPARE(both[0].packageId, a.id);
+    QCOMPARE(both[1].packageId, b.id);
+    QCOMPARE(both[2].event, QStringLiteral("delivery:assigned"));
+    QCOMPARE(both[3].payload.value(QStringLiteral("status")).toString(),
+             QStringLiteral("ASSIGNED"));
+    QVERIFY(both[0].seq < both[1].seq && both[2].seq < both[3].seq);
+    QCOMPARE(both[2].timestamp, a.updatedAt);
+    QVERIFY(store->loadEventsOf({}).empty());
+    // More ids than one query takes.
+    QStringList many;
+    for (int i = 0; i < 1200; ++i)
+        many << newId();
+    many << quiet.id;
+    QCOMPARE(store->loadEventsOf(many).size(), size_t(1));
 }
 
 void tst_StoreConformance::tracksByTimeRange()
