@@ -9,16 +9,16 @@
 #include "cluster/redisstreamsadapter.h"
 #include "core/clock.h"
 #include "core/privatefiles.h"
-#include "dispatch/dayrecords.h"
 #include "core/prooffiles.h"
+#include "dispatch/dayrecords.h"
 #include "dispatch/dispatchservice.h"
 #include "dispatch/locationingest.h"
 #include "dispatch/trackingtokens.h"
+#include "mail/mailchannel.h"
+#include "mail/mailproducer.h"
 #include "outbox/outboxrelay.h"
 #include "outbox/webhookchannel.h"
 #include "outbox/webhookservice.h"
-#include "mail/mailchannel.h"
-#include "mail/mailproducer.h"
 #include "realtime/namespace.h"
 #include "realtime/socketioserver.h"
 #include "store/postgresstore.h"
@@ -299,6 +299,9 @@ void Hub::buildRest()
     m_rest->setTrackingLimiter(m_trackingLimiter.get());
     m_rest->setWebhooks(m_webhooks.get());
     m_dayRecords = std::make_unique<DayRecords>(*m_dispatch, *m_store, DayRecords::Options{});
+    m_dayRecords->setProofLookup([this](const QString &packageId) {
+        return m_store->loadProof(packageId, true).has_value();
+    });
     m_rest->setDayRecords(m_dayRecords.get());
     m_proofs = std::make_unique<ProofApi>(
         *m_dispatch, *m_proofFiles,

@@ -166,6 +166,81 @@
     </message>
 </context>
 <context>
+    <name>DayRecordsDialog</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Tagesbericht</translation>
+    </message>
+    <message>
+        <source>Export...</source>
+        <translation>Exportieren...</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Save the day&apos;s deliveries</source>
+        <translation>Zustellungen des Tages speichern</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>The day before</source>
+        <translation>Der Tag davor</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>JJJJ-MM-TT</translation>
+    </message>
+    <message>
+        <source>The day after</source>
+        <translation>Der Tag danach</translation>
+    </message>
+    <message>
+        <source>Courier</source>
+        <translation>Kurier</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Zugestellt</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>Strecke</translation>
+    </message>
+    <message>
+        <source>On the road</source>
+        <translation>Unterwegs</translation>
+    </message>
+    <message>
+        <source>%1 km</source>
+        <translation>%1 km</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>Wiedergabe</translation>
+    </message>
+    <message>
+        <source>Play this courier&apos;s day on the map</source>
+        <translation>Den Tag dieses Kuriers auf der Karte abspielen</translation>
+    </message>
+    <message>
+        <source>No courier on this day.</source>
+        <translation>An diesem Tag war kein Kurier unterwegs.</translation>
+    </message>
+</context>
+<context>
     <name>EventFeed</name>
     <message>
         <source>Live events</source>
@@ -228,6 +303,14 @@
     <message>
         <source>Dismiss</source>
         <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Tagesbericht</translation>
+    </message>
+    <message>
+        <source>Webhooks…</source>
+        <translation>Webhooks…</translation>
     </message>
 </context>
 <context>
@@ -343,6 +426,14 @@
         <source>Optional</source>
         <translation>Optional</translation>
     </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-Mail</translation>
+    </message>
+    <message>
+        <source>Optional: the customer is told of the delivery</source>
+        <translation>Optional: Der Kunde wird über die Zustellung informiert</translation>
+    </message>
 </context>
 <context>
     <name>PackageDelegate</name>
@@ -417,6 +508,22 @@
         <source>This package is closed.</source>
         <translation>Dieses Paket ist abgeschlossen.</translation>
     </message>
+    <message>
+        <source>Delivered to %1</source>
+        <translation>Zugestellt an %1</translation>
+    </message>
+    <message>
+        <source>Courier&apos;s note: %1</source>
+        <translation>Notiz des Kuriers: %1</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Unterschrift</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
 </context>
 <context>
     <name>PackagesPanel</name>
@@ -486,6 +593,33 @@
     <message>
         <source>e.g. the customer called</source>
         <translation>z. B. Kunde hat angerufen</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayBar</name>
+    <message>
+        <source>Replay: %1</source>
+        <translation>Wiedergabe: %1</translation>
+    </message>
+    <message>
+        <source>Nothing recorded on this day.</source>
+        <translation>An diesem Tag wurde nichts aufgezeichnet.</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>Zurück zur Live-Ansicht</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Abspielen</translation>
+    </message>
+    <message>
+        <source>%1×</source>
+        <translation>%1×</translation>
     </message>
 </context>
 <context>
@@ -580,6 +714,64 @@
     <message>
         <source>%1 h ago</source>
         <translation>vor %1 Std.</translation>
+    </message>
+</context>
+<context>
+    <name>WebhooksDialog</name>
+    <message>
+        <source>delivered</source>
+        <translation>zugestellt</translation>
+    </message>
+    <message>
+        <source>failed, given up</source>
+        <translation>fehlgeschlagen, aufgegeben</translation>
+    </message>
+    <message>
+        <source>waiting to be retried</source>
+        <translation>wartet auf neuen Versuch</translation>
+    </message>
+    <message>
+        <source>Webhooks</source>
+        <translation>Webhooks</translation>
+    </message>
+    <message>
+        <source>Add a webhook</source>
+        <translation>Webhook hinzufügen</translation>
+    </message>
+    <message>
+        <source>https://example.com/depot-events</source>
+        <translation>https://example.com/depot-events</translation>
+    </message>
+    <message>
+        <source>Secret (empty: one is made)</source>
+        <translation>Geheimnis (leer: wird erzeugt)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Secret (shown once; receivers check signatures with it): %1</source>
+        <translation>Geheimnis (nur einmal angezeigt; Empfänger prüfen damit die Signaturen): %1</translation>
+    </message>
+    <message>
+        <source>No webhooks yet</source>
+        <translation>Noch keine Webhooks</translation>
+    </message>
+    <message>
+        <source>Recent deliveries</source>
+        <translation>Letzte Zustellungen</translation>
+    </message>
+    <message>
+        <source>Delete webhook</source>
+        <translation>Webhook löschen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1  %2 (package %3): %4, %n attempt(s)</source>
+        <translation>
+            <numerusform>%1  %2 (Paket %3): %4, %n Versuch</numerusform>
+            <numerusform>%1  %2 (Paket %3): %4, %n Versuche</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -756,6 +948,10 @@
     <message>
         <source>The notes are too long.</source>
         <translation>Die Notizen sind zu lang.</translation>
+    </message>
+    <message>
+        <source>The e-mail address is not valid.</source>
+        <translation>Die E-Mail-Adresse ist ungültig.</translation>
     </message>
 </context>
 <context>
@@ -962,6 +1158,166 @@
     <message>
         <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
         <translation>keine URL der Form redis://[:password@]host[:port][/db]</translation>
+    </message>
+    <message>
+        <source>not a URL of the form smtp://[user:password@]host[:port]: %1</source>
+        <translation>keine URL der Form smtp://[user:password@]host[:port]: %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an e-mail address</source>
+        <translation>&apos;%1&apos; ist keine E-Mail-Adresse</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not one of en, de, es, fr</source>
+        <translation>&apos;%1&apos; ist keine von en, de, es, fr</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL such as https://depot.example</source>
+        <translation>&apos;%1&apos; ist keine http(s)-URL wie https://depot.example</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from %2 ms to %3 s (such as 500ms, 10s, 1h)</source>
+        <translation>&apos;%1&apos; ist keine Dauer von %2 ms bis %3 s (etwa 500ms, 10s, 1h)</translation>
+    </message>
+    <message>
+        <source>must not be shorter than --outbox-retry-base</source>
+        <translation>darf nicht kürzer als --outbox-retry-base sein</translation>
+    </message>
+    <message>
+        <source>Proof of delivery: &quot;none&quot; (the courier page does not ask), &quot;optional&quot; (it asks), &quot;required&quot; (no package is COMPLETED without one) [optional]. Env: DEPOT_PROOF.</source>
+        <translation>Zustellnachweis: „none“ (die Kurierseite fragt nicht), „optional“ (sie fragt), „required“ (kein Paket wird ohne Nachweis COMPLETED) [optional]. Umgebungsvariable: DEPOT_PROOF.</translation>
+    </message>
+    <message>
+        <source>Show the photos of a proof of delivery on the tracking page, without their metadata. Env: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</source>
+        <translation>Die Fotos eines Zustellnachweises auf der Sendungsverfolgungsseite zeigen, ohne ihre Metadaten. Umgebungsvariable: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</translation>
+    </message>
+    <message>
+        <source>Reverse proxies whose X-Forwarded-For header names the client, comma-separated addresses or CIDR blocks; per-address limits then count that client, and the proxies are not capped per address [none]. Env: DEPOT_TRUSTED_PROXY.</source>
+        <translation>Reverse-Proxys, deren X-Forwarded-For-Header den Client nennt, kommagetrennte Adressen oder CIDR-Blöcke; Grenzen pro Adresse zählen dann diesen Client, und die Proxys werden nicht pro Adresse begrenzt [keine]. Umgebungsvariable: DEPOT_TRUSTED_PROXY.</translation>
+    </message>
+    <message>
+        <source>Wait before a failed webhook or e-mail is tried again; it doubles with every failure [10s]. Env: DEPOT_OUTBOX_RETRY_BASE.</source>
+        <translation>Wartezeit, bevor ein fehlgeschlagener Webhook oder eine E-Mail erneut versucht wird; sie verdoppelt sich mit jedem Fehlschlag [10s]. Umgebungsvariable: DEPOT_OUTBOX_RETRY_BASE.</translation>
+    </message>
+    <message>
+        <source>The longest wait between two tries of a webhook or e-mail [1h]. Env: DEPOT_OUTBOX_RETRY_CAP.</source>
+        <translation>Die längste Wartezeit zwischen zwei Versuchen eines Webhooks oder einer E-Mail [1h]. Umgebungsvariable: DEPOT_OUTBOX_RETRY_CAP.</translation>
+    </message>
+    <message>
+        <source>How long after a change its webhooks and e-mails are tried before they are marked failed [24h]. Env: DEPOT_OUTBOX_GIVE_UP.</source>
+        <translation>Wie lange nach einer Änderung ihre Webhooks und E-Mails versucht werden, bevor sie als fehlgeschlagen gelten [24h]. Umgebungsvariable: DEPOT_OUTBOX_GIVE_UP.</translation>
+    </message>
+    <message>
+        <source>How long a webhook receiver has to answer before the delivery is tried again later [10s]. Env: DEPOT_WEBHOOK_TIMEOUT.</source>
+        <translation>Wie lange ein Webhook-Empfänger für die Antwort hat, bevor die Zustellung später erneut versucht wird [10s]. Umgebungsvariable: DEPOT_WEBHOOK_TIMEOUT.</translation>
+    </message>
+    <message>
+        <source>E-mail customers through this SMTP server, smtp://[user:password@]host[:port] (STARTTLS when offered, port 587) or smtps://... (port 465) [none: no e-mail]. Env: DEPOT_SMTP.</source>
+        <translation>Kunden über diesen SMTP-Server per E-Mail benachrichtigen, smtp://[user:password@]host[:port] (STARTTLS wenn angeboten, Port 587) oder smtps://... (Port 465) [keiner: keine E-Mail]. Umgebungsvariable: DEPOT_SMTP.</translation>
+    </message>
+    <message>
+        <source>The sender of customer e-mail [depot@&lt;this machine&apos;s name&gt;]. Env: DEPOT_SMTP_FROM.</source>
+        <translation>Der Absender der Kunden-E-Mails [depot@&lt;Name dieses Rechners&gt;]. Umgebungsvariable: DEPOT_SMTP_FROM.</translation>
+    </message>
+    <message>
+        <source>The language of customer e-mail for packages that name none: en, de, es or fr [en]. Env: DEPOT_MAIL_LANGUAGE.</source>
+        <translation>Die Sprache der Kunden-E-Mails für Pakete ohne eigene Angabe: en, de, es oder fr [en]. Umgebungsvariable: DEPOT_MAIL_LANGUAGE.</translation>
+    </message>
+    <message>
+        <source>The address customers reach this hub at, for the tracking link in their e-mail, e.g. https://depot.example [the listening URL]. Env: DEPOT_PUBLIC_URL.</source>
+        <translation>Die Adresse, unter der Kunden diesen Hub erreichen, für den Verfolgungslink in ihrer E-Mail, z. B. https://depot.example [die Empfangs-URL]. Umgebungsvariable: DEPOT_PUBLIC_URL.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not none, optional or required</source>
+        <translation>&apos;%1&apos; ist weder none, optional noch required</translation>
+    </message>
+</context>
+<context>
+    <name>depot::MailMessages</name>
+    <message>
+        <source>Your parcel %1 is on its way</source>
+        <translation>Ihr Paket %1 ist unterwegs</translation>
+    </message>
+    <message>
+        <source>Your parcel %1 has been delivered</source>
+        <translation>Ihr Paket %1 wurde zugestellt</translation>
+    </message>
+    <message>
+        <source>We could not deliver your parcel %1</source>
+        <translation>Wir konnten Ihr Paket %1 nicht zustellen</translation>
+    </message>
+    <message>
+        <source>Hello %1,</source>
+        <translation>Hallo %1,</translation>
+    </message>
+    <message>
+        <source>your parcel %1 is out for delivery and will reach you soon.</source>
+        <translation>Ihr Paket %1 ist in der Zustellung und erreicht Sie bald.</translation>
+    </message>
+    <message>
+        <source>your parcel %1 has been delivered.</source>
+        <translation>Ihr Paket %1 wurde zugestellt.</translation>
+    </message>
+    <message>
+        <source>we could not deliver your parcel %1.</source>
+        <translation>wir konnten Ihr Paket %1 nicht zustellen.</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Grund: %1</translation>
+    </message>
+    <message>
+        <source>Follow your parcel here: %1</source>
+        <translation>Verfolgen Sie Ihr Paket hier: %1</translation>
+    </message>
+    <message>
+        <source>This message was sent automatically; please do not reply to it.</source>
+        <translation>Diese Nachricht wurde automatisch versandt; bitte antworten Sie nicht darauf.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::RecordsController</name>
+    <message>
+        <source>%1 is not a day: write it as YYYY-MM-DD.</source>
+        <translation>%1 ist kein Tag: Schreiben Sie ihn als JJJJ-MM-TT.</translation>
+    </message>
+    <message>
+        <source>The records can only be saved to a local file.</source>
+        <translation>Der Bericht kann nur in eine lokale Datei gespeichert werden.</translation>
+    </message>
+    <message>
+        <source>Cannot save %1: %2</source>
+        <translation>%1 kann nicht gespeichert werden: %2</translation>
+    </message>
+</context>
+<context>
+    <name>depot::ReplayController</name>
+    <message>
+        <source>%1 assigned</source>
+        <translation>%1 zugewiesen</translation>
+    </message>
+    <message>
+        <source>%1 out for delivery</source>
+        <translation>%1 in Zustellung</translation>
+    </message>
+    <message>
+        <source>%1 delivered</source>
+        <translation>%1 zugestellt</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 fehlgeschlagen</translation>
+    </message>
+</context>
+<context>
+    <name>depot::WebhooksController</name>
+    <message>
+        <source>The webhook was not added: %1</source>
+        <translation>Der Webhook wurde nicht hinzugefügt: %1</translation>
+    </message>
+    <message>
+        <source>The webhook was not deleted: %1</source>
+        <translation>Der Webhook wurde nicht gelöscht: %1</translation>
     </message>
 </context>
 <context>

@@ -166,6 +166,81 @@
     </message>
 </context>
 <context>
+    <name>DayRecordsDialog</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Registro del día</translation>
+    </message>
+    <message>
+        <source>Export...</source>
+        <translation>Exportar...</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Cerrar</translation>
+    </message>
+    <message>
+        <source>Save the day&apos;s deliveries</source>
+        <translation>Guardar las entregas del día</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Archivos CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>The day before</source>
+        <translation>El día anterior</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>AAAA-MM-DD</translation>
+    </message>
+    <message>
+        <source>The day after</source>
+        <translation>El día siguiente</translation>
+    </message>
+    <message>
+        <source>Courier</source>
+        <translation>Repartidor</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Entregados</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fallidos</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>Distancia</translation>
+    </message>
+    <message>
+        <source>On the road</source>
+        <translation>En ruta</translation>
+    </message>
+    <message>
+        <source>%1 km</source>
+        <translation>%1 km</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>Reproducir</translation>
+    </message>
+    <message>
+        <source>Play this courier&apos;s day on the map</source>
+        <translation>Reproducir el día de este repartidor en el mapa</translation>
+    </message>
+    <message>
+        <source>No courier on this day.</source>
+        <translation>Ningún repartidor este día.</translation>
+    </message>
+</context>
+<context>
     <name>EventFeed</name>
     <message>
         <source>Live events</source>
@@ -228,6 +303,14 @@
     <message>
         <source>Dismiss</source>
         <translation>Descartar</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Registro del día</translation>
+    </message>
+    <message>
+        <source>Webhooks…</source>
+        <translation>Webhooks…</translation>
     </message>
 </context>
 <context>
@@ -343,6 +426,14 @@
         <source>Optional</source>
         <translation>Opcional</translation>
     </message>
+    <message>
+        <source>E-mail</source>
+        <translation>Correo electrónico</translation>
+    </message>
+    <message>
+        <source>Optional: the customer is told of the delivery</source>
+        <translation>Opcional: se informa al cliente de la entrega</translation>
+    </message>
 </context>
 <context>
     <name>PackageDelegate</name>
@@ -417,6 +508,22 @@
         <source>This package is closed.</source>
         <translation>Este paquete está cerrado.</translation>
     </message>
+    <message>
+        <source>Delivered to %1</source>
+        <translation>Entregado a %1</translation>
+    </message>
+    <message>
+        <source>Courier&apos;s note: %1</source>
+        <translation>Nota del repartidor: %1</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Firma</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
 </context>
 <context>
     <name>PackagesPanel</name>
@@ -486,6 +593,33 @@
     <message>
         <source>e.g. the customer called</source>
         <translation>p. ej. llamó el cliente</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayBar</name>
+    <message>
+        <source>Replay: %1</source>
+        <translation>Reproducción: %1</translation>
+    </message>
+    <message>
+        <source>Nothing recorded on this day.</source>
+        <translation>No hay nada registrado este día.</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>Volver al directo</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausa</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Reproducir</translation>
+    </message>
+    <message>
+        <source>%1×</source>
+        <translation>%1×</translation>
     </message>
 </context>
 <context>
@@ -580,6 +714,64 @@
     <message>
         <source>%1 h ago</source>
         <translation>hace %1 h</translation>
+    </message>
+</context>
+<context>
+    <name>WebhooksDialog</name>
+    <message>
+        <source>delivered</source>
+        <translation>entregado</translation>
+    </message>
+    <message>
+        <source>failed, given up</source>
+        <translation>fallido, abandonado</translation>
+    </message>
+    <message>
+        <source>waiting to be retried</source>
+        <translation>esperando un nuevo intento</translation>
+    </message>
+    <message>
+        <source>Webhooks</source>
+        <translation>Webhooks</translation>
+    </message>
+    <message>
+        <source>Add a webhook</source>
+        <translation>Añadir un webhook</translation>
+    </message>
+    <message>
+        <source>https://example.com/depot-events</source>
+        <translation>https://example.com/depot-events</translation>
+    </message>
+    <message>
+        <source>Secret (empty: one is made)</source>
+        <translation>Secreto (vacío: se genera uno)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Añadir</translation>
+    </message>
+    <message>
+        <source>Secret (shown once; receivers check signatures with it): %1</source>
+        <translation>Secreto (se muestra una vez; los receptores verifican las firmas con él): %1</translation>
+    </message>
+    <message>
+        <source>No webhooks yet</source>
+        <translation>Aún no hay webhooks</translation>
+    </message>
+    <message>
+        <source>Recent deliveries</source>
+        <translation>Entregas recientes</translation>
+    </message>
+    <message>
+        <source>Delete webhook</source>
+        <translation>Eliminar webhook</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1  %2 (package %3): %4, %n attempt(s)</source>
+        <translation>
+            <numerusform>%1  %2 (paquete %3): %4, %n intento</numerusform>
+            <numerusform>%1  %2 (paquete %3): %4, %n intentos</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -756,6 +948,10 @@
     <message>
         <source>The notes are too long.</source>
         <translation>Las notas son demasiado largas.</translation>
+    </message>
+    <message>
+        <source>The e-mail address is not valid.</source>
+        <translation>La dirección de correo electrónico no es válida.</translation>
     </message>
 </context>
 <context>
@@ -962,6 +1158,166 @@
     <message>
         <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
         <translation>no es una URL de la forma redis://[:password@]host[:port][/db]</translation>
+    </message>
+    <message>
+        <source>not a URL of the form smtp://[user:password@]host[:port]: %1</source>
+        <translation>no es una URL de la forma smtp://[user:password@]host[:port]: %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an e-mail address</source>
+        <translation>&apos;%1&apos; no es una dirección de correo electrónico</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not one of en, de, es, fr</source>
+        <translation>&apos;%1&apos; no es ninguno de en, de, es, fr</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL such as https://depot.example</source>
+        <translation>&apos;%1&apos; no es una URL http(s) como https://depot.example</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from %2 ms to %3 s (such as 500ms, 10s, 1h)</source>
+        <translation>&apos;%1&apos; no es una duración de %2 ms a %3 s (como 500ms, 10s, 1h)</translation>
+    </message>
+    <message>
+        <source>must not be shorter than --outbox-retry-base</source>
+        <translation>no puede ser más corto que --outbox-retry-base</translation>
+    </message>
+    <message>
+        <source>Proof of delivery: &quot;none&quot; (the courier page does not ask), &quot;optional&quot; (it asks), &quot;required&quot; (no package is COMPLETED without one) [optional]. Env: DEPOT_PROOF.</source>
+        <translation>Prueba de entrega: &quot;none&quot; (la página del repartidor no la pide), &quot;optional&quot; (la pide), &quot;required&quot; (ningún paquete queda COMPLETED sin ella) [optional]. Variable de entorno: DEPOT_PROOF.</translation>
+    </message>
+    <message>
+        <source>Show the photos of a proof of delivery on the tracking page, without their metadata. Env: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</source>
+        <translation>Mostrar las fotos de una prueba de entrega en la página de seguimiento, sin sus metadatos. Variable de entorno: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</translation>
+    </message>
+    <message>
+        <source>Reverse proxies whose X-Forwarded-For header names the client, comma-separated addresses or CIDR blocks; per-address limits then count that client, and the proxies are not capped per address [none]. Env: DEPOT_TRUSTED_PROXY.</source>
+        <translation>Proxies inversos cuya cabecera X-Forwarded-For nombra al cliente, direcciones o bloques CIDR separados por comas; los límites por dirección cuentan entonces ese cliente, y los proxies no se limitan por dirección [ninguno]. Variable de entorno: DEPOT_TRUSTED_PROXY.</translation>
+    </message>
+    <message>
+        <source>Wait before a failed webhook or e-mail is tried again; it doubles with every failure [10s]. Env: DEPOT_OUTBOX_RETRY_BASE.</source>
+        <translation>Espera antes de reintentar un webhook o un correo fallido; se duplica con cada fallo [10s]. Variable de entorno: DEPOT_OUTBOX_RETRY_BASE.</translation>
+    </message>
+    <message>
+        <source>The longest wait between two tries of a webhook or e-mail [1h]. Env: DEPOT_OUTBOX_RETRY_CAP.</source>
+        <translation>La espera más larga entre dos intentos de un webhook o correo [1h]. Variable de entorno: DEPOT_OUTBOX_RETRY_CAP.</translation>
+    </message>
+    <message>
+        <source>How long after a change its webhooks and e-mails are tried before they are marked failed [24h]. Env: DEPOT_OUTBOX_GIVE_UP.</source>
+        <translation>Cuánto tiempo después de un cambio se intentan sus webhooks y correos antes de marcarlos como fallidos [24h]. Variable de entorno: DEPOT_OUTBOX_GIVE_UP.</translation>
+    </message>
+    <message>
+        <source>How long a webhook receiver has to answer before the delivery is tried again later [10s]. Env: DEPOT_WEBHOOK_TIMEOUT.</source>
+        <translation>Cuánto tiempo tiene un receptor de webhook para responder antes de reintentar el envío más tarde [10s]. Variable de entorno: DEPOT_WEBHOOK_TIMEOUT.</translation>
+    </message>
+    <message>
+        <source>E-mail customers through this SMTP server, smtp://[user:password@]host[:port] (STARTTLS when offered, port 587) or smtps://... (port 465) [none: no e-mail]. Env: DEPOT_SMTP.</source>
+        <translation>Enviar correos a los clientes por este servidor SMTP, smtp://[user:password@]host[:port] (STARTTLS si se ofrece, puerto 587) o smtps://... (puerto 465) [ninguno: sin correo]. Variable de entorno: DEPOT_SMTP.</translation>
+    </message>
+    <message>
+        <source>The sender of customer e-mail [depot@&lt;this machine&apos;s name&gt;]. Env: DEPOT_SMTP_FROM.</source>
+        <translation>El remitente de los correos a clientes [depot@&lt;nombre de esta máquina&gt;]. Variable de entorno: DEPOT_SMTP_FROM.</translation>
+    </message>
+    <message>
+        <source>The language of customer e-mail for packages that name none: en, de, es or fr [en]. Env: DEPOT_MAIL_LANGUAGE.</source>
+        <translation>El idioma de los correos a clientes para paquetes que no indican ninguno: en, de, es o fr [en]. Variable de entorno: DEPOT_MAIL_LANGUAGE.</translation>
+    </message>
+    <message>
+        <source>The address customers reach this hub at, for the tracking link in their e-mail, e.g. https://depot.example [the listening URL]. Env: DEPOT_PUBLIC_URL.</source>
+        <translation>La dirección a la que los clientes llegan a este hub, para el enlace de seguimiento de su correo, p. ej. https://depot.example [la URL de escucha]. Variable de entorno: DEPOT_PUBLIC_URL.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not none, optional or required</source>
+        <translation>&apos;%1&apos; no es none, optional ni required</translation>
+    </message>
+</context>
+<context>
+    <name>depot::MailMessages</name>
+    <message>
+        <source>Your parcel %1 is on its way</source>
+        <translation>Su paquete %1 está en camino</translation>
+    </message>
+    <message>
+        <source>Your parcel %1 has been delivered</source>
+        <translation>Su paquete %1 ha sido entregado</translation>
+    </message>
+    <message>
+        <source>We could not deliver your parcel %1</source>
+        <translation>No hemos podido entregar su paquete %1</translation>
+    </message>
+    <message>
+        <source>Hello %1,</source>
+        <translation>Hola %1:</translation>
+    </message>
+    <message>
+        <source>your parcel %1 is out for delivery and will reach you soon.</source>
+        <translation>su paquete %1 está en reparto y le llegará pronto.</translation>
+    </message>
+    <message>
+        <source>your parcel %1 has been delivered.</source>
+        <translation>su paquete %1 ha sido entregado.</translation>
+    </message>
+    <message>
+        <source>we could not deliver your parcel %1.</source>
+        <translation>no hemos podido entregar su paquete %1.</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motivo: %1</translation>
+    </message>
+    <message>
+        <source>Follow your parcel here: %1</source>
+        <translation>Siga su paquete aquí: %1</translation>
+    </message>
+    <message>
+        <source>This message was sent automatically; please do not reply to it.</source>
+        <translation>Este mensaje se ha enviado automáticamente; por favor, no responda.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::RecordsController</name>
+    <message>
+        <source>%1 is not a day: write it as YYYY-MM-DD.</source>
+        <translation>%1 no es un día: escríbalo como AAAA-MM-DD.</translation>
+    </message>
+    <message>
+        <source>The records can only be saved to a local file.</source>
+        <translation>El registro solo se puede guardar en un archivo local.</translation>
+    </message>
+    <message>
+        <source>Cannot save %1: %2</source>
+        <translation>No se puede guardar %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>depot::ReplayController</name>
+    <message>
+        <source>%1 assigned</source>
+        <translation>%1 asignado</translation>
+    </message>
+    <message>
+        <source>%1 out for delivery</source>
+        <translation>%1 en reparto</translation>
+    </message>
+    <message>
+        <source>%1 delivered</source>
+        <translation>%1 entregado</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 fallido</translation>
+    </message>
+</context>
+<context>
+    <name>depot::WebhooksController</name>
+    <message>
+        <source>The webhook was not added: %1</source>
+        <translation>El webhook no se ha añadido: %1</translation>
+    </message>
+    <message>
+        <source>The webhook was not deleted: %1</source>
+        <translation>El webhook no se ha eliminado: %1</translation>
     </message>
 </context>
 <context>

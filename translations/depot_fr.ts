@@ -166,6 +166,81 @@
     </message>
 </context>
 <context>
+    <name>DayRecordsDialog</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Bilan du jour</translation>
+    </message>
+    <message>
+        <source>Export...</source>
+        <translation>Exporter...</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Save the day&apos;s deliveries</source>
+        <translation>Enregistrer les livraisons du jour</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>The day before</source>
+        <translation>La veille</translation>
+    </message>
+    <message>
+        <source>YYYY-MM-DD</source>
+        <translation>AAAA-MM-JJ</translation>
+    </message>
+    <message>
+        <source>The day after</source>
+        <translation>Le lendemain</translation>
+    </message>
+    <message>
+        <source>Courier</source>
+        <translation>Coursier</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Livrés</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échecs</translation>
+    </message>
+    <message>
+        <source>Distance</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>On the road</source>
+        <translation>En route</translation>
+    </message>
+    <message>
+        <source>%1 km</source>
+        <translation>%1 km</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>Relecture</translation>
+    </message>
+    <message>
+        <source>Play this courier&apos;s day on the map</source>
+        <translation>Rejouer la journée de ce coursier sur la carte</translation>
+    </message>
+    <message>
+        <source>No courier on this day.</source>
+        <translation>Aucun coursier ce jour-là.</translation>
+    </message>
+</context>
+<context>
     <name>EventFeed</name>
     <message>
         <source>Live events</source>
@@ -228,6 +303,14 @@
     <message>
         <source>Dismiss</source>
         <translation>Fermer</translation>
+    </message>
+    <message>
+        <source>Day&apos;s records</source>
+        <translation>Bilan du jour</translation>
+    </message>
+    <message>
+        <source>Webhooks…</source>
+        <translation>Webhooks…</translation>
     </message>
 </context>
 <context>
@@ -343,6 +426,14 @@
         <source>Optional</source>
         <translation>Facultatif</translation>
     </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>Optional: the customer is told of the delivery</source>
+        <translation>Facultatif : le client est informé de la livraison</translation>
+    </message>
 </context>
 <context>
     <name>PackageDelegate</name>
@@ -417,6 +508,22 @@
         <source>This package is closed.</source>
         <translation>Ce colis est clos.</translation>
     </message>
+    <message>
+        <source>Delivered to %1</source>
+        <translation>Livré à %1</translation>
+    </message>
+    <message>
+        <source>Courier&apos;s note: %1</source>
+        <translation>Note du coursier : %1</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Signature</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
 </context>
 <context>
     <name>PackagesPanel</name>
@@ -486,6 +593,33 @@
     <message>
         <source>e.g. the customer called</source>
         <translation>p. ex. le client a appelé</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayBar</name>
+    <message>
+        <source>Replay: %1</source>
+        <translation>Relecture : %1</translation>
+    </message>
+    <message>
+        <source>Nothing recorded on this day.</source>
+        <translation>Rien d&apos;enregistré ce jour-là.</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>Retour au direct</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Lire</translation>
+    </message>
+    <message>
+        <source>%1×</source>
+        <translation>%1×</translation>
     </message>
 </context>
 <context>
@@ -580,6 +714,64 @@
     <message>
         <source>%1 h ago</source>
         <translation>il y a %1 h</translation>
+    </message>
+</context>
+<context>
+    <name>WebhooksDialog</name>
+    <message>
+        <source>delivered</source>
+        <translation>livré</translation>
+    </message>
+    <message>
+        <source>failed, given up</source>
+        <translation>échoué, abandonné</translation>
+    </message>
+    <message>
+        <source>waiting to be retried</source>
+        <translation>en attente d&apos;un nouvel essai</translation>
+    </message>
+    <message>
+        <source>Webhooks</source>
+        <translation>Webhooks</translation>
+    </message>
+    <message>
+        <source>Add a webhook</source>
+        <translation>Ajouter un webhook</translation>
+    </message>
+    <message>
+        <source>https://example.com/depot-events</source>
+        <translation>https://example.com/depot-events</translation>
+    </message>
+    <message>
+        <source>Secret (empty: one is made)</source>
+        <translation>Secret (vide : un secret est créé)</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Ajouter</translation>
+    </message>
+    <message>
+        <source>Secret (shown once; receivers check signatures with it): %1</source>
+        <translation>Secret (affiché une seule fois ; les destinataires vérifient les signatures avec lui) : %1</translation>
+    </message>
+    <message>
+        <source>No webhooks yet</source>
+        <translation>Aucun webhook pour l&apos;instant</translation>
+    </message>
+    <message>
+        <source>Recent deliveries</source>
+        <translation>Envois récents</translation>
+    </message>
+    <message>
+        <source>Delete webhook</source>
+        <translation>Supprimer le webhook</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1  %2 (package %3): %4, %n attempt(s)</source>
+        <translation>
+            <numerusform>%1  %2 (colis %3) : %4, %n essai</numerusform>
+            <numerusform>%1  %2 (colis %3) : %4, %n essais</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -756,6 +948,10 @@
     <message>
         <source>The notes are too long.</source>
         <translation>Les notes sont trop longues.</translation>
+    </message>
+    <message>
+        <source>The e-mail address is not valid.</source>
+        <translation>L&apos;adresse e-mail n&apos;est pas valide.</translation>
     </message>
 </context>
 <context>
@@ -962,6 +1158,166 @@
     <message>
         <source>not a URL of the form redis://[:password@]host[:port][/db]</source>
         <translation>pas une URL de la forme redis://[:password@]host[:port][/db]</translation>
+    </message>
+    <message>
+        <source>not a URL of the form smtp://[user:password@]host[:port]: %1</source>
+        <translation>pas une URL de la forme smtp://[user:password@]host[:port] : %1</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an e-mail address</source>
+        <translation>&apos;%1&apos; n&apos;est pas une adresse e-mail</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not one of en, de, es, fr</source>
+        <translation>&apos;%1&apos; n&apos;est pas l&apos;une de en, de, es, fr</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not an http(s) URL such as https://depot.example</source>
+        <translation>&apos;%1&apos; n&apos;est pas une URL http(s) comme https://depot.example</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a duration from %2 ms to %3 s (such as 500ms, 10s, 1h)</source>
+        <translation>&apos;%1&apos; n&apos;est pas une durée de %2 ms à %3 s (comme 500ms, 10s, 1h)</translation>
+    </message>
+    <message>
+        <source>must not be shorter than --outbox-retry-base</source>
+        <translation>ne doit pas être plus court que --outbox-retry-base</translation>
+    </message>
+    <message>
+        <source>Proof of delivery: &quot;none&quot; (the courier page does not ask), &quot;optional&quot; (it asks), &quot;required&quot; (no package is COMPLETED without one) [optional]. Env: DEPOT_PROOF.</source>
+        <translation>Preuve de livraison : « none » (la page du coursier ne la demande pas), « optional » (elle la demande), « required » (aucun colis n&apos;est COMPLETED sans elle) [optional]. Variable d&apos;environnement : DEPOT_PROOF.</translation>
+    </message>
+    <message>
+        <source>Show the photos of a proof of delivery on the tracking page, without their metadata. Env: DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</source>
+        <translation>Afficher les photos d&apos;une preuve de livraison sur la page de suivi, sans leurs métadonnées. Variable d&apos;environnement : DEPOT_PROOF_PHOTOS_FOR_TRACKERS=1.</translation>
+    </message>
+    <message>
+        <source>Reverse proxies whose X-Forwarded-For header names the client, comma-separated addresses or CIDR blocks; per-address limits then count that client, and the proxies are not capped per address [none]. Env: DEPOT_TRUSTED_PROXY.</source>
+        <translation>Proxys inverses dont l&apos;en-tête X-Forwarded-For nomme le client, adresses ou blocs CIDR séparés par des virgules ; les limites par adresse comptent alors ce client, et les proxys ne sont pas limités par adresse [aucun]. Variable d&apos;environnement : DEPOT_TRUSTED_PROXY.</translation>
+    </message>
+    <message>
+        <source>Wait before a failed webhook or e-mail is tried again; it doubles with every failure [10s]. Env: DEPOT_OUTBOX_RETRY_BASE.</source>
+        <translation>Attente avant qu&apos;un webhook ou un e-mail en échec soit réessayé ; elle double à chaque échec [10s]. Variable d&apos;environnement : DEPOT_OUTBOX_RETRY_BASE.</translation>
+    </message>
+    <message>
+        <source>The longest wait between two tries of a webhook or e-mail [1h]. Env: DEPOT_OUTBOX_RETRY_CAP.</source>
+        <translation>L&apos;attente la plus longue entre deux essais d&apos;un webhook ou d&apos;un e-mail [1h]. Variable d&apos;environnement : DEPOT_OUTBOX_RETRY_CAP.</translation>
+    </message>
+    <message>
+        <source>How long after a change its webhooks and e-mails are tried before they are marked failed [24h]. Env: DEPOT_OUTBOX_GIVE_UP.</source>
+        <translation>Combien de temps après un changement ses webhooks et e-mails sont essayés avant d&apos;être marqués en échec [24h]. Variable d&apos;environnement : DEPOT_OUTBOX_GIVE_UP.</translation>
+    </message>
+    <message>
+        <source>How long a webhook receiver has to answer before the delivery is tried again later [10s]. Env: DEPOT_WEBHOOK_TIMEOUT.</source>
+        <translation>Le temps qu&apos;a un destinataire de webhook pour répondre avant que l&apos;envoi soit réessayé plus tard [10s]. Variable d&apos;environnement : DEPOT_WEBHOOK_TIMEOUT.</translation>
+    </message>
+    <message>
+        <source>E-mail customers through this SMTP server, smtp://[user:password@]host[:port] (STARTTLS when offered, port 587) or smtps://... (port 465) [none: no e-mail]. Env: DEPOT_SMTP.</source>
+        <translation>Écrire aux clients par ce serveur SMTP, smtp://[user:password@]host[:port] (STARTTLS s&apos;il est proposé, port 587) ou smtps://... (port 465) [aucun : pas d&apos;e-mail]. Variable d&apos;environnement : DEPOT_SMTP.</translation>
+    </message>
+    <message>
+        <source>The sender of customer e-mail [depot@&lt;this machine&apos;s name&gt;]. Env: DEPOT_SMTP_FROM.</source>
+        <translation>L&apos;expéditeur des e-mails aux clients [depot@&lt;nom de cette machine&gt;]. Variable d&apos;environnement : DEPOT_SMTP_FROM.</translation>
+    </message>
+    <message>
+        <source>The language of customer e-mail for packages that name none: en, de, es or fr [en]. Env: DEPOT_MAIL_LANGUAGE.</source>
+        <translation>La langue des e-mails aux clients pour les colis qui n&apos;en indiquent pas : en, de, es ou fr [en]. Variable d&apos;environnement : DEPOT_MAIL_LANGUAGE.</translation>
+    </message>
+    <message>
+        <source>The address customers reach this hub at, for the tracking link in their e-mail, e.g. https://depot.example [the listening URL]. Env: DEPOT_PUBLIC_URL.</source>
+        <translation>L&apos;adresse à laquelle les clients joignent ce hub, pour le lien de suivi de leur e-mail, p. ex. https://depot.example [l&apos;URL d&apos;écoute]. Variable d&apos;environnement : DEPOT_PUBLIC_URL.</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not none, optional or required</source>
+        <translation>&apos;%1&apos; n&apos;est ni none, ni optional, ni required</translation>
+    </message>
+</context>
+<context>
+    <name>depot::MailMessages</name>
+    <message>
+        <source>Your parcel %1 is on its way</source>
+        <translation>Votre colis %1 est en route</translation>
+    </message>
+    <message>
+        <source>Your parcel %1 has been delivered</source>
+        <translation>Votre colis %1 a été livré</translation>
+    </message>
+    <message>
+        <source>We could not deliver your parcel %1</source>
+        <translation>Nous n&apos;avons pas pu livrer votre colis %1</translation>
+    </message>
+    <message>
+        <source>Hello %1,</source>
+        <translation>Bonjour %1,</translation>
+    </message>
+    <message>
+        <source>your parcel %1 is out for delivery and will reach you soon.</source>
+        <translation>votre colis %1 est en cours de livraison et vous parviendra bientôt.</translation>
+    </message>
+    <message>
+        <source>your parcel %1 has been delivered.</source>
+        <translation>votre colis %1 a été livré.</translation>
+    </message>
+    <message>
+        <source>we could not deliver your parcel %1.</source>
+        <translation>nous n&apos;avons pas pu livrer votre colis %1.</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>Motif : %1</translation>
+    </message>
+    <message>
+        <source>Follow your parcel here: %1</source>
+        <translation>Suivez votre colis ici : %1</translation>
+    </message>
+    <message>
+        <source>This message was sent automatically; please do not reply to it.</source>
+        <translation>Ce message a été envoyé automatiquement ; merci de ne pas y répondre.</translation>
+    </message>
+</context>
+<context>
+    <name>depot::RecordsController</name>
+    <message>
+        <source>%1 is not a day: write it as YYYY-MM-DD.</source>
+        <translation>%1 n&apos;est pas un jour : écrivez-le AAAA-MM-JJ.</translation>
+    </message>
+    <message>
+        <source>The records can only be saved to a local file.</source>
+        <translation>Le bilan ne peut être enregistré que dans un fichier local.</translation>
+    </message>
+    <message>
+        <source>Cannot save %1: %2</source>
+        <translation>Impossible d&apos;enregistrer %1 : %2</translation>
+    </message>
+</context>
+<context>
+    <name>depot::ReplayController</name>
+    <message>
+        <source>%1 assigned</source>
+        <translation>%1 attribué</translation>
+    </message>
+    <message>
+        <source>%1 out for delivery</source>
+        <translation>%1 en cours de livraison</translation>
+    </message>
+    <message>
+        <source>%1 delivered</source>
+        <translation>%1 livré</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 en échec</translation>
+    </message>
+</context>
+<context>
+    <name>depot::WebhooksController</name>
+    <message>
+        <source>The webhook was not added: %1</source>
+        <translation>Le webhook n&apos;a pas été ajouté : %1</translation>
+    </message>
+    <message>
+        <source>The webhook was not deleted: %1</source>
+        <translation>Le webhook n&apos;a pas été supprimé : %1</translation>
     </message>
 </context>
 <context>

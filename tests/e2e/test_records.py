@@ -117,6 +117,15 @@ class Records(unittest.TestCase):
         for p in (cls.delivered, cls.failed):
             hub.json("POST", "/api/packages/%s/assign" % p["id"], {"deliveryPersonId": cid}, expect=200)
             hub.json("POST", "/api/packages/%s/start" % p["id"], token=cls.courier_token, expect=200)
+        # The delivered package's courier gives a proof of delivery (a name alone is one).
+        form = ("--b0undary\r\nContent-Disposition: form-data; name=\"recipientName\"\r\n\r\n"
+                "Jo Smith\r\n--b0undary--\r\n").encode()
+        upload = urllib.request.Request(hub.url + "/api/packages/%s/proof" % cls.delivered["id"],
+                                        data=form, method="PUT", headers={
+                                            "Authorization": "Bearer " + cls.courier_token,
+                                            "Content-Type": "multipart/form-data; boundary=b0undary"})
+        with urllib.request.urlopen(upload, timeout=10) as res:
+            assert res.status == 201, res.status
         hub.json("POST", "/api/packages/%s/complete" % cls.delivered["id"], token=cls.courier_token,
                  expect=200)
         hub.json("POST", "/api/packages/%s/fail" % cls.failed["id"], {"reason": "@SUM(A1)"},
@@ -166,7 +175,8 @@ class Records(unittest.TestCase):
         self.assertEqual(delivered["outcome"], "COMPLETED")
         self.assertEqual(delivered["courierId"], self.courier["id"])
         self.assertEqual(delivered["courierName"], COURIER_NAME)
-        self.assertEqual(delivered["proof"], "no")
+        self.assertEqual(delivered["proof"], "yes")
+        self.assertEqual(records[self.failed["id"]]["proof"], "no")
         self.assertEqual(delivered["trackingCode"], self.delivered["trackingCode"])
         times = [utc(delivered[c]) for c in ("createdAt", "assignedAt", "startedAt", "deliveredAt")]
         self.assertEqual(times, sorted(times))
