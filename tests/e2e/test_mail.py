@@ -11,6 +11,7 @@ import email
 import email.policy
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -20,9 +21,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import test_webhooks  # noqa: E402  (its Hub: a depot-hub logged in as the dispatcher)
-from test_webhooks import FAST_RETRIES, WAIT, free_port  # noqa: E402
+from test_webhooks import FAST_RETRIES, WAIT  # noqa: E402
 
 SMTP_SERVER = os.path.join(HERE, "..", "support", "smtpserver.py")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class SmtpServer:
