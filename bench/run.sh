@@ -2,7 +2,7 @@
 # Runs the same loads against Depot's hub and the Node reference server, one after the other,
 # and prints one table: figure | Depot | reference | Depot/reference, plus the machine.
 #
-# Sizes (environment; the defaults test every target of bench/README.md and take about 40
+# Sizes (environment; the defaults test every target of bench/README.md and take about 60
 # minutes on a 2-core machine, most of it the two ten-minute holds):
 #   BENCH_COURIERS=200 BENCH_DISPATCHERS=5 BENCH_PACKAGES=1 BENCH_DURATION=30 BENCH_RATE=1
 #   BENCH_STEP_SECONDS=10 BENCH_STEP_FACTOR=1.25 BENCH_MAX_STEPS=26 (sustained-rate search)
