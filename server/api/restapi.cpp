@@ -8,8 +8,8 @@
 #include "fixparsing.h"
 #include "guesslimiter.h"
 #include "jsonfields.h"
-#include "reportsapi.h"
 #include "proofapi.h"
+#include "reportsapi.h"
 #include "transport/httpendpoint.h"
 
 #include <QJsonArray>
