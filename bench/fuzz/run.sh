@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-60}"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
-targets="${FUZZ_TARGETS:-websocket engineio socketio jsonscalars fixparsers requesthead osmand tilepath}"
+targets="${FUZZ_TARGETS:-websocket engineio socketio jsonscalars fixparsers requesthead osmand tilepath multipartform imagefile}"
 fuzz="$root/bench/fuzz"
 
 if ! command -v clang++ >/dev/null; then

@@ -47,7 +47,7 @@ struct DispatchFixture
                        double lon = 13.40)
     {
         clock.advanceMs(1000);
-        const auto p = service.createPackage(NewPackage{recipient, address, lat, lon, {}});
+        const auto p = service.createPackage(NewPackage{recipient, address, lat, lon, {}, {}, {}});
         if (!p)
             qFatal("cannot create a package: %s", qPrintable(p.error().message));
         return *p;

@@ -395,8 +395,8 @@ void tst_ConsoleController::showsTheProofOfDelivery()
     const auto courier = hub.dispatch().createCourier(
         NewCourier{u"Ada"_s, u"ada"_s, u"hash"_s, QString(), QString()});
     QVERIFY(courier);
-    const auto pkg =
-        hub.dispatch().createPackage(NewPackage{u"Grace"_s, u"1 Navy Way"_s, 51.5, -0.1, {}});
+    const auto pkg = hub.dispatch().createPackage(
+        NewPackage{u"Grace"_s, u"1 Navy Way"_s, 51.5, -0.1, {}, {}, {}});
     QVERIFY(pkg);
     QVERIFY(controller.assign(pkg->id, courier->id));
     QVERIFY(controller.proof(pkg->id).isEmpty());

@@ -163,7 +163,8 @@ void tst_HubThread::modelsFollowInOrder()
             dispatch.applyFix(courierId, fix);
             out << QString::number(fix.latitude, 'f', 4);
             if (i == 100) {
-                packageId = dispatch.createPackage(NewPackage{u"R"_s, u"A"_s, 50, 10, {}})->id;
+                packageId =
+                    dispatch.createPackage(NewPackage{u"R"_s, u"A"_s, 50, 10, {}, {}, {}})->id;
                 out << statusName(PackageStatus::Pending);
             } else if (i == 150) {
                 dispatch.assign(dispatcher, packageId, courierId);

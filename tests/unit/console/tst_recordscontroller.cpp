@@ -49,8 +49,13 @@ void tst_RecordsController::init()
         DispatchService &dispatch = hub.dispatch();
         const auto c = dispatch.createCourier(NewCourier{
             QStringLiteral("Ada, \"A\""), QStringLiteral("ada"), QStringLiteral("hash"), {}, {}});
-        const auto p = dispatch.createPackage(NewPackage{
-            QStringLiteral("=cmd|' /C calc'!A0"), QStringLiteral("1 Main St"), 52.5, 13.4, {}});
+        const auto p = dispatch.createPackage(NewPackage{QStringLiteral("=cmd|' /C calc'!A0"),
+                                                         QStringLiteral("1 Main St"),
+                                                         52.5,
+                                                         13.4,
+                                                         {},
+                                                         {},
+                                                         {}});
         Principal dispatcher;
         dispatcher.role = Role::Dispatcher;
         dispatch.assign(dispatcher, p->id, c->id);

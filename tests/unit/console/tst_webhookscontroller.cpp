@@ -55,7 +55,7 @@ void tst_WebhooksController::addListDeliveriesDelete()
     const QString id = hook.value(QStringLiteral("id")).toString();
 
     QVERIFY(dispatch.createPackage(
-        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}}));
+        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}, {}, {}}));
     const QVariantList deliveries = controller.deliveries(id);
     QCOMPARE(deliveries.size(), 1);
     QCOMPARE(deliveries.first().toMap().value(QStringLiteral("state")).toString(),

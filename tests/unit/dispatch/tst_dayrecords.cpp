@@ -87,8 +87,8 @@ Courier tst_DayRecords::addCourier(const QString &username)
 
 Package tst_DayRecords::newPackage()
 {
-    const auto p = m_service->createPackage(
-        NewPackage{QStringLiteral("Recipient"), QStringLiteral("1 Main St"), 52.5, 13.4, {}});
+    const auto p = m_service->createPackage(NewPackage{
+        QStringLiteral("Recipient"), QStringLiteral("1 Main St"), 52.5, 13.4, {}, {}, {}});
     if (!p)
         qFatal("cannot create a package");
     return *p;

@@ -114,8 +114,8 @@ Courier tst_DispatchService::addCourier(const QString &username)
 
 Package tst_DispatchService::packageIn(PackageStatus status)
 {
-    auto p = m_service->createPackage(
-        NewPackage{QStringLiteral("Recipient"), QStringLiteral("1 Main St"), 52.5, 13.4, {}});
+    auto p = m_service->createPackage(NewPackage{
+        QStringLiteral("Recipient"), QStringLiteral("1 Main St"), 52.5, 13.4, {}, {}, {}});
     Q_ASSERT(p);
     const QString id = p->id;
     using S = PackageStatus;
@@ -177,8 +177,8 @@ Result<Package> tst_DispatchService::act(const Principal &caller, PackageAction 
 void tst_DispatchService::createPackageAnnouncesItsFirstStatus()
 {
     QSignalSpy spy(m_service.get(), &DispatchService::packageChanged);
-    const auto p = m_service->createPackage(
-        NewPackage{QStringLiteral("R"), QStringLiteral("A"), -33.9, 151.2, QStringLiteral("n")});
+    const auto p = m_service->createPackage(NewPackage{
+        QStringLiteral("R"), QStringLiteral("A"), -33.9, 151.2, QStringLiteral("n"), {}, {}});
     QVERIFY(p);
     QCOMPARE(statusName(p->status), QStringLiteral("PENDING"));
     QVERIFY(isUuid(p->id));

@@ -121,9 +121,10 @@ void tst_Outbox::changesLeaveEntriesThatGoOutInOrder()
     QSignalSpy attempted(&relay, &OutboxRelay::attempted);
     relay.start();
 
-    const Principal dispatcher{Role::Dispatcher, QString(), QString()};
+    Principal dispatcher;
+    dispatcher.role = Role::Dispatcher;
     const auto package = dispatch.createPackage(
-        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}});
+        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}, {}, {}});
     QVERIFY(package);
     QVERIFY(dispatch.cancel(dispatcher, package->id, QStringLiteral("gone")));
     // Three entries, three failures first: six attempts.
@@ -178,7 +179,7 @@ void tst_Outbox::givesUpAfterTheLimit()
     QSignalSpy attempted(&relay, &OutboxRelay::attempted);
     relay.start();
     QVERIFY(dispatch.createPackage(
-        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}}));
+        NewPackage{QStringLiteral("Ada"), QStringLiteral("1 Long Road"), 51.5, -0.12, {}, {}, {}}));
     relay.wake();
     QTRY_VERIFY(!attempted.isEmpty() &&
                 attempted.last().at(2).toString() == QLatin1String("failed"));
@@ -215,7 +216,7 @@ void tst_Outbox::hubsSharingADatabaseSendEachEntryOnce()
     constexpr int kPackages = 20;
     for (int i = 0; i < kPackages; ++i)
         QVERIFY(dispatch.createPackage(NewPackage{
-            QStringLiteral("P%1").arg(i), QStringLiteral("1 Long Road"), 51.5, -0.12, {}}));
+            QStringLiteral("P%1").arg(i), QStringLiteral("1 Long Road"), 51.5, -0.12, {}, {}, {}}));
     OutboxRelay::Options options;
     options.sharedPollMs = 10;
     OutboxRelay relayA(first, clock, options);
