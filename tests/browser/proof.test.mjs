@@ -185,7 +185,8 @@ test('the tracking page says who took the parcel, and shows the photo only where
                 await page.goto(`${hub.url}/track/${pkg.trackingCode}`);
                 await page.locator('#status[data-status="IN_PROGRESS"]').waitFor();
                 assert.equal(await page.isHidden('#proof'), true);
-                // Live: delivered while the page is open.
+                // Live: delivered while the page is open (and its socket joined, so it hears it).
+                await page.locator('#live[data-state="connected"]').waitFor();
                 await deliverWithProof(hub, courier, pkg, 'Grace (front desk)');
                 await page.locator('#delivered-to', { hasText: 'Delivered to Grace (front desk)' }).waitFor();
                 if (shown) {
