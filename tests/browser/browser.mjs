@@ -45,7 +45,9 @@ export async function openPage(browser, { origin, geolocation, acceptCertificate
         await context.setGeolocation({ accuracy: 10, ...geolocation });
     }
     const page = await context.newPage();
-    page.setDefaultTimeout(10000);
+    // Generous: on two shared cores, under the suite's parallel load, software-rendered
+    // Chromium may take more than 10 s for a step that takes one alone (shrinking a photo).
+    page.setDefaultTimeout(30000);
     page.problems = [];
     page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
