@@ -2,7 +2,7 @@
 
 #include "api/authservice.h"
 #include "dispatch/dispatchservice.h"
-#include "dispatch/geo.h"
+#include "core/geo.h"
 #include "hub.h"
 #include "hubclient.h"
 

@@ -5,7 +5,7 @@
 #include "authservice.h"
 #include "core/clock.h"
 #include "dispatch/dispatchservice.h"
-#include "dispatch/geo.h"
+#include "core/geo.h"
 #include "dispatch/locationingest.h"
 #include "errorbody.h"
 #include "fixparsing.h"

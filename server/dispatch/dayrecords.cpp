@@ -2,7 +2,7 @@
 
 #include "core/store.h"
 #include "dispatchservice.h"
-#include "geo.h"
+#include "core/geo.h"
 
 #include <QHash>
 

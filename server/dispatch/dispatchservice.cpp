@@ -4,7 +4,7 @@
 #include "core/outbox.h"
 #include "core/store.h"
 #include "dispatchlog.h"
-#include "geo.h"
+#include "core/geo.h"
 #include "statemachine.h"
 #include "trackingtokens.h"
 

@@ -3,7 +3,7 @@
 #include "core/clock.h"
 #include "dispatchlog.h"
 #include "dispatchservice.h"
-#include "geo.h"
+#include "core/geo.h"
 
 #include <QLoggingCategory>
 #include <QTimerEvent>

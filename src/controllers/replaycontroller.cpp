@@ -2,7 +2,7 @@
 
 #include "api/reportsapi.h"
 #include "dispatch/dayrecords.h"
-#include "dispatch/geo.h"
+#include "core/geo.h"
 
 #include <QGeoCoordinate>
 #include <QHash>

@@ -1,7 +1,7 @@
 // The Socket.IO half of the contract, spoken by native clients over real WebSockets to a hub
 // running in this process: who gets which event, in what order, location acks and the
 // throttle, ETAs, presence, and connection state recovery.
-#include "dispatch/geo.h"
+#include "core/geo.h"
 #include "hub.h"
 #include "hubclient.h"
 #include "hubconfig.h"

@@ -3,7 +3,7 @@
 #include "core/clock.h"
 #include "dispatch/dayrecords.h"
 #include "dispatch/dispatchservice.h"
-#include "dispatch/geo.h"
+#include "core/geo.h"
 #include "store/sqlitestore.h"
 
 #include <QTemporaryDir>

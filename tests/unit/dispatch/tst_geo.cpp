@@ -1,4 +1,4 @@
-#include "dispatch/geo.h"
+#include "core/geo.h"
 
 #include <QGeoCoordinate>
 #include <QRandomGenerator>
